@@ -1,0 +1,92 @@
+import { Command, Errors, Flags } from '@oclif/core';
+import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
+import { ExitCode, exitCodeForError } from '../../src/render/exit-codes.js';
+import { errorDocument, formatError } from '../../src/render/report.js';
+import { safeJson } from '../../src/render/sanitize.js';
+import { createStyle, type Style, wantsColor } from '../../src/render/style.js';
+import { redactText } from '../../src/url.js';
+
+/** Flags every command has. */
+export const commonFlags = {
+  json: Flags.boolean({ description: 'Print one JSON document on stdout and nothing else.' }),
+  compat: Flags.string({
+    description: 'Use this compat matrix instead of the bundled one.',
+    env: 'HANDSHAKE_COMPAT_FILE',
+    helpValue: 'FILE',
+  }),
+};
+
+/** Flags of every command that talks to a server. */
+export const serverFlags = {
+  server: Flags.string({ description: 'Server base URL.', env: 'HANDSHAKE_SERVER', helpValue: 'URL' }),
+  timeout: Flags.integer({ description: 'Per-request timeout in milliseconds.', default: 5000, min: 1, helpValue: 'MS' }),
+};
+
+/**
+ * The one place that writes to the terminal and sets the exit code. Results
+ * go to stdout (one JSON document with --json), warnings and errors to
+ * stderr; every error maps to the contract's exit code, including under
+ * --json, where oclif itself would exit 1.
+ */
+export abstract class BaseCommand extends Command {
+  protected get jsonMode(): boolean {
+    const end = this.argv.indexOf('--');
+    return (end < 0 ? this.argv : this.argv.slice(0, end)).includes('--json');
+  }
+
+  protected get style(): Style {
+    return createStyle(!this.jsonMode && wantsColor(process.stdout, process.env));
+  }
+
+  protected get errStyle(): Style {
+    return createStyle(wantsColor(process.stderr, process.env));
+  }
+
+  /** Prints the result: `doc` as JSON under --json, else the human rendering. */
+  protected emit<T>(doc: T, human: (doc: T, style: Style) => string): void {
+    process.stdout.write(this.jsonMode ? `${safeJson(doc)}\n` : human(doc, this.style));
+  }
+
+  /** A warning on stderr, never on stdout. */
+  protected note(text: string): void {
+    process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  protected setExit(code: number): void {
+    process.exitCode = code;
+  }
+
+  override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
+    if (err instanceof Errors.ExitError) {
+      process.exitCode = err.oclif.exit;
+      return;
+    }
+    const coded = toHandshakeError(err, this.id ?? '', this.config.bin);
+    const exit = exitCodeForError(coded);
+    process.exitCode = exit;
+    if (this.jsonMode) process.stdout.write(`${safeJson(errorDocument(coded))}\n`);
+    else process.stderr.write(formatError(coded, this.errStyle));
+    if (exit === ExitCode.Bug && process.env.DEBUG) process.stderr.write(`${redactText(err.stack ?? '')}\n`);
+  }
+}
+
+/** Whatever was thrown, as a coded error with a remedy. Flag-parser errors are usage errors. */
+function toHandshakeError(err: Error & { oclif?: { exit?: number } }, id: string, bin: string): HandshakeError {
+  if (isHandshakeError(err)) return err;
+  const help = `${bin} ${id.replaceAll(':', ' ')} --help`.trim();
+  if (err instanceof Errors.CLIError && (err.oclif?.exit === 2 || /flag|argument/i.test(err.message))) {
+    return new HandshakeError(ErrorCode.Usage, firstLine(err.message), { remedy: `See ${help}` });
+  }
+  return new HandshakeError(ErrorCode.Internal, `unexpected error (a bug in ${bin}): ${firstLine(redactText(err.message))}`, {
+    remedy: `Run again with DEBUG=1 for details, and report it with the output of ${bin} doctor`,
+  });
+}
+
+function firstLine(s: string): string {
+  return (
+    s
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim() ?? s
+  );
+}

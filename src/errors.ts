@@ -1,0 +1,97 @@
+/**
+ * Every failure the SDK can report is a {@link HandshakeError} with a stable
+ * `code` (never parse `message`) and, where one exists, a `remedy`: the exact
+ * command or step that fixes it. Commands map codes to exit codes; the SDK
+ * itself never prints or exits.
+ */
+
+/** Stable error codes. Adding one is a minor change; renaming one is breaking. */
+export const ErrorCode = {
+  /** A `compat.json` (bundled or `--compat`) failed to parse or validate. */
+  MatrixInvalid: 'E_MATRIX_INVALID',
+  /** The user's config file is unreadable or invalid. */
+  ConfigInvalid: 'E_CONFIG_INVALID',
+  /** A flag or argument is wrong in a way the flag parser could not see. */
+  Usage: 'E_USAGE',
+  /** No server URL was given. */
+  NoServer: 'E_NO_SERVER',
+  /** The request did not complete within its deadline. */
+  Timeout: 'E_TIMEOUT',
+  /** DNS, refused, reset, or another connection-level failure. */
+  Unreachable: 'E_UNREACHABLE',
+  /** The TLS handshake failed (self-signed, expired, wrong host…). */
+  Tls: 'E_TLS',
+  /** The response body exceeded the size cap. */
+  TooLarge: 'E_TOO_LARGE',
+  /** The server answered, but not with what was asked for. */
+  InvalidResponse: 'E_INVALID_RESPONSE',
+  /** The server answered with a non-2xx status. */
+  HttpStatus: 'E_HTTP_STATUS',
+  /** The operation was aborted by the caller (Ctrl-C). */
+  Aborted: 'E_ABORTED',
+  /** Not expected: a bug. */
+  Internal: 'E_INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface HandshakeErrorOptions {
+  remedy?: string | null;
+  cause?: unknown;
+}
+
+/** Base class of every error the SDK throws on purpose. */
+export class HandshakeError extends Error {
+  readonly code: ErrorCode;
+  readonly remedy: string | null;
+
+  constructor(code: ErrorCode, message: string, options: HandshakeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HandshakeError';
+    this.code = code;
+    this.remedy = options.remedy ?? null;
+  }
+}
+
+/** One problem found while validating a matrix: where, and what is wrong. */
+export interface MatrixIssue {
+  /** A dotted path into the document, e.g. `upgrade_stops[1]`; empty for the root. */
+  path: string;
+  message: string;
+}
+
+/** The matrix file could not be read, parsed or validated. */
+export class MatrixError extends HandshakeError {
+  readonly file: string;
+  readonly issues: readonly MatrixIssue[];
+
+  constructor(file: string, issues: readonly MatrixIssue[], options: HandshakeErrorOptions = {}) {
+    const first = issues[0];
+    const where = first ? (first.path ? `${first.path}: ${first.message}` : first.message) : 'invalid';
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+    super(ErrorCode.MatrixInvalid, `Invalid compat matrix ${file}: ${where}${more}`, {
+      remedy: options.remedy ?? `Fix ${file}, or drop --compat / HANDSHAKE_COMPAT_FILE to use the bundled matrix`,
+      cause: options.cause,
+    });
+    this.name = 'MatrixError';
+    this.file = file;
+    this.issues = issues;
+  }
+}
+
+/** A request failed below HTTP, or its body broke a transport limit. */
+export class TransportError extends HandshakeError {
+  /** The URL that was requested, without credentials. */
+  readonly url: string;
+
+  constructor(code: ErrorCode, message: string, url: string, options: HandshakeErrorOptions = {}) {
+    super(code, message, options);
+    this.name = 'TransportError';
+    this.url = url;
+  }
+}
+
+/** Type guard: is `err` a {@link HandshakeError}, optionally with the given code? */
+export function isHandshakeError(err: unknown, code?: ErrorCode): err is HandshakeError {
+  return err instanceof HandshakeError && (code === undefined || err.code === code);
+}

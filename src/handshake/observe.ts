@@ -1,0 +1,132 @@
+import semver from 'semver';
+import type { z } from 'zod';
+import { ErrorCode, isHandshakeError } from '../errors.js';
+import type { Matrix } from '../matrix/load.js';
+import { type VersionDocument, versionDocumentSchema } from '../protocol/version-document.js';
+import { type HttpResponse, headerValue, httpRequest, type RequestOptions } from '../transport/request.js';
+import { resolveApiUrl } from '../url.js';
+
+/**
+ * What one look at the version endpoint saw. The verdict engine turns this
+ * into a status; nothing here decides compatibility.
+ */
+export type Observation =
+  | {
+      kind: 'document';
+      document: VersionDocument;
+      /** The revision and version headers of the same response, when present. */
+      headers: { schemaRevision: string | null; serverVersion: string | null };
+    }
+  /** The server refused this CLI with 426; `requiredVersion` is validated semver or null. */
+  | { kind: 'cli_rejected'; requiredVersion: string | null; httpStatus: 426 }
+  | { kind: 'unauthorized'; httpStatus: 401 | 403 }
+  | { kind: 'not_found'; httpStatus: number }
+  | { kind: 'invalid_response'; reason: string; httpStatus: number | null }
+  | { kind: 'unreachable'; reason: string; code: string; remedy: string | null; httpStatus: number | null };
+
+export interface ObserveOptions extends Pick<RequestOptions, 'timeoutMs' | 'signal' | 'dispatcher'> {
+  baseUrl: URL;
+  matrix: Matrix;
+  token?: string | null;
+  /** Headers sent on every request (User-Agent, the CLI-version header). */
+  headers: Record<string, string>;
+}
+
+/** Fetches the version endpoint and classifies the answer. Never throws for anything the server or network does. */
+export async function observe(opts: ObserveOptions): Promise<Observation> {
+  const url = resolveApiUrl(opts.baseUrl, opts.matrix.doc.version_endpoint);
+  let res: HttpResponse;
+  try {
+    res = await httpRequest(url, {
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      dispatcher: opts.dispatcher,
+      headers: { accept: 'application/json', ...opts.headers },
+      auth: opts.token ? { origin: opts.baseUrl.origin, token: opts.token } : null,
+    });
+  } catch (err) {
+    if (isHandshakeError(err, ErrorCode.Aborted)) throw err;
+    return fromTransportError(err);
+  }
+  return classifyResponse(res, opts.matrix);
+}
+
+function fromTransportError(err: unknown): Observation {
+  if (isHandshakeError(err)) {
+    if (err.code === ErrorCode.TooLarge) return { kind: 'invalid_response', reason: err.message, httpStatus: null };
+    return { kind: 'unreachable', reason: err.message, code: err.code, remedy: err.remedy, httpStatus: null };
+  }
+  throw err;
+}
+
+/** Classifies a response of the version endpoint (exported for the passive check and tests). */
+export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation {
+  const { status } = res;
+  const h = matrix.doc.headers;
+  if (status === 426) {
+    const required = semver.valid(headerValue(res.headers, h.required_cli_version)?.trim() ?? '');
+    return { kind: 'cli_rejected', requiredVersion: required, httpStatus: 426 };
+  }
+  if (status === 401 || status === 403) return { kind: 'unauthorized', httpStatus: status };
+  if (status === 404 || status === 405 || status === 410) return { kind: 'not_found', httpStatus: status };
+  if (status >= 500 || status === 429 || status === 408) {
+    return {
+      kind: 'unreachable',
+      reason: `${res.url} answered HTTP ${status}${status === 502 || status === 503 || status === 504 ? ': the server behind the proxy is down or restarting' : ''}`,
+      code: ErrorCode.HttpStatus,
+      remedy: status === 429 ? 'Wait a moment and run the command again' : 'Check the server logs, or try again when it is back',
+      httpStatus: status,
+    };
+  }
+  if (status < 200 || status >= 300) {
+    return { kind: 'invalid_response', reason: `${res.url} answered HTTP ${status}, expected 200`, httpStatus: status };
+  }
+  const type = headerValue(res.headers, 'content-type') ?? '';
+  if (!/^application\/([a-z0-9.+-]*\+)?json\b/i.test(type.trim())) {
+    return {
+      kind: 'invalid_response',
+      reason: `${res.url} answered ${type ? type.split(';')[0] : 'without a content type'} instead of JSON (HTTP ${status}): "${preview(res.body)}"`,
+      httpStatus: status,
+    };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(res.body.toString('utf8'));
+  } catch {
+    return { kind: 'invalid_response', reason: `${res.url} answered invalid JSON: "${preview(res.body)}"`, httpStatus: status };
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    return { kind: 'invalid_response', reason: `${res.url} answered JSON that is not an object`, httpStatus: status };
+  }
+  const parsed = versionDocumentSchema.safeParse(json);
+  if (!parsed.success) {
+    return { kind: 'invalid_response', reason: `the version document is invalid: ${describeIssue(parsed.error)}`, httpStatus: status };
+  }
+  return {
+    kind: 'document',
+    document: parsed.data,
+    headers: {
+      schemaRevision: headerValue(res.headers, h.schema_revision) ?? null,
+      serverVersion: headerValue(res.headers, h.server_version) ?? null,
+    },
+  };
+}
+
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'unknown problem';
+  const path = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+    .join('.')
+    .replace(/\.\[/g, '[');
+  let message = issue.message;
+  if (issue.code === 'invalid_type') message = issue.input === undefined ? 'is missing' : `must be a ${issue.expected}`;
+  else if (issue.code === 'invalid_union' && path === 'server_version') message = 'must be a semver version such as 1.4.0, or "dev"';
+  return `${path || 'document'} ${message.startsWith('must') || message.startsWith('is') ? message : `: ${message}`}`;
+}
+
+/** The first characters of a body, whitespace collapsed, for an error message (sanitized later, at render). */
+function preview(body: Buffer): string {
+  const text = body.subarray(0, 512).toString('utf8').replace(/\s+/g, ' ').trim();
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { matrixSchema } from './schema.js';
+
+/** The JSON Schema of `compat.json` as users write it (defaults optional), for editors and CI. */
+export function matrixJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(matrixSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return {
+    $schema: schema.$schema,
+    title: 'handshake compat matrix',
+    description: 'The compat matrix a CLI ships: which servers and schema revisions it works with, and how to upgrade either side.',
+    ...schema,
+  };
+}

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { MatrixError, type MatrixIssue } from '../errors.js';
+import { packageRoot } from '../package-root.js';
+import { type MatrixDocument, type MatrixInput, matrixSchema } from './schema.js';
+
+/** Where a revision stands relative to the matrix's chain and `min_schema_revision`. */
+export type RevisionPlacement = { known: true; index: number; relation: 'before' | 'at' | 'after'; distance: number } | { known: false };
+
+/** A validated matrix with the indexes the checks need, built once at load. */
+export interface Matrix {
+  readonly doc: MatrixDocument;
+  /** `bundled`, or the path of the `--compat` file. */
+  readonly source: string;
+  /** Where `revision` stands: O(1) after load. `distance` is how many revisions from `min_schema_revision`. */
+  placeRevision(revision: string): RevisionPlacement;
+  /** The position of `revision` in the chain, or -1. */
+  revisionIndex(revision: string): number;
+}
+
+export const BUNDLED = 'bundled';
+
+/** Builds a {@link Matrix} from an already validated document. */
+export function createMatrix(doc: MatrixDocument, source: string): Matrix {
+  const index = new Map<string, number>();
+  for (const [i, r] of doc.schema_chain.entries()) index.set(r.revision, i);
+  const minIndex = index.get(doc.min_schema_revision) ?? 0;
+  return {
+    doc,
+    source,
+    revisionIndex: (revision) => index.get(revision) ?? -1,
+    placeRevision(revision) {
+      const i = index.get(revision);
+      if (i === undefined) return { known: false };
+      const relation = i < minIndex ? 'before' : i === minIndex ? 'at' : 'after';
+      return { known: true, index: i, relation, distance: i - minIndex };
+    },
+  };
+}
+
+/** Validates a parsed JSON value as a matrix. Throws {@link MatrixError} naming every problem. */
+export function parseMatrix(value: unknown, source: string): Matrix {
+  const result = matrixSchema.safeParse(value);
+  if (!result.success) throw new MatrixError(source, formatIssues(result.error.issues));
+  return createMatrix(result.data, source);
+}
+
+/** Reads and validates a matrix file; without `file`, the bundled `compat.json`. */
+export function loadMatrix(file?: string): Matrix {
+  const path = file ?? join(packageRoot(), 'compat.json');
+  const label = file ?? BUNDLED;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+    throw new MatrixError(label, [{ path: '', message: `cannot read: ${reason}` }], {
+      remedy: 'Check the path given to --compat or HANDSHAKE_COMPAT_FILE',
+      cause: err,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new MatrixError(label, [{ path: '', message: `not valid JSON (${(err as Error).message})` }], { cause: err });
+  }
+  return parseMatrix(json, label);
+}
+
+/** Renders zod issues as `path: message`, e.g. `upgrade_stops[1]: must be a semver version`. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): MatrixIssue[] {
+  return issues.map((issue) => ({ path: formatPath(issue.path), message: issueMessage(issue) }));
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out;
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    return issue.input === undefined ? `required (${issue.expected})` : `expected ${issue.expected}`;
+  }
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+  return issue.message;
+}
+
+export type { MatrixDocument, MatrixInput };

@@ -1,0 +1,169 @@
+import semver from 'semver';
+import { z } from 'zod';
+
+/**
+ * The one source of truth for `compat.json`. `compat.schema.json` is generated
+ * from this schema (`npm run build`), and a test fails when it is stale.
+ */
+
+/** An Alembic-style revision id: `0003_add_insight_meta_cache`, `ae1027a6acf`. */
+export const REVISION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** Deployment kinds with their own templates. Any other word gets the generic steps. */
+export const DEPLOYMENT_KINDS = ['docker-compose', 'helm', 'rpm', 'deb'] as const;
+export type DeploymentKind = (typeof DEPLOYMENT_KINDS)[number];
+
+/** How a CLI can have been installed; each has an upgrade template. */
+export const INSTALL_METHODS = ['npm', 'pnpm', 'yarn', 'homebrew', 'standalone', 'npx'] as const;
+export type InstallMethod = (typeof INSTALL_METHODS)[number];
+
+/** Placeholders a CLI install template may use. */
+export const CLI_PLACEHOLDERS = ['package', 'bin', 'version', 'formula'] as const;
+/** Placeholders a server backup/upgrade template may use. */
+export const SERVER_PLACEHOLDERS = ['version', 'from_version', 'revision', 'backup_file', 'date', 'bin'] as const;
+
+const semverString = z
+  .string()
+  .refine((v) => semver.valid(v) === v, { message: 'must be a semver version such as 1.4.0 (no leading "v")' });
+
+const semverRange = z
+  .string()
+  .refine((v) => semver.validRange(v) !== null, { message: 'must be a semver range such as ">=1.3.0 <1.5.0-0"' });
+
+const revisionId = z.string().regex(REVISION_PATTERN, {
+  message: 'must be a revision id: letters, digits, "_", "." or "-", starting with a letter or digit',
+});
+
+const template = z.string().min(1).max(1000);
+
+const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { message: 'must be an HTTP header name' });
+
+const serverSteps = z.object({
+  backup: z.array(template).min(1).describe('Commands that back up the server before an upgrade. Run first.'),
+  upgrade: z.array(template).min(1).describe('Commands that install {version} and apply its migrations.'),
+  restore: z.array(template).optional().describe('Commands that restore {backup_file} after a failed upgrade.'),
+});
+
+export const matrixSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    cli_version: semverString.describe('The CLI release this matrix ships with; equals package.json "version".'),
+    min_server_version: semverString.describe('The oldest server version this CLI works with.'),
+    min_schema_revision: revisionId.describe('The oldest schema revision this CLI works with; must be in schema_chain.'),
+    schema_chain: z
+      .array(
+        z.object({
+          revision: revisionId,
+          description: z.string().max(200).optional(),
+          server_version: semverString.optional().describe('The server release that introduced this revision.'),
+        }),
+      )
+      .min(1)
+      .describe('Every schema revision this CLI knows, oldest first.'),
+    supported_server_range: semverRange.describe(
+      'The server versions this CLI release supports (by policy the current and previous minor).',
+    ),
+    recommended_server_version: semverString.describe('What `server upgrade` installs when --to is not given.'),
+    upgrade_stops: z
+      .array(semverString)
+      .default([])
+      .describe('Server versions an upgrade may not skip, e.g. because their migrations must run on their own.'),
+    version_endpoint: z
+      .string()
+      .regex(/^\/[A-Za-z0-9/._~-]*$/, { message: 'must be an absolute path such as /api/v1/config/version' })
+      .default('/api/v1/config/version'),
+    headers: z
+      .object({
+        schema_revision: headerName.default('X-Schema-Revision'),
+        server_version: headerName.default('X-Server-Version'),
+        cli_version: headerName.default('X-CLI-Version'),
+        required_cli_version: headerName.default('X-Required-CLI-Version'),
+      })
+      .default({
+        schema_revision: 'X-Schema-Revision',
+        server_version: 'X-Server-Version',
+        cli_version: 'X-CLI-Version',
+        required_cli_version: 'X-Required-CLI-Version',
+      }),
+    cli: z
+      .object({
+        package: z.string().regex(/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/, { message: 'must be an npm package name' }),
+        bin: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a command name' }),
+        homebrew_formula: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9@._/-]*$/, { message: 'must be a formula name' })
+          .optional(),
+        install: z
+          .object({
+            npm: template,
+            pnpm: template,
+            yarn: template,
+            homebrew: template,
+            standalone: template,
+            npx: template.optional(),
+          })
+          .describe('How to install {version} of the CLI, per install method.'),
+      })
+      .describe('The CLI package and how to install a given version of it.'),
+    server: z
+      .object({
+        generic: serverSteps.describe('Used when the deployment kind is not reported or has no templates.'),
+        deployments: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/), serverSteps).default({}),
+      })
+      .describe('How to back up and upgrade the server, per deployment kind.'),
+  })
+  .superRefine((m, ctx) => {
+    const ids = m.schema_chain.map((r) => r.revision);
+    const seen = new Set<string>();
+    ids.forEach((id, i) => {
+      if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['schema_chain', i, 'revision'], message: `duplicate revision "${id}"` });
+      seen.add(id);
+    });
+    if (!seen.has(m.min_schema_revision)) {
+      ctx.addIssue({ code: 'custom', path: ['min_schema_revision'], message: `"${m.min_schema_revision}" is not in schema_chain` });
+    }
+    const range = m.supported_server_range;
+    const opts = { includePrerelease: true };
+    if (semver.validRange(range)) {
+      if (!semver.satisfies(m.min_server_version, range, opts) && semver.gtr(m.min_server_version, range, opts)) {
+        ctx.addIssue({ code: 'custom', path: ['min_server_version'], message: `is above supported_server_range "${range}"` });
+      }
+      if (!semver.satisfies(m.recommended_server_version, range, opts)) {
+        ctx.addIssue({ code: 'custom', path: ['recommended_server_version'], message: `is outside supported_server_range "${range}"` });
+      }
+      m.upgrade_stops.forEach((stop, i) => {
+        if (semver.valid(stop) && semver.gtr(stop, range, opts)) {
+          ctx.addIssue({ code: 'custom', path: ['upgrade_stops', i], message: `${stop} is above supported_server_range "${range}"` });
+        }
+      });
+    }
+    for (const [method, tpl] of Object.entries(m.cli.install)) {
+      if (tpl !== undefined) checkPlaceholders(ctx, tpl, CLI_PLACEHOLDERS, ['cli', 'install', method]);
+    }
+    const kinds: [string, z.infer<typeof serverSteps>][] = [['generic', m.server.generic], ...Object.entries(m.server.deployments)];
+    for (const [kind, steps] of kinds) {
+      const base = kind === 'generic' ? ['server', 'generic'] : ['server', 'deployments', kind];
+      for (const key of ['backup', 'upgrade', 'restore'] as const) {
+        for (const [i, tpl] of (steps[key] ?? []).entries()) checkPlaceholders(ctx, tpl, SERVER_PLACEHOLDERS, [...base, key, i]);
+      }
+    }
+  });
+
+function checkPlaceholders(ctx: z.RefinementCtx, tpl: string, known: readonly string[], path: (string | number)[]): void {
+  for (const match of tpl.matchAll(/\{([^{}]*)\}/g)) {
+    const name = match[1] ?? '';
+    if (!known.includes(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `unknown placeholder {${name}}; known: ${known.map((k) => `{${k}}`).join(', ')}`,
+      });
+    }
+  }
+}
+
+/** The matrix as written in the file (defaults optional). */
+export type MatrixInput = z.input<typeof matrixSchema>;
+/** The validated matrix, defaults applied. */
+export type MatrixDocument = z.output<typeof matrixSchema>;
+export type ServerSteps = z.output<typeof serverSteps>;

@@ -1,0 +1,104 @@
+import { type HandshakeError, MatrixError } from '../errors.js';
+import type { Matrix } from '../matrix/load.js';
+import { DEPLOYMENT_KINDS } from '../matrix/schema.js';
+import type { CompatReport, StatusReport } from '../session/session.js';
+import type { Severity } from '../verdict/verdict.js';
+import { sanitize } from './sanitize.js';
+import type { Style } from './style.js';
+
+const SYMBOL: Record<Severity, string> = { ok: '✓', warn: '!', error: '✗' };
+
+/** `label  value` rows with the labels padded to one width; every value sanitized. */
+export function formatRows(rows: ReadonlyArray<readonly [string, string | null | undefined]>, style: Style, indent = '  '): string {
+  const shown = rows.filter((r): r is readonly [string, string] => r[1] !== null && r[1] !== undefined);
+  const width = Math.max(0, ...shown.map(([label]) => label.length));
+  return shown.map(([label, value]) => `${indent}${style.dim(label.padEnd(width))}  ${sanitize(value)}`).join('\n');
+}
+
+/** The headline of a verdict: symbol, status, message. */
+export function formatHeadline(report: Pick<CompatReport, 'severity' | 'status' | 'message'>, style: Style): string {
+  const paint = report.severity === 'ok' ? style.green : report.severity === 'warn' ? style.yellow : style.red;
+  const symbol = style.color ? SYMBOL[report.severity] : report.severity.toUpperCase();
+  return `${paint(`${symbol} ${report.status}`)}  ${sanitize(report.message)}`;
+}
+
+/** Human output of `compat check`. */
+export function formatCompatReport(report: CompatReport, style: Style): string {
+  const s = report.server;
+  const version = s.version ? `${s.version}${s.schema_revision ? ` (schema ${s.schema_revision})` : ''}` : null;
+  return `${formatHeadline(report, style)}\n${formatRows(
+    [
+      ['Server', s.url],
+      ['Server version', version],
+      ['CLI version', report.cli.version],
+      ['Fix', report.remedy],
+    ],
+    style,
+  )}\n`;
+}
+
+/** Human output of an error: what happened, then the fix. */
+export function formatError(err: Pick<HandshakeError, 'message' | 'remedy'>, style: Style): string {
+  let out = `${style.red('Error:')} ${sanitize(err.message)}\n`;
+  if (err instanceof MatrixError && err.issues.length > 1) {
+    out += `${err.issues.map((i) => `  - ${sanitize(i.path || '(root)')}: ${sanitize(i.message)}`).join('\n')}\n`;
+  }
+  if (err.remedy) out += `${style.dim('Fix:')}   ${sanitize(err.remedy)}\n`;
+  return out;
+}
+
+/** The JSON document of an error (CONTRACT §8). */
+export function errorDocument(err: HandshakeError) {
+  const issues = err instanceof MatrixError ? { file: err.file, issues: err.issues } : {};
+  return { error: { code: err.code, message: err.message, remedy: err.remedy, ...issues } };
+}
+
+/** `compat show`: the matrix as a readable block. */
+export function formatMatrix(matrix: Matrix, style: Style): string {
+  const d = matrix.doc;
+  const minIndex = matrix.revisionIndex(d.min_schema_revision);
+  const head = formatRows(
+    [
+      ['Matrix', matrix.source],
+      ['CLI version', d.cli_version],
+      ['Min server version', d.min_server_version],
+      ['Supported servers', d.supported_server_range],
+      ['Recommended server', d.recommended_server_version],
+      ['Upgrade stops', d.upgrade_stops.length ? d.upgrade_stops.join(', ') : 'none'],
+      ['Min schema revision', d.min_schema_revision],
+      ['Version endpoint', d.version_endpoint],
+    ],
+    style,
+    '',
+  );
+  const revWidth = Math.max(...d.schema_chain.map((r) => r.revision.length));
+  const chain = d.schema_chain
+    .map((r, i) => {
+      const mark = i === minIndex ? style.bold('▸') : ' ';
+      const version = (r.server_version ?? '').padEnd(8);
+      return `  ${mark} ${sanitize(r.revision).padEnd(revWidth)}  ${version}  ${sanitize(r.description ?? '')}`.trimEnd();
+    })
+    .join('\n');
+  const install = Object.entries(d.cli.install)
+    .filter((e): e is [string, string] => e[1] !== undefined)
+    .map(([method, tpl]) => [method, tpl] as const);
+  const kinds = [
+    ...DEPLOYMENT_KINDS.filter((k) => d.server.deployments[k]),
+    ...Object.keys(d.server.deployments).filter((k) => !(DEPLOYMENT_KINDS as readonly string[]).includes(k)),
+  ];
+  return [
+    head,
+    '',
+    style.bold('Schema chain (oldest first; ▸ = min_schema_revision)'),
+    chain,
+    '',
+    style.bold('CLI install commands'),
+    formatRows(install, style),
+    '',
+    style.bold('Server deployments with upgrade templates'),
+    `  ${kinds.length ? kinds.join(', ') : 'none'} (others use the generic steps)`,
+    '',
+  ].join('\n');
+}
+
+export type { StatusReport };

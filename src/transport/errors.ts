@@ -1,0 +1,106 @@
+import { ErrorCode, HandshakeError, TransportError } from '../errors.js';
+
+const TLS_CAUSES: Record<string, { reason: string; remedy: string }> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: {
+    reason: 'the server presented a self-signed certificate',
+    remedy: 'Trust its CA: export NODE_EXTRA_CA_CERTS=/path/to/ca.pem',
+  },
+  SELF_SIGNED_CERT_IN_CHAIN: {
+    reason: 'the certificate chain ends in a CA this machine does not trust',
+    remedy: 'Trust that CA: export NODE_EXTRA_CA_CERTS=/path/to/ca.pem',
+  },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: {
+    reason: 'the certificate could not be verified (an intermediate certificate is missing or untrusted)',
+    remedy: 'Serve the full chain on the server, or export NODE_EXTRA_CA_CERTS=/path/to/ca.pem',
+  },
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: {
+    reason: 'the certificate was issued by a CA this machine does not trust',
+    remedy: 'Trust that CA: export NODE_EXTRA_CA_CERTS=/path/to/ca.pem',
+  },
+  CERT_HAS_EXPIRED: {
+    reason: 'the server certificate has expired',
+    remedy: 'Renew the certificate on the server (verification is never disabled)',
+  },
+  CERT_NOT_YET_VALID: {
+    reason: 'the server certificate is not valid yet (check the clocks)',
+    remedy: 'Fix the clock of this machine or of the server',
+  },
+  ERR_TLS_CERT_ALTNAME_INVALID: {
+    reason: 'the certificate does not match the host name',
+    remedy: 'Use the host name the certificate was issued for in --server',
+  },
+};
+
+const CONNECTION_CAUSES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by the server',
+  EPIPE: 'connection closed by the server',
+  ENOTFOUND: 'DNS lookup failed: host not found',
+  EAI_AGAIN: 'DNS lookup failed (temporary)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed unexpectedly',
+  UND_ERR_CLOSED: 'connection closed unexpectedly',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_HEADERS_OVERFLOW: 'response headers too large',
+};
+
+function codesOf(err: unknown): string[] {
+  const codes: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    const errors = (e as { errors?: unknown }).errors;
+    if (Array.isArray(errors)) for (const inner of errors) codes.push(...codesOf(inner));
+    e = (e as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+/**
+ * Turns whatever undici or node threw into a {@link TransportError} with a
+ * stable code, a message naming the cause and a remedy. `timedOut` says the
+ * request's own deadline fired; `aborted` that the caller cancelled it.
+ */
+export function classifyError(err: unknown, ctx: { url: string; timeoutMs: number; timedOut: boolean; aborted: boolean }): HandshakeError {
+  if (err instanceof HandshakeError) return err;
+  const { url } = ctx;
+  if (ctx.timedOut) {
+    return new TransportError(ErrorCode.Timeout, `no complete answer from ${url} within ${ctx.timeoutMs} ms`, url, {
+      remedy: 'Check that the server is up, or allow more time with --timeout MS',
+      cause: err,
+    });
+  }
+  if (ctx.aborted) return new TransportError(ErrorCode.Aborted, `request to ${url} was cancelled`, url, { cause: err });
+  const codes = codesOf(err);
+  for (const code of codes) {
+    const tls = TLS_CAUSES[code];
+    if (tls)
+      return new TransportError(ErrorCode.Tls, `TLS failure talking to ${url}: ${tls.reason}`, url, { remedy: tls.remedy, cause: err });
+  }
+  for (const code of codes) {
+    const reason = CONNECTION_CAUSES[code];
+    if (reason) {
+      return new TransportError(ErrorCode.Unreachable, `cannot reach ${url}: ${reason}`, url, {
+        remedy:
+          code.startsWith('E') && code.includes('NOTFOUND')
+            ? 'Check the host name in --server or HANDSHAKE_SERVER'
+            : 'Check that the server is running and that --server points at it',
+        cause: err,
+      });
+    }
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (/certificate|TLS|SSL/i.test(message)) {
+    return new TransportError(ErrorCode.Tls, `TLS failure talking to ${url}: ${message}`, url, {
+      remedy: 'Check the server certificate; to trust a private CA: export NODE_EXTRA_CA_CERTS=/path/to/ca.pem',
+      cause: err,
+    });
+  }
+  return new TransportError(ErrorCode.Unreachable, `cannot reach ${url}: ${message}`, url, {
+    remedy: 'Check that the server is running and that --server points at it',
+    cause: err,
+  });
+}
