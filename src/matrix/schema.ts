@@ -125,14 +125,16 @@ export const matrixSchema = z
     const range = m.supported_server_range;
     const opts = { includePrerelease: true };
     if (semver.validRange(range)) {
-      if (!semver.satisfies(m.min_server_version, range, opts) && semver.gtr(m.min_server_version, range, opts)) {
+      // Refinements run even when a field above failed its own check: compare only valid versions.
+      const valid = (v: string) => semver.valid(v) === v;
+      if (valid(m.min_server_version) && semver.gtr(m.min_server_version, range, opts)) {
         ctx.addIssue({ code: 'custom', path: ['min_server_version'], message: `is above supported_server_range "${range}"` });
       }
-      if (!semver.satisfies(m.recommended_server_version, range, opts)) {
+      if (valid(m.recommended_server_version) && !semver.satisfies(m.recommended_server_version, range, opts)) {
         ctx.addIssue({ code: 'custom', path: ['recommended_server_version'], message: `is outside supported_server_range "${range}"` });
       }
       m.upgrade_stops.forEach((stop, i) => {
-        if (semver.valid(stop) && semver.gtr(stop, range, opts)) {
+        if (valid(stop) && semver.gtr(stop, range, opts)) {
           ctx.addIssue({ code: 'custom', path: ['upgrade_stops', i], message: `${stop} is above supported_server_range "${range}"` });
         }
       });

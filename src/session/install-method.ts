@@ -2,12 +2,12 @@ import type { InstallMethod } from '../matrix/schema.js';
 
 /**
  * How this CLI was installed, from where its files live (pure: the caller
- * passes the resolved path of the running package and the environment).
+ * passes the resolved real path of the running package).
  * Falls back to npm, the documented install method.
  */
-export function detectInstallMethod(packagePath: string, env: NodeJS.ProcessEnv = {}): InstallMethod {
+export function detectInstallMethod(packagePath: string): InstallMethod {
   const p = packagePath.replace(/\\/g, '/');
-  if (p.includes('/_npx/') || env.npm_command === 'exec') return 'npx';
+  if (p.includes('/_npx/')) return 'npx';
   if (/\/(Cellar|homebrew|linuxbrew)\//i.test(p)) return 'homebrew';
   if (/\/(pnpm|\.pnpm)(\/|$)|\/pnpm-global\//.test(p)) return 'pnpm';
   if (/\/yarn\/global\/|\/\.yarn\/|\/\.config\/yarn\//.test(p)) return 'yarn';

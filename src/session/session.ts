@@ -63,7 +63,7 @@ export function createSession(opts: SessionOptions): Session {
   const server = url ? { url, token: envToken ?? configToken } : null;
   return {
     matrix,
-    cli: { version: opts.cliVersion, installMethod: detectInstallMethod(selfPath(), env), envPrefix: prefix },
+    cli: { version: opts.cliVersion, installMethod: detectInstallMethod(selfPath()), envPrefix: prefix },
     timeoutMs,
     env,
     headers: {

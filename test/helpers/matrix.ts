@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createMatrix, type Matrix, parseMatrix } from '../../src/matrix/load.js';
+import type { MatrixInput } from '../../src/matrix/schema.js';
+import { ROOT } from './cli.js';
+
+/** The bundled compat.json as raw JSON, for tests to mutate. */
+export function bundledJson(): MatrixInput {
+  return JSON.parse(readFileSync(join(ROOT, 'compat.json'), 'utf8')) as MatrixInput;
+}
+
+/** A matrix from the bundled JSON with `patch` applied on top. */
+export function matrixWith(patch: Partial<MatrixInput> = {}): Matrix {
+  return parseMatrix({ ...bundledJson(), ...patch }, 'test');
+}
+
+export { createMatrix };
