@@ -2,8 +2,9 @@ import { Command, Errors, Flags } from '@oclif/core';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
 import { ExitCode, exitCodeForError } from '../../src/render/exit-codes.js';
 import { errorDocument, formatError } from '../../src/render/report.js';
-import { safeJson } from '../../src/render/sanitize.js';
+import { safeJson, sanitize } from '../../src/render/sanitize.js';
 import { createStyle, type Style, wantsColor } from '../../src/render/style.js';
+import { closeDefaultDispatcher } from '../../src/transport/request.js';
 import { redactText } from '../../src/url.js';
 
 /** Flags every command has. */
@@ -52,8 +53,35 @@ export abstract class BaseCommand extends Command {
     process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
+  /** The passive check's one warning, after the command's output, on stderr. */
+  protected warnPassive(warning: { message: string; remedy: string | null }): void {
+    const style = this.errStyle;
+    let text = `${style.yellow(`${this.config.bin}: warning:`)} ${sanitize(warning.message)}\n`;
+    if (warning.remedy) text += `${style.dim('  Fix:')} ${sanitize(warning.remedy)}\n`;
+    process.stderr.write(text);
+  }
+
+  /** Parses repeated `-H "Name: value"` flags; a malformed one is a usage error. */
+  protected parseHeaders(lines: readonly string[]): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const line of lines) {
+      const i = line.indexOf(':');
+      const name = line.slice(0, i).trim();
+      if (i <= 0 || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
+        throw new HandshakeError(ErrorCode.Usage, `invalid header "${line}"`, { remedy: `Write headers as -H "Name: value"` });
+      }
+      headers[name.toLowerCase()] = line.slice(i + 1).trim();
+    }
+    return headers;
+  }
+
   protected setExit(code: number): void {
     process.exitCode = code;
+  }
+
+  override async finally(err: Error | undefined): Promise<unknown> {
+    await closeDefaultDispatcher();
+    return super.finally(err);
   }
 
   override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {

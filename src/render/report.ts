@@ -1,7 +1,8 @@
 import { type HandshakeError, MatrixError } from '../errors.js';
 import type { Matrix } from '../matrix/load.js';
 import { DEPLOYMENT_KINDS } from '../matrix/schema.js';
-import type { CompatReport, StatusReport } from '../session/session.js';
+import type { CompatReport } from '../session/session.js';
+import type { HttpResponse } from '../transport/request.js';
 import type { Severity } from '../verdict/verdict.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
@@ -101,4 +102,11 @@ export function formatMatrix(matrix: Matrix, style: Style): string {
   ].join('\n');
 }
 
-export type { StatusReport };
+/** `--include`: the status line and headers, as the server sent them (sanitized), then a blank line. */
+export function formatHttpHead(res: Pick<HttpResponse, 'status' | 'headers'>): string {
+  const lines = [`HTTP ${res.status}`];
+  for (const [name, value] of Object.entries(res.headers)) {
+    for (const v of Array.isArray(value) ? value : [value ?? '']) lines.push(`${sanitize(name)}: ${sanitize(v)}`);
+  }
+  return `${lines.join('\n')}\n\n`;
+}

@@ -1,4 +1,5 @@
 import { realpathSync } from 'node:fs';
+import { cacheDir, DEFAULT_CACHE_TTL_MS, HandshakeCache } from '../cache/cache.js';
 import { configPath, readConfig } from '../config/config.js';
 import { ErrorCode, HandshakeError } from '../errors.js';
 import { type Observation, observe } from '../handshake/observe.js';
@@ -38,6 +39,8 @@ export interface Session {
   headers: Record<string, string>;
   /** The server, or null when none was configured (resolved lazily by {@link requireServer}). */
   server: { url: URL; token: string | null } | null;
+  /** The handshake cache (`<PREFIX>_CACHE_DIR`, TTL from `<PREFIX>_CACHE_TTL` in seconds). */
+  cache: HandshakeCache;
 }
 
 /** Loads the matrix (flag, env, bundled) and resolves the server and token. Throws coded errors for bad input. */
@@ -71,7 +74,19 @@ export function createSession(opts: SessionOptions): Session {
       [matrix.doc.headers.cli_version.toLowerCase()]: opts.cliVersion,
     },
     server,
+    cache: new HandshakeCache(cacheDir(env, prefix, product), cacheTtlMs(env[`${prefix}_CACHE_TTL`], prefix)),
   };
+}
+
+function cacheTtlMs(value: string | undefined, prefix: string): number {
+  if (value === undefined || value === '') return DEFAULT_CACHE_TTL_MS;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new HandshakeError(ErrorCode.Usage, `${prefix}_CACHE_TTL must be a number of seconds, got "${value}"`, {
+      remedy: `export ${prefix}_CACHE_TTL=3600`,
+    });
+  }
+  return seconds * 1000;
 }
 
 /** The configured server, or a usage error naming the ways to set one. */

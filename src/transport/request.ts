@@ -43,11 +43,11 @@ export function defaultDispatcher(): Dispatcher {
   return sharedDispatcher;
 }
 
-/** Closes the shared agent's sockets so the process can exit at once. */
+/** Drops the shared agent's sockets (and anything still in flight) so the process can exit at once. */
 export async function closeDefaultDispatcher(): Promise<void> {
   const d = sharedDispatcher;
   sharedDispatcher = undefined;
-  await d?.close();
+  await d?.destroy();
 }
 
 /** First value of a header, whatever undici handed us. */

@@ -10,6 +10,8 @@ const BIN = join(ROOT, 'bin', 'run.js');
 export interface CliResult {
   code: number | null;
   stdout: string;
+  /** stdout exactly as the process wrote it. */
+  stdoutBytes: Buffer;
   stderr: string;
   ms: number;
 }
@@ -54,10 +56,10 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
+    const out: Buffer[] = [];
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
+    child.stdout.on('data', (d: Buffer) => {
+      out.push(d);
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
@@ -66,7 +68,8 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(killer);
-      resolve({ code, stdout, stderr, ms: performance.now() - started });
+      const stdoutBytes = Buffer.concat(out);
+      resolve({ code, stdout: stdoutBytes.toString('utf8'), stdoutBytes, stderr, ms: performance.now() - started });
     });
     child.stdin.end(opts.input ?? '');
   });

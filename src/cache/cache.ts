@@ -1,0 +1,111 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { type VersionDocument, versionDocumentSchema } from '../protocol/version-document.js';
+import { redactUrl } from '../url.js';
+
+/** Default freshness of a cached handshake: one hour. */
+export const DEFAULT_CACHE_TTL_MS = 60 * 60 * 1000;
+
+const entrySchema = z.object({
+  v: z.literal(1),
+  url: z.string(),
+  fetched_at: z.number().int().nonnegative(),
+  stale: z.boolean(),
+  document: versionDocumentSchema,
+});
+
+/** One server's cached handshake: what its version endpoint said, and when. */
+export interface CacheEntry {
+  url: string;
+  fetchedAt: number;
+  /** Set when an ordinary response showed drift: the next command re-handshakes. */
+  stale: boolean;
+  document: VersionDocument;
+}
+
+/** `HANDSHAKE_CACHE_DIR`, else `$XDG_CACHE_HOME/handshake`, else `~/.cache/handshake`. */
+export function cacheDir(env: NodeJS.ProcessEnv, prefix = 'HANDSHAKE', product = 'handshake'): string {
+  const explicit = env[`${prefix}_CACHE_DIR`];
+  if (explicit) return explicit;
+  const xdg = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  return join(xdg, product);
+}
+
+/** The cache key of a server: its URL normalized and stripped of credentials. */
+export function cacheKey(url: URL): string {
+  const u = new URL(url.href);
+  u.username = '';
+  u.password = '';
+  u.hash = '';
+  u.search = '';
+  const normalized = `${u.protocol}//${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, '')}`;
+  return createHash('sha256').update(normalized).digest('hex').slice(0, 32);
+}
+
+/**
+ * A per-server handshake cache: one small JSON file per server, written
+ * atomically (temp file + rename, mode 0600) so concurrent CLI processes never
+ * see a half-written file. A corrupt, truncated or foreign file is treated as
+ * absent and overwritten; no cache problem ever fails a command.
+ */
+export class HandshakeCache {
+  constructor(
+    readonly dir: string,
+    readonly ttlMs: number = DEFAULT_CACHE_TTL_MS,
+  ) {}
+
+  private file(url: URL): string {
+    return join(this.dir, `${cacheKey(url)}.json`);
+  }
+
+  /** The entry for `url`, or null when there is none or it cannot be read. */
+  read(url: URL): CacheEntry | null {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(this.file(url), 'utf8'));
+    } catch {
+      return null;
+    }
+    const parsed = entrySchema.safeParse(raw);
+    if (!parsed.success) return null;
+    const e = parsed.data;
+    return { url: e.url, fetchedAt: e.fetched_at, stale: e.stale, document: e.document };
+  }
+
+  /** The entry if it is fresh at `now`: younger than the TTL and not marked stale. */
+  fresh(url: URL, now: number): CacheEntry | null {
+    const entry = this.read(url);
+    if (!entry || entry.stale) return null;
+    const age = now - entry.fetchedAt;
+    return age >= 0 && age < this.ttlMs ? entry : null;
+  }
+
+  /** Stores a handshake. Never throws: a cache that cannot be written is just a cold cache next time. */
+  write(url: URL, document: VersionDocument, now: number, stale = false): boolean {
+    const body = JSON.stringify({ v: 1, url: redactUrl(url), fetched_at: now, stale, document });
+    const target = this.file(url);
+    const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(temp, body, { mode: 0o600 });
+      renameSync(temp, target);
+      return true;
+    } catch {
+      try {
+        rmSync(temp, { force: true });
+      } catch {
+        // The directory itself is unusable: nothing was left behind.
+      }
+      return false;
+    }
+  }
+
+  /** Marks the entry stale so the next command re-handshakes. */
+  markStale(url: URL): void {
+    const entry = this.read(url);
+    if (entry && !entry.stale) this.write(url, entry.document, entry.fetchedAt, true);
+  }
+}

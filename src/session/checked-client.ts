@@ -1,0 +1,218 @@
+import semver from 'semver';
+import type { Dispatcher } from 'undici';
+import type { HandshakeCache } from '../cache/cache.js';
+import { type Observation, observe } from '../handshake/observe.js';
+import { REVISION_PATTERN } from '../matrix/schema.js';
+import { DEV_VERSION, type VersionDocument } from '../protocol/version-document.js';
+import { headerInterceptor, type ResponseHeadInfo } from '../transport/interceptor.js';
+import { defaultDispatcher, type HttpResponse, headerValue, httpRequest, type RequestOptions } from '../transport/request.js';
+import { resolveApiUrl } from '../url.js';
+import { computeVerdict, UNCHECKED_STATUSES, type Verdict } from '../verdict/verdict.js';
+import { requireServer, type Session } from './session.js';
+
+/** What the passive check concluded, handed back to the command to report after its own output. */
+export interface PassiveReport {
+  /** The verdict reached (from the cache, a fresh handshake, or the headers of a drifted response); null when none. */
+  verdict: Verdict | null;
+  /** At most one warning per process, for stderr; null when there is nothing to say. */
+  warning: { message: string; remedy: string | null } | null;
+  /** Version-endpoint requests this client made: 0 with a fresh cache, 1 when cold. */
+  handshakeRequests: number;
+  /** True when the headers of a response differed from the handshake it was compared with. */
+  drift: boolean;
+}
+
+export interface CheckedClientOptions {
+  /** Run the passive check (default: on unless `<PREFIX>_NO_VERSION_CHECK` is set). */
+  passive?: boolean;
+  /** The clock, for the cache's freshness (tests). */
+  now?: () => number;
+  /** Cancels every request of this client. */
+  signal?: AbortSignal;
+}
+
+export type ClientRequestOptions = Pick<RequestOptions, 'method' | 'headers' | 'body' | 'maxBytes' | 'followRedirects'>;
+
+type Seen = { revision: string | null; version: string | null; requiredCliVersion: string | null; rejected: boolean };
+
+/** True for `1`, `true`, `yes` (any case); false for unset, empty, `0`, `false`, `no`. */
+export function envFlag(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && !/^(0|false|no)$/i.test(value);
+}
+
+/**
+ * The HTTP client every ordinary command uses. Each response's revision and
+ * version headers are seen through an undici interceptor and compared with
+ * the cached handshake; a cold or stale cache is refreshed by a handshake that
+ * runs concurrently with the command's own request, so a check never adds a
+ * round trip to the command's latency.
+ */
+export class CheckedClient {
+  readonly #session: Session;
+  readonly #server: { url: URL; token: string | null };
+  readonly #cache: HandshakeCache | null;
+  readonly #now: () => number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #passive: boolean;
+  readonly #dispatcher: Dispatcher;
+  readonly #seen: Seen = { revision: null, version: null, requiredCliVersion: null, rejected: false };
+  #baseline: { document: VersionDocument; fromCache: boolean } | null = null;
+  #cold: Promise<Observation> | null = null;
+  #finished: Promise<PassiveReport> | null = null;
+
+  constructor(session: Session, options: CheckedClientOptions = {}) {
+    this.#session = session;
+    this.#server = requireServer(session);
+    this.#cache = session.cache;
+    this.#now = options.now ?? Date.now;
+    this.#signal = options.signal;
+    const prefix = session.cli.envPrefix ?? 'HANDSHAKE';
+    this.#passive = options.passive ?? !envFlag(session.env[`${prefix}_NO_VERSION_CHECK`]);
+    this.#dispatcher = this.#passive
+      ? defaultDispatcher().compose(headerInterceptor((info) => this.#observeHead(info)))
+      : defaultDispatcher();
+    if (this.#passive) this.#start();
+  }
+
+  /** The server this client talks to. */
+  get url(): URL {
+    return this.#server.url;
+  }
+
+  /** An undici dispatcher with the passive check on it, for code that calls undici directly. */
+  get dispatcher(): Dispatcher {
+    return this.#dispatcher;
+  }
+
+  #start(): void {
+    const fresh = this.#cache?.fresh(this.#server.url, this.#now());
+    if (fresh) {
+      this.#baseline = { document: fresh.document, fromCache: true };
+      return;
+    }
+    // Cold or stale: handshake now, concurrently with whatever the command does next. It goes through
+    // the plain dispatcher, so its own headers are not mistaken for an ordinary response's.
+    this.#cold = observe({
+      baseUrl: this.#server.url,
+      matrix: this.#session.matrix,
+      token: this.#server.token,
+      headers: this.#session.headers,
+      timeoutMs: this.#session.timeoutMs,
+      signal: this.#signal,
+    });
+    // Never an unhandled rejection if the command fails before finish() is called.
+    this.#cold.catch(() => {});
+  }
+
+  #observeHead(info: ResponseHeadInfo): void {
+    if (info.origin !== this.#server.url.origin) return;
+    const h = this.#session.matrix.doc.headers;
+    const revision = headerValue(info.headers, h.schema_revision)?.trim();
+    const version = headerValue(info.headers, h.server_version)?.trim();
+    // Only well-formed values count: a header can never inject text into a warning or a command.
+    if (revision && REVISION_PATTERN.test(revision)) this.#seen.revision = revision;
+    if (version && (version === DEV_VERSION || semver.valid(version))) this.#seen.version = semver.valid(version) ?? version;
+    if (info.statusCode === 426) {
+      this.#seen.rejected = true;
+      this.#seen.requiredCliVersion = semver.valid(headerValue(info.headers, h.required_cli_version)?.trim() ?? '');
+    }
+  }
+
+  /** A request to `path` on the server: token (same origin only), deadline, size cap and the passive check. */
+  request(path: string, options: ClientRequestOptions = {}): Promise<HttpResponse> {
+    const { url, token } = this.#server;
+    return httpRequest(resolveApiUrl(url, path), {
+      ...options,
+      headers: { ...this.#session.headers, ...options.headers },
+      auth: token ? { origin: url.origin, token } : null,
+      timeoutMs: this.#session.timeoutMs,
+      signal: this.#signal,
+      dispatcher: this.#dispatcher,
+    });
+  }
+
+  /** Waits for a cold handshake (bounded by the timeout) and decides what to report. Idempotent. */
+  finish(): Promise<PassiveReport> {
+    this.#finished ??= this.#conclude();
+    return this.#finished;
+  }
+
+  async #conclude(): Promise<PassiveReport> {
+    const none: PassiveReport = { verdict: null, warning: null, handshakeRequests: 0, drift: false };
+    if (!this.#passive) return none;
+    const matrix = this.#session.matrix;
+    const cli = this.#session.cli;
+    const handshakeRequests = this.#cold ? 1 : 0;
+    const say = (v: Verdict): PassiveReport => ({
+      verdict: v,
+      warning: { message: v.message, remedy: v.remedy },
+      handshakeRequests,
+      drift: false,
+    });
+
+    if (this.#seen.rejected) {
+      return say(computeVerdict(matrix, { kind: 'cli_rejected', requiredVersion: this.#seen.requiredCliVersion, httpStatus: 426 }, cli));
+    }
+    if (this.#cold) {
+      let observation: Observation;
+      try {
+        observation = await this.#cold;
+      } catch {
+        return { ...none, handshakeRequests };
+      }
+      if (observation.kind !== 'document') {
+        const v = computeVerdict(matrix, observation, cli);
+        // Unreachable or refused: the command's own result already tells; a server without a usable
+        // version endpoint is worth one warning, since nothing can protect this user from drift.
+        const worthSaying =
+          observation.kind === 'cli_rejected' || observation.kind === 'not_found' || observation.kind === 'invalid_response';
+        return worthSaying ? say(v) : { verdict: v, warning: null, handshakeRequests, drift: false };
+      }
+      this.#baseline = { document: observation.document, fromCache: false };
+      this.#cache?.write(this.#server.url, observation.document, this.#now());
+    }
+    const baseline = this.#baseline;
+    if (!baseline) return { ...none, handshakeRequests };
+
+    const { document } = baseline;
+    const seen = this.#seen;
+    const revisionDrift = seen.revision !== null && seen.revision !== document.schema_revision;
+    const versionDrift = seen.version !== null && seen.version !== document.server_version;
+    if (revisionDrift || versionDrift) {
+      this.#cache?.markStale(this.#server.url);
+      const now: VersionDocument = {
+        ...document,
+        server_version: seen.version ?? document.server_version,
+        schema_revision: seen.revision ?? document.schema_revision,
+        pending_migrations: [],
+      };
+      const v = computeVerdict(
+        matrix,
+        { kind: 'document', document: now, headers: { schemaRevision: seen.revision, serverVersion: seen.version } },
+        cli,
+      );
+      const changes = [
+        revisionDrift ? `schema ${document.schema_revision ?? 'unknown'} → ${seen.revision}` : null,
+        versionDrift ? `server ${document.server_version} → ${seen.version}` : null,
+      ].filter(Boolean);
+      return {
+        verdict: v,
+        warning: { message: `the server changed since the last version check (${changes.join(', ')}): ${v.message}`, remedy: v.remedy },
+        handshakeRequests,
+        drift: true,
+      };
+    }
+    const v = computeVerdict(
+      matrix,
+      { kind: 'document', document, headers: { schemaRevision: seen.revision, serverVersion: seen.version } },
+      cli,
+    );
+    return v.severity === 'ok' ? { verdict: v, warning: null, handshakeRequests, drift: false } : say(v);
+  }
+}
+
+/** Whether a passive verdict should turn a successful command's exit code into 3. */
+export function passiveFails(report: PassiveReport): boolean {
+  const v = report.verdict;
+  return v !== null && v.severity === 'error' && !UNCHECKED_STATUSES.has(v.status);
+}

@@ -1,0 +1,212 @@
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { runCli, sandbox } from '../helpers/cli.js';
+import { json, startServer, type TestServer } from '../helpers/http-server.js';
+
+const HEAD = '0005_add_retention_policy';
+const VERSION_PATH = '/api/v1/config/version';
+
+let boxes: ReturnType<typeof sandbox>[] = [];
+const servers: TestServer[] = [];
+afterEach(() => {
+  for (const b of boxes) b.cleanup();
+  boxes = [];
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+function freshBox() {
+  const b = sandbox();
+  boxes.push(b);
+  return b;
+}
+
+interface FakeState {
+  doc: Record<string, unknown>;
+  /** Headers on ordinary responses. */
+  revision?: string;
+  version?: string;
+  status?: number;
+  body?: Buffer | string;
+  extraHeaders?: Record<string, string>;
+}
+
+/** A server with a version endpoint and ordinary routes whose headers and answers the test controls. */
+async function fakeServer(state: FakeState): Promise<TestServer & { state: FakeState; versionRequests(): number }> {
+  const server = await startServer((req, res) => {
+    if (req.url === VERSION_PATH) return json(res, 200, state.doc);
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...state.extraHeaders };
+    if (state.revision) headers['x-schema-revision'] = state.revision;
+    if (state.version) headers['x-server-version'] = state.version;
+    res.writeHead(state.status ?? 200, headers);
+    res.end(state.body ?? '{"ok":true}');
+  });
+  servers.push(server);
+  return Object.assign(server, { state, versionRequests: () => server.requests.filter((r) => r.url === VERSION_PATH).length });
+}
+
+function api(server: TestServer, args: string[], env: Record<string, string>, input?: string) {
+  return runCli(['api', ...args, '--server', server.url], { env, input });
+}
+
+describe('handshake api: the body, unchanged', () => {
+  it('prints the body byte for byte, including non-UTF-8 and escape bytes, with nothing else on stdout', async () => {
+    const body = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x31, 0x7d, 0x0a, 0xff, 0x00, 0x1b, 0x5b, 0x32, 0x4a]);
+    const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD }, revision: HEAD, version: '1.4.2', body });
+    const box = freshBox();
+    const r = await runCli(['api', '/api/v1/projects', '--server', server.url], { env: box.env });
+    expect(r.code).toBe(0);
+    expect(r.stdoutBytes.equals(body)).toBe(true);
+    expect(r.stderr).toBe('');
+  });
+
+  it('sends -X, -d, -H; -d @file and @- read the body', async () => {
+    const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD } });
+    const box = freshBox();
+    const file = join(box.dir, 'event.json');
+    writeFileSync(file, '{"from":"file"}');
+    await api(server, ['/api/v1/events', '-X', 'PUT', '-d', '{"a":1}', '-H', 'X-Request-Id: 42'], box.env);
+    await api(server, ['/api/v1/events', '-d', `@${file}`], box.env);
+    await api(server, ['/api/v1/events', '-d', '@-'], box.env, 'from stdin');
+    const ordinary = server.requests.filter((q) => q.url === '/api/v1/events');
+    expect(ordinary.map((q) => [q.method, q.body])).toEqual([
+      ['PUT', '{"a":1}'],
+      ['POST', '{"from":"file"}'],
+      ['POST', 'from stdin'],
+    ]);
+    expect(ordinary[0]?.headers['x-request-id']).toBe('42');
+    expect(ordinary[0]?.headers['content-type']).toBe('application/json');
+  });
+
+  it('--include prints the status line and headers first', async () => {
+    const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD }, revision: HEAD, version: '1.4.2' });
+    const r = await api(server, ['/api/v1/projects', '--include'], freshBox().env);
+    expect(r.stdout).toMatch(/^HTTP 200\n/);
+    expect(r.stdout).toMatch(/\nx-schema-revision: 0005_add_retention_policy\n/);
+    expect(r.stdout.endsWith('\n\n{"ok":true}')).toBe(true);
+  });
+
+  it('a non-2xx answer: the body still on stdout, one line on stderr, exit 4', async () => {
+    const server = await fakeServer({
+      doc: { server_version: '1.4.2', schema_revision: HEAD },
+      status: 404,
+      body: '{"error":"no such project"}',
+    });
+    const r = await api(server, ['/api/v1/projects/9'], freshBox().env);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toBe('{"error":"no such project"}');
+    expect(r.stderr).toContain('404');
+  });
+
+  it('X-CLI-Version and User-Agent go on every request, the version request included', async () => {
+    const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD } });
+    await api(server, ['/api/v1/projects'], freshBox().env);
+    expect(server.requests.length).toBe(2);
+    for (const q of server.requests) {
+      expect(q.headers['x-cli-version']).toBe('0.9.0');
+      expect(q.headers['user-agent']).toMatch(/^handshake\/0\.9\.0 /);
+    }
+  });
+});
+
+describe('the passive check on every call', () => {
+  it('three calls with a fresh cache make one version request in all', async () => {
+    const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD }, revision: HEAD, version: '1.4.2' });
+    const box = freshBox();
+    for (let i = 0; i < 3; i++) {
+      const r = await api(server, ['/api/v1/projects'], box.env);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+    }
+    expect(server.versionRequests()).toBe(1);
+  });
+
+  it('drift on an ordinary call warns once on stderr, names both revisions, keeps stdout the body, and re-handshakes next time', async () => {
+    const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD }, revision: HEAD, version: '1.4.2' });
+    const box = freshBox();
+    await api(server, ['/api/v1/projects'], box.env);
+    expect(server.versionRequests()).toBe(1);
+
+    // The server is rolled back behind the CLI's back: ordinary responses now say so.
+    server.state.revision = '0003_add_insight_meta_cache';
+    server.state.version = '1.2.0';
+    const r = await api(server, ['/api/v1/projects'], box.env);
+    expect(r.stdout).toBe('{"ok":true}');
+    expect(r.stderr.match(/warning/g)?.length).toBe(1);
+    expect(r.stderr).toContain(HEAD);
+    expect(r.stderr).toContain('0003_add_insight_meta_cache');
+    expect(r.stderr).toContain('handshake server upgrade');
+    // The drifted server is incompatible (older than the minimum): the successful call exits 3.
+    expect(r.code).toBe(3);
+    expect(server.versionRequests()).toBe(1);
+
+    // The cache was marked stale: the next command handshakes again.
+    server.state.doc = { server_version: '1.2.0', schema_revision: '0003_add_insight_meta_cache' };
+    await api(server, ['/api/v1/projects'], box.env);
+    expect(server.versionRequests()).toBe(2);
+  });
+
+  it('a cold cache with an incompatible server: output first, the verdict on stderr, exit 3', async () => {
+    const server = await fakeServer({ doc: { server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' } });
+    const r = await api(server, ['/api/v1/projects'], freshBox().env);
+    expect(r.stdout).toBe('{"ok":true}');
+    expect(r.stderr).toContain('0003_add_insight_meta_cache');
+    expect(r.stderr).toContain('handshake server upgrade');
+    expect(r.code).toBe(3);
+  });
+
+  it('a warn-severity verdict warns but keeps exit 0', async () => {
+    const server = await fakeServer({ doc: { server_version: '1.5.1', schema_revision: HEAD } });
+    const r = await api(server, ['/api/v1/projects'], freshBox().env);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('1.5.1');
+  });
+
+  it('a corrupt cache file is ignored and rewritten', async () => {
+    const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD }, revision: HEAD, version: '1.4.2' });
+    const box = freshBox();
+    await api(server, ['/api/v1/projects'], box.env);
+    const dir = box.env.HANDSHAKE_CACHE_DIR as string;
+    const files = readdirSync(dir);
+    expect(files.length).toBe(1);
+    writeFileSync(join(dir, files[0] as string), '{"v":1,"url":"x","fetched_at":');
+    const r = await api(server, ['/api/v1/projects'], box.env);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(server.versionRequests()).toBe(2);
+    // Rewritten: the next call is served from the cache again.
+    await api(server, ['/api/v1/projects'], box.env);
+    expect(server.versionRequests()).toBe(2);
+  });
+
+  it('HANDSHAKE_NO_VERSION_CHECK=1 turns it off: no version request, no warning', async () => {
+    const server = await fakeServer({ doc: { server_version: '1.2.0' }, revision: '0001_initial', version: '1.2.0' });
+    const r = await api(server, ['/api/v1/projects'], { ...freshBox().env, HANDSHAKE_NO_VERSION_CHECK: '1' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(server.versionRequests()).toBe(0);
+  });
+
+  it('a 426 on an ordinary call exits 3 naming the required version and its install command', async () => {
+    const server = await fakeServer({
+      doc: { server_version: '1.4.2', schema_revision: HEAD },
+      status: 426,
+      body: '{"error":"upgrade your CLI"}',
+      extraHeaders: { 'X-Required-CLI-Version': '1.1.0' },
+    });
+    const r = await api(server, ['/api/v1/projects'], freshBox().env);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('1.1.0');
+    expect(r.stderr).toContain('npm install -g handshake@1.1.0');
+  });
+
+  it('compat commands never run the passive check (no cache written)', async () => {
+    const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD } });
+    const box = freshBox();
+    await runCli(['compat', 'check', '--server', server.url], { env: box.env });
+    await runCli(['compat', 'show'], { env: box.env });
+    expect(() => readdirSync(box.env.HANDSHAKE_CACHE_DIR as string)).toThrow();
+  });
+});
