@@ -88,9 +88,10 @@ export interface HandshakeServer {
   /** The 426 this request deserves, or null; for frameworks that answer through their own reply object. */
   cliRejection(req: IncomingMessage): CliRejection | null;
   /**
-   * The response headers to set now (from the cached read; empty of the
-   * revision until a first read completed): for frameworks with their own
-   * reply object. Call {@link HandshakeServer.refresh} once at startup.
+   * The response headers to set now, from the cached read (a stale one is
+   * read again in the background): for frameworks with their own reply
+   * object. Without the revision until a first read completed, so call
+   * {@link HandshakeServer.refresh} once at startup.
    */
   responseHeaders(): Record<string, string>;
   /** Reads the revision source now and updates the cache, e.g. after running migrations in-process. */
@@ -182,12 +183,17 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
     if (doc?.schema_revision) res.setHeader(names.schemaRevision, doc.schema_revision);
   }
 
-  const headers: Middleware = (_req, res, next) => {
+  /** The cached document; when stale, it is still returned and read again in the background. */
+  function current(): VersionDocument | null {
     const snapshot = cached;
-    if (snapshot) {
-      setHeaders(res, snapshot.doc);
-      // Stale: answer with what we have and read again in the background.
-      if (performance.now() - snapshot.at > cacheMs) refresh().catch(onError);
+    if (snapshot && performance.now() - snapshot.at > cacheMs) refresh().catch(onError);
+    return snapshot?.doc ?? null;
+  }
+
+  const headers: Middleware = (_req, res, next) => {
+    const doc = current();
+    if (doc) {
+      setHeaders(res, doc);
       next?.();
       return;
     }
@@ -269,7 +275,7 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
     cliRejection,
     responseHeaders() {
       const out: Record<string, string> = { [names.serverVersion]: serverVersion };
-      const revision = cached?.doc.schema_revision;
+      const revision = current()?.schema_revision;
       if (revision) out[names.schemaRevision] = revision;
       return out;
     },

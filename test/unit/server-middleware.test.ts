@@ -265,4 +265,12 @@ describe('createHandshakeServer: setup', () => {
     await hs.refresh();
     expect(hs.responseHeaders()).toEqual({ 'X-Server-Version': '1.4.0', 'X-Schema-Revision': '0005_add_retention_policy' });
   });
+
+  it('refreshes stale response headers in the background, like the middleware', async () => {
+    const { state, source } = movableSource('0004_split_events_table');
+    const hs = createHandshakeServer({ serverVersion: '1.4.0', revisions: source, cacheMs: 0 });
+    await hs.refresh();
+    state.applied = '0005_add_retention_policy';
+    await vi.waitFor(() => expect(hs.responseHeaders()['X-Schema-Revision']).toBe('0005_add_retention_policy'));
+  });
 });
