@@ -1,8 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { ReferenceServerError } from './errors.js';
+import { messageOf, ReferenceServerError } from './errors.js';
 import type { Migration } from './migrations.js';
 
 /**
@@ -34,6 +46,11 @@ export function isInitialised(dir: string): boolean {
 /** Refuses a directory that holds something else, so `--data ~/Documents` never gets a database written into it. */
 export function checkDataDir(dir: string): void {
   if (!existsSync(dir) || isInitialised(dir)) return;
+  if (!statSync(dir).isDirectory()) {
+    throw new ReferenceServerError(`${dir} is not a directory`, 'Pass a directory path with --data (it is created if missing)', {
+      exitCode: 2,
+    });
+  }
   const entries = readdirSync(dir).filter((e) => e !== LOCK);
   if (entries.length > 0) {
     throw new ReferenceServerError(
@@ -46,7 +63,15 @@ export function checkDataDir(dir: string): void {
 
 /** Takes the data directory's lock; returns the function that releases it. */
 export function lockDataDir(dir: string, holder: 'serve' | 'migrate'): () => void {
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new ReferenceServerError(
+      `Cannot create the data directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? messageOf(err)}`,
+      'Pass a directory path you can write to with --data',
+      { exitCode: 2, cause: err },
+    );
+  }
   const key = realpathSync(dir);
   const path = join(dir, LOCK);
   const token = randomUUID();

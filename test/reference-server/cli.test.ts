@@ -167,8 +167,12 @@ describe('reference-server serve / migrate, as an operator runs them', () => {
     [['serve', '--data', 'x', '--frobnicate'], 2],
     [['migrate', '--data', 'x', '--to', '0042_nope'], 2],
     [['upgrade'], 2],
+    [['serve', '--data', 'FILE'], 2],
+    [['migrate', '--data', 'FILE/below'], 2],
   ])('refuses bad input with a remedy and no stack trace: %j', async (args, code) => {
-    const res = await run(args.map((a) => (a === 'x' ? join(root, 'never-created') : a)));
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'not a data directory');
+    const res = await run(args.map((a) => (a === 'x' ? join(root, 'never-created') : a.replace(/^FILE/, file))));
     expect(res.code).toBe(code);
     expect(res.stdout).toBe('');
     expect(res.stderr).toMatch(/fix:/);
