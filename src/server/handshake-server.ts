@@ -116,7 +116,7 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
   const names: HeaderNames = { ...DEFAULT_HEADER_NAMES };
   for (const [key, value] of Object.entries(options.headers ?? {})) {
     if (value === undefined) continue;
-    if (!(key in names)) {
+    if (!Object.hasOwn(names, key)) {
       throw new HandshakeServerError(`Unknown header option "${key}"`, `Use one of: ${Object.keys(names).join(', ')}`);
     }
     if (!HEADER_NAME.test(value)) {

@@ -247,6 +247,7 @@ describe('createHandshakeServer: setup', () => {
     ['a non-semver minimum CLI', { serverVersion: '1.0.0', minCliVersion: 'one' }],
     ['a bad header name', { serverVersion: '1.0.0', headers: { schemaRevision: 'X Bad\n' } }],
     ['an unknown header option', { serverVersion: '1.0.0', headers: { revision: 'X-Rev' } as never }],
+    ['a header option named like an Object method', { serverVersion: '1.0.0', headers: { toString: 'X-Rev' } as never }],
     ['a relative version path', { serverVersion: '1.0.0', versionPath: 'api/version' }],
     ['a negative cache time', { serverVersion: '1.0.0', cacheMs: -1 }],
   ])('refuses %s at setup, with a remedy', (_label, options) => {
