@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { messageOf, ReferenceServerError } from './errors.js';
+import type { Migration } from './migrations.js';
+
+/**
+ * A data directory holds the Postgres cluster (`pgdata/`, run by PGlite) and
+ * a lock file. PGlite is one process's database at a time, so whoever opens
+ * it (the server or `migrate`) takes the lock first.
+ */
+const PGDATA = 'pgdata';
+const LOCK = 'server.lock';
+
+export type MigrationStatus = 'idle' | 'running' | 'failed';
+
+/** The last migration run recorded in the database. */
+export interface LastRun {
+  revision: string;
+  status: 'running' | 'applied' | 'failed';
+  error: string | null;
+  backup: string | null;
+}
+
+/** Locks held by this process, so a test or demo running both sides in-process is refused like two processes are. */
+const heldHere = new Set<string>();
+
+/** Is `dir` an initialised data directory? */
+export function isInitialised(dir: string): boolean {
+  return existsSync(join(dir, PGDATA, 'PG_VERSION'));
+}
+
+/** Refuses a directory that holds something else, so `--data ~/Documents` never gets a database written into it. */
+export function checkDataDir(dir: string): void {
+  if (!existsSync(dir) || isInitialised(dir)) return;
+  if (!statSync(dir).isDirectory()) {
+    throw new ReferenceServerError(`${dir} is not a directory`, 'Pass a directory path with --data (it is created if missing)', {
+      exitCode: 2,
+    });
+  }
+  const entries = readdirSync(dir).filter((e) => e !== LOCK);
+  if (entries.length > 0) {
+    throw new ReferenceServerError(
+      `${dir} is not empty and holds no reference-server database`,
+      'Pass a new or empty directory with --data, or the data directory of an earlier run',
+      { exitCode: 2 },
+    );
+  }
+}
+
+/** Takes the data directory's lock; returns the function that releases it. */
+export function lockDataDir(dir: string, holder: 'serve' | 'migrate'): () => void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new ReferenceServerError(
+      `Cannot create the data directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? messageOf(err)}`,
+      'Pass a directory path you can write to with --data',
+      { exitCode: 2, cause: err },
+    );
+  }
+  const key = realpathSync(dir);
+  const path = join(dir, LOCK);
+  const token = randomUUID();
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (heldHere.has(key)) throw inUse(dir, process.pid);
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number.parseInt(readFileSync(path, 'utf8').split(' ')[0] ?? '', 10);
+      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) throw inUse(dir, pid);
+      rmSync(path, { force: true }); // left behind by a process that died
+      continue;
+    }
+    writeSync(fd, `${process.pid} ${holder} ${token}\n`);
+    closeSync(fd);
+    heldHere.add(key);
+    return () => {
+      heldHere.delete(key);
+      try {
+        if (readFileSync(path, 'utf8').includes(token)) rmSync(path, { force: true });
+      } catch {
+        // already gone
+      }
+    };
+  }
+  throw inUse(dir, null);
+}
+
+function inUse(dir: string, pid: number | null): ReferenceServerError {
+  return new ReferenceServerError(
+    `${dir} is in use${pid ? ` by process ${pid}` : ''}: its database can be opened by one process at a time`,
+    'Stop the running reference server (Ctrl-C or SIGTERM) before running migrate, or use another --data directory',
+    { exitCode: 1 },
+  );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Opens (creating if needed) the data directory's database and its bookkeeping tables. */
+export async function openDatabase(dir: string): Promise<PGlite> {
+  mkdirSync(join(dir, PGDATA), { recursive: true });
+  const db = await PGlite.create(join(dir, PGDATA));
+  // Alembic's own table: one row, the revision the schema is at.
+  await db.exec(`
+    CREATE TABLE IF NOT EXISTS alembic_version (
+      version_num varchar(128) NOT NULL,
+      CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+    );
+    CREATE TABLE IF NOT EXISTS migration_log (
+      id          bigserial   PRIMARY KEY,
+      revision    varchar(128) NOT NULL,
+      status      text        NOT NULL CHECK (status IN ('running', 'applied', 'failed')),
+      error       text,
+      backup_path text,
+      started_at  timestamptz NOT NULL DEFAULT now(),
+      finished_at timestamptz
+    );
+  `);
+  return db;
+}
+
+export async function appliedRevision(db: PGlite): Promise<string | null> {
+  const { rows } = await db.query<{ version_num: string }>('SELECT version_num FROM alembic_version');
+  return rows[0]?.version_num ?? null;
+}
+
+export async function lastRun(db: PGlite): Promise<LastRun | null> {
+  const { rows } = await db.query<{ revision: string; status: LastRun['status']; error: string | null; backup_path: string | null }>(
+    'SELECT revision, status, error, backup_path FROM migration_log ORDER BY id DESC LIMIT 1',
+  );
+  const row = rows[0];
+  return row ? { revision: row.revision, status: row.status, error: row.error, backup: row.backup_path } : null;
+}
+
+/**
+ * The runner's state as the version document reports it. A run still marked
+ * `running` while we hold the lock was interrupted (its transaction never
+ * committed, so the schema is at the revision before it): that is `failed`.
+ */
+export function migrationStatus(run: LastRun | null): MigrationStatus {
+  return run && run.status !== 'applied' ? 'failed' : 'idle';
+}
+
+/** Migrations in `chain` after `applied` (all of them when nothing is applied). */
+export function pendingAfter(chain: readonly Migration[], applied: string | null): Migration[] {
+  if (applied === null) return [...chain];
+  const i = chain.findIndex((m) => m.revision === applied);
+  return i < 0 ? [] : chain.slice(i + 1);
+}
+
+/** Copies the whole data directory (not its lock) to `DIR.backup-<timestamp>`; the database must be closed. */
+export function backupDataDir(dir: string, now: Date = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.(\d+)Z$/, '$1Z');
+  const base = `${resolve(dir)}.backup-${stamp}`;
+  let target = base;
+  for (let n = 2; existsSync(target); n++) target = `${base}-${n}`;
+  cpSync(dir, target, { recursive: true, filter: (src) => !src.endsWith(`/${LOCK}`) && !src.endsWith(`\\${LOCK}`) });
+  return target;
+}

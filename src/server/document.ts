@@ -1,0 +1,107 @@
+import type { z } from 'zod';
+import { type VersionDocument, versionDocumentSchema } from '../protocol/version-document.js';
+import { HandshakeServerError } from './errors.js';
+
+/** State of a server's own migration runner, as the version document reports it. */
+export type MigrationStatus = 'idle' | 'running' | 'failed';
+
+/** A migration the server knows about and has not applied. */
+export interface PendingMigrationInfo {
+  /** An Alembic-style revision id such as `0004_split_events_table`. */
+  revision: string;
+  description?: string | null;
+}
+
+/** What a server knows about itself; {@link buildVersionDocument} turns it into the version document. */
+export interface ServerInfo {
+  /** The server's release, semver (`1.4.0`), or `dev` for an unversioned development build. */
+  serverVersion: string;
+  /** The schema revision currently applied, or null when there is none yet. */
+  schemaRevision?: string | null;
+  /** The oldest CLI this server accepts. */
+  minCliVersion?: string | null;
+  /** The newest CLI this server accepts. */
+  maxCliVersion?: string | null;
+  /** The CLI version this server suggests installing. */
+  recommendedCliVersion?: string | null;
+  /** Informational, e.g. `v1`. */
+  apiVersion?: string | null;
+  /** Migrations known to the server and not applied yet, oldest first. */
+  pendingMigrations?: readonly (PendingMigrationInfo | string)[];
+  /** How the server is deployed: `docker-compose`, `helm`, `rpm`, `deb`, or another word. */
+  deployment?: string | null;
+  /** State of the server's migration runner. */
+  migrationStatus?: MigrationStatus | null;
+}
+
+/** Field names of the document, for error messages that name what the caller passed. */
+const OPTION_NAMES: Record<string, string> = {
+  server_version: 'serverVersion',
+  schema_revision: 'schemaRevision',
+  min_cli_version: 'minCliVersion',
+  max_cli_version: 'maxCliVersion',
+  recommended_cli_version: 'recommendedCliVersion',
+  api_version: 'apiVersion',
+  pending_migrations: 'pendingMigrations',
+  deployment: 'deployment',
+  migration_status: 'migrationStatus',
+};
+
+/**
+ * Builds the document a server answers on its version endpoint, validated
+ * with the same schema the CLI parses it with, so a server can never serve a
+ * document its CLIs would call `invalid_response`. Versions come out
+ * normalised (`v1.4.0` → `1.4.0`), absent fields as null, pending migrations
+ * as `{revision, description}` objects.
+ *
+ * @throws {HandshakeServerError} naming the field and what is wrong with it.
+ */
+export function buildVersionDocument(info: ServerInfo): VersionDocument {
+  const input = {
+    server_version: info.serverVersion,
+    schema_revision: info.schemaRevision ?? null,
+    min_cli_version: info.minCliVersion ?? null,
+    max_cli_version: info.maxCliVersion ?? null,
+    recommended_cli_version: info.recommendedCliVersion ?? null,
+    api_version: info.apiVersion ?? null,
+    pending_migrations: (info.pendingMigrations ?? []).map((p) =>
+      typeof p === 'string' ? { revision: p, description: null } : { revision: p.revision, description: p.description ?? null },
+    ),
+    deployment: info.deployment ?? null,
+    migration_status: info.migrationStatus ?? null,
+  };
+  const parsed = versionDocumentSchema.safeParse(input);
+  if (!parsed.success) {
+    const { field, message } = describe(parsed.error);
+    throw new HandshakeServerError(
+      `Invalid version document: ${field} ${message}`,
+      `Fix the value passed as ${OPTION_NAMES[field.split(/[.[]/)[0] ?? ''] ?? field} when building the handshake server info`,
+      { cause: parsed.error },
+    );
+  }
+  return parsed.data;
+}
+
+function describe(error: z.ZodError): { field: string; message: string } {
+  const issue = error.issues[0];
+  if (!issue) return { field: 'document', message: 'is invalid' };
+  const field =
+    issue.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '') || 'document';
+  if (issue.code === 'invalid_union' && field === 'server_version') {
+    return { field, message: 'must be a semver version such as 1.4.0, or "dev"' };
+  }
+  if (issue.code === 'invalid_union') {
+    // A pending migration is a string or an object: the object branch's issue says more.
+    const inner = issue.errors.at(-1)?.[0];
+    if (inner) {
+      const sub = describe({ issues: [{ ...inner, path: [...issue.path, ...inner.path] }] } as z.ZodError);
+      return sub;
+    }
+  }
+  if (issue.code === 'invalid_type') return { field, message: `must be a ${issue.expected}` };
+  if (issue.code === 'invalid_value') return { field, message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` };
+  return { field, message: issue.message };
+}

@@ -1,0 +1,32 @@
+/**
+ * `handshake/server`: the server half of the handshake. Imports nothing from
+ * the CLI side: only the matrix's constants and the version document's schema,
+ * so the document a server builds is checked by the same schema its CLIs parse.
+ *
+ * ```ts
+ * import http from 'node:http';
+ * import { createHandshakeServer } from 'handshake/server';
+ *
+ * const hs = createHandshakeServer({ serverVersion: '1.4.0', revisions: myRevisionSource, minCliVersion: '0.9.0' });
+ * await hs.refresh();
+ * http.createServer((req, res) => hs.middleware(req, res, () => app(req, res))).listen(8080);
+ * ```
+ */
+
+export type { VersionDocument } from '../protocol/version-document.js';
+export { type CliRejection, checkCliVersion } from './cli-window.js';
+export { buildVersionDocument, type MigrationStatus, type PendingMigrationInfo, type ServerInfo } from './document.js';
+export { HandshakeServerError } from './errors.js';
+export {
+  createHandshakeServer,
+  DEFAULT_CACHE_MS,
+  DEFAULT_HEADER_NAMES,
+  DEFAULT_VERSION_PATH,
+  type Handler,
+  type HandshakeServer,
+  type HandshakeServerOptions,
+  type HeaderNames,
+  type Middleware,
+  type Next,
+  type RevisionSource,
+} from './handshake-server.js';
