@@ -73,22 +73,26 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
       cliVersion: this.config.version,
     });
 
+    const err = process.stderr;
+    const canPrompt = Boolean(process.stdin.isTTY && err.isTTY);
+    const color = this.errStyle.color;
+    // ora never finishes a frame on a 0-column stream: a spinner only on a real, sized terminal.
+    const spin = Boolean(err.isTTY && err.columns) && process.env.TERM !== 'dumb';
+    let spinner: Ora | null = null;
+    let toldOutage = false;
+
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = () => {
       interrupts += 1;
       // A second Ctrl-C does not wait for anything.
-      if (interrupts > 1) process.exit(ExitCode.Interrupted);
+      if (interrupts > 1) {
+        spinner?.stop();
+        process.exit(ExitCode.Interrupted);
+      }
       controller.abort();
     };
     process.on('SIGINT', onSigint);
-
-    const err = process.stderr;
-    const canPrompt = Boolean(process.stdin.isTTY && err.isTTY);
-    // ora never finishes a frame on a 0-column stream: a spinner only on a real, sized terminal.
-    const spin = Boolean(err.isTTY && err.columns) && process.env.TERM !== 'dumb';
-    let spinner: Ora | null = null;
-    let toldOutage = false;
 
     try {
       const result = await upgradeServer(
@@ -109,7 +113,8 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
           },
           hopStart: (hop, plan) => {
             const line = formatHopStart(hop, plan.hops.length, intervalMs, waitMs);
-            if (spin) spinner = ora({ stream: err, text: line, discardStdin: false, isEnabled: true }).start();
+            if (spin)
+              spinner = ora({ stream: err, text: line, discardStdin: false, isEnabled: true, color: color ? 'cyan' : false }).start();
             else err.write(`${line}\n`);
           },
           pollEvent: (event, hop, plan) => {

@@ -138,7 +138,7 @@ export function formatUpgradeResult(result: UpgradeResult, style: Style): string
         ['Server version', seen.server.version],
         ['Schema revision', seen.server.schema_revision],
         ['Verdict', seen.status],
-        ['Fix', result.remedy],
+        [severity === 'ok' ? 'Next' : 'Fix', result.remedy],
       ],
       style,
     ),

@@ -399,17 +399,25 @@ function revisionAt(matrix: MatrixDocument, version: string): string | undefined
 
 /**
  * What to run on the server host when it cannot be reached: the status
- * commands of the given deployment kind, or of every kind when none is known.
- * Empty entries are left out; a kind without status templates gets none.
+ * commands of the given deployment kind, or of every kind when none is known
+ * (kinds with the same commands, such as rpm and deb, share one entry). A kind
+ * without status templates gets none.
  */
-export function statusCommands(matrix: MatrixDocument, kind: string | null): Array<{ kind: string; commands: string[] }> {
+export function statusCommands(matrix: MatrixDocument, kind: string | null): Array<{ kinds: string[]; commands: string[] }> {
   const bin = matrix.cli.bin;
   const fill = (steps: ServerSteps) => (steps.status ?? []).map((t) => fillTemplate(t, { bin }));
   if (kind !== null) {
     const { steps, templates } = stepsFor(matrix, kind);
     const commands = fill(steps);
-    return commands.length ? [{ kind: templates, commands }] : [];
+    return commands.length ? [{ kinds: [templates], commands }] : [];
   }
-  const all = [...Object.entries(matrix.server.deployments), ['generic', matrix.server.generic] as const];
-  return all.map(([k, steps]) => ({ kind: k, commands: fill(steps) })).filter((e) => e.commands.length > 0);
+  const groups: Array<{ kinds: string[]; commands: string[] }> = [];
+  for (const [k, steps] of [...Object.entries(matrix.server.deployments), ['generic', matrix.server.generic] as const]) {
+    const commands = fill(steps);
+    if (!commands.length) continue;
+    const same = groups.find((g) => g.commands.join('\n') === commands.join('\n'));
+    if (same) same.kinds.push(k);
+    else groups.push({ kinds: [k], commands });
+  }
+  return groups;
 }

@@ -127,7 +127,7 @@ export async function upgradeServer(session: Session, options: UpgradeOptions, h
         ? `On the server host, check the server and start it (commands below${deployment ? '' : ', per deployment kind'}), then run ${bin} server upgrade again`
         : `On the server host, check that the server process runs and read its logs, then run ${bin} server upgrade again`,
       // Without a known kind, every kind's commands, each tagged with a shell comment naming its kind.
-      commands: groups.flatMap((g) => (deployment ? g.commands : g.commands.map((c) => `${c}  # ${g.kind}`))),
+      commands: groups.flatMap((g) => (deployment ? g.commands : g.commands.map((c) => `${c}  # ${g.kinds.join(', ')}`))),
     };
   }
   if (UNCHECKED_STATUSES.has(before.status)) {

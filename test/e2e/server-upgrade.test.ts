@@ -79,6 +79,7 @@ describe('server upgrade: the restart window', () => {
     expect(lines[backup]).toMatch(/> backup-1\.3\.0-\d{8}-\d{6}\.dump$/);
     // It kept polling through the outage and the 502s, and only stopped at the new revision.
     expect(s.downs).toBe(1);
+    expect(r.stderr).toMatch(/refused/);
     expect(s.requests.some((q) => q.step === 2)).toBe(true);
     expect(s.requests.filter((q) => q.step === 3)).toHaveLength(2);
     expect(s.requests.at(-1)?.step).toBe(4);

@@ -348,9 +348,11 @@ describe('hopReached', () => {
 
 describe('statusCommands (what to run when the server is unreachable)', () => {
   it('one kind: its status templates; no kind: every kind that has some', () => {
-    expect(statusCommands(matrix.doc, 'helm')).toEqual([{ kind: 'helm', commands: matrix.doc.server.deployments.helm?.status }]);
+    expect(statusCommands(matrix.doc, 'helm')).toEqual([{ kinds: ['helm'], commands: matrix.doc.server.deployments.helm?.status }]);
     const all = statusCommands(matrix.doc, null);
-    expect(all.map((g) => g.kind)).toEqual(expect.arrayContaining(['docker-compose', 'helm', 'rpm', 'deb']));
+    expect(all.flatMap((g) => g.kinds)).toEqual(expect.arrayContaining(['docker-compose', 'helm', 'rpm', 'deb']));
+    // rpm and deb have the same commands: listed once.
+    expect(all.find((g) => g.kinds.includes('rpm'))?.kinds).toEqual(['rpm', 'deb']);
     expect(statusCommands(matrix.doc, 'nomad')).toEqual([]);
   });
 });
