@@ -20,10 +20,10 @@ function hasTmux(): boolean {
   }
 }
 
-// A private tmux server (its own socket), so nothing else's sessions are touched.
-const SOCKET = `handshake-test-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 const box = sandbox();
+// A private tmux server on a socket inside the sandbox, so nothing else's sessions are touched and nothing is left behind.
+const SOCKET = join(box.dir, 'tmux.sock');
+const tmux = (...args: string[]) => execFileSync('tmux', ['-S', SOCKET, ...args], { encoding: 'utf8' });
 const servers: ScenarioServer[] = [];
 afterAll(async () => {
   try {

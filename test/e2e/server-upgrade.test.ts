@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliResult, parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
+import { parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
 import { closedPort } from '../helpers/http-server.js';
 import { type ScenarioServer, type Step, scenarioServer } from '../helpers/upgrade-server.js';
 
@@ -293,7 +293,7 @@ describe('server upgrade: Ctrl-C', () => {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const result: CliResult = await new Promise((resolve) => {
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -305,7 +305,7 @@ describe('server upgrade: Ctrl-C', () => {
       const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       child.on('close', (code) => {
         clearTimeout(killer);
-        resolve({ code, stdout, stderr, ms: 0 });
+        resolve({ code, stdout, stderr });
       });
       // Interrupt once polling is under way.
       const nudge = setInterval(() => {
