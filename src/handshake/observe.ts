@@ -22,7 +22,15 @@ export type Observation =
   | { kind: 'unauthorized'; httpStatus: 401 | 403 }
   | { kind: 'not_found'; httpStatus: number }
   | { kind: 'invalid_response'; reason: string; httpStatus: number | null }
-  | { kind: 'unreachable'; reason: string; code: string; remedy: string | null; httpStatus: number | null };
+  | {
+      kind: 'unreachable';
+      reason: string;
+      code: string;
+      remedy: string | null;
+      httpStatus: number | null;
+      /** How long a 429 or 503 asked the client to wait (`Retry-After`), in ms; absent when it did not say. */
+      retryAfterMs?: number;
+    };
 
 export interface ObserveOptions extends Pick<RequestOptions, 'timeoutMs' | 'signal' | 'dispatcher'> {
   baseUrl: URL;
@@ -70,12 +78,14 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
   if (status === 401 || status === 403) return { kind: 'unauthorized', httpStatus: status };
   if (status === 404 || status === 405 || status === 410) return { kind: 'not_found', httpStatus: status };
   if (status >= 500 || status === 429 || status === 408) {
+    const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(res.headers) : null;
     return {
       kind: 'unreachable',
       reason: `${res.url} answered HTTP ${status}${status === 502 || status === 503 || status === 504 ? ': the server behind the proxy is down or restarting' : ''}`,
       code: ErrorCode.HttpStatus,
       remedy: status === 429 ? 'Wait a moment and run the command again' : 'Check the server logs, or try again when it is back',
       httpStatus: status,
+      ...(retryAfterMs === null ? {} : { retryAfterMs }),
     };
   }
   if (status < 200 || status >= 300) {
@@ -110,6 +120,21 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
       serverVersion: headerValue(res.headers, h.server_version) ?? null,
     },
   };
+}
+
+/**
+ * `Retry-After` in ms: delay-seconds, or an HTTP date measured against the
+ * response's own `Date` header (so a skewed local clock does not matter;
+ * without one, against this machine's clock). Null when absent or unparsable.
+ */
+export function parseRetryAfter(headers: HttpResponse['headers'], now: number = Date.now()): number | null {
+  const value = headerValue(headers, 'retry-after')?.trim();
+  if (!value) return null;
+  if (/^\d{1,9}$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return null;
+  const sent = Date.parse(headerValue(headers, 'date') ?? '');
+  return Math.max(0, at - (Number.isNaN(sent) ? now : sent));
 }
 
 function describeIssue(error: z.ZodError): string {

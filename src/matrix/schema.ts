@@ -12,6 +12,8 @@ export const REVISION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** Deployment kinds with their own templates. Any other word gets the generic steps. */
 export const DEPLOYMENT_KINDS = ['docker-compose', 'helm', 'rpm', 'deb'] as const;
 export type DeploymentKind = (typeof DEPLOYMENT_KINDS)[number];
+/** What a deployment kind may look like, in the matrix and from a server: a short lower-case word. */
+export const DEPLOYMENT_PATTERN = /^[a-z0-9][a-z0-9._-]{0,31}$/;
 
 /** How a CLI can have been installed; each has an upgrade template. */
 export const INSTALL_METHODS = ['npm', 'pnpm', 'yarn', 'homebrew', 'standalone', 'npx'] as const;
@@ -42,6 +44,10 @@ const serverSteps = z.object({
   backup: z.array(template).min(1).describe('Commands that back up the server before an upgrade. Run first.'),
   upgrade: z.array(template).min(1).describe('Commands that install {version} and apply its migrations.'),
   restore: z.array(template).optional().describe('Commands that restore {backup_file} after a failed upgrade.'),
+  status: z
+    .array(template)
+    .optional()
+    .describe('Commands that show whether the server runs, why not, and start it; printed when it cannot be reached.'),
 });
 
 export const matrixSchema = z
@@ -108,7 +114,7 @@ export const matrixSchema = z
     server: z
       .object({
         generic: serverSteps.describe('Used when the deployment kind is not reported or has no templates.'),
-        deployments: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/), serverSteps).default({}),
+        deployments: z.record(z.string().regex(DEPLOYMENT_PATTERN), serverSteps).default({}),
       })
       .describe('How to back up and upgrade the server, per deployment kind.'),
   })
@@ -145,7 +151,7 @@ export const matrixSchema = z
     const kinds: [string, z.infer<typeof serverSteps>][] = [['generic', m.server.generic], ...Object.entries(m.server.deployments)];
     for (const [kind, steps] of kinds) {
       const base = kind === 'generic' ? ['server', 'generic'] : ['server', 'deployments', kind];
-      for (const key of ['backup', 'upgrade', 'restore'] as const) {
+      for (const key of ['backup', 'upgrade', 'restore', 'status'] as const) {
         for (const [i, tpl] of (steps[key] ?? []).entries()) checkPlaceholders(ctx, tpl, SERVER_PLACEHOLDERS, [...base, key, i]);
       }
     }
