@@ -3,7 +3,6 @@ import { Args, Flags } from '@oclif/core';
 import { ExitCode } from '../src/render/exit-codes.js';
 import { formatHttpHead } from '../src/render/report.js';
 import { CheckedClient, passiveFails } from '../src/session/checked-client.js';
-import { createSession } from '../src/session/session.js';
 import { DEFAULT_MAX_BYTES } from '../src/transport/request.js';
 import { BaseCommand, commonFlags, serverFlags } from './_lib/base.js';
 
@@ -30,12 +29,7 @@ Exit codes: 0 on 2xx, 4 on any other status or when the server cannot be reached
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Api);
-    const session = createSession({
-      server: flags.server,
-      timeoutMs: flags.timeout,
-      compatFile: flags.compat,
-      cliVersion: this.config.version,
-    });
+    const session = this.openSession(flags);
     const body = flags.data === undefined ? undefined : readBody(flags.data);
     const client = new CheckedClient(session);
     const res = await client.request(args.path, {

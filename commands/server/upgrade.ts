@@ -5,7 +5,6 @@ import { ErrorCode, HandshakeError } from '../../src/errors.js';
 import { ExitCode } from '../../src/render/exit-codes.js';
 import { sanitize } from '../../src/render/sanitize.js';
 import { formatHopStart, formatPlan, formatPollState, formatUpgradeResult } from '../../src/render/server.js';
-import { createSession } from '../../src/session/session.js';
 import type { UpgradePlan } from '../../src/upgrade/plan.js';
 import { type UpgradeOutcome, upgradeServer } from '../../src/upgrade/upgrade.js';
 import { BaseCommand, commonFlags, serverFlags } from '../_lib/base.js';
@@ -66,12 +65,7 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
     const { flags } = await this.parse(ServerUpgrade);
     const intervalMs = seconds('interval', flags.interval);
     const waitMs = seconds('wait', flags.wait);
-    const session = createSession({
-      server: flags.server,
-      timeoutMs: flags.timeout,
-      compatFile: flags.compat,
-      cliVersion: this.config.version,
-    });
+    const session = this.openSession(flags);
 
     const err = process.stderr;
     const canPrompt = Boolean(process.stdin.isTTY && err.isTTY);

@@ -46,10 +46,9 @@ export function parseMatrix(value: unknown, source: string): Matrix {
   return createMatrix(result.data, source);
 }
 
-/** Reads and validates a matrix file; without `file`, the bundled `compat.json`. */
-export function loadMatrix(file?: string): Matrix {
+/** Reads and validates a matrix file; without `file`, the bundled `compat.json`. `label` names it in errors and `source`. */
+export function loadMatrix(file?: string, label: string = file ?? BUNDLED): Matrix {
   const path = file ?? join(packageRoot(), 'compat.json');
-  const label = file ?? BUNDLED;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -3,7 +3,7 @@ import { cacheDir, DEFAULT_CACHE_TTL_MS, HandshakeCache } from '../cache/cache.j
 import { configPath, readConfig } from '../config/config.js';
 import { ErrorCode, HandshakeError } from '../errors.js';
 import { type Observation, observe } from '../handshake/observe.js';
-import { loadMatrix, type Matrix } from '../matrix/load.js';
+import { BUNDLED, loadMatrix, type Matrix } from '../matrix/load.js';
 import { packageRoot } from '../package-root.js';
 import type { PendingMigration } from '../protocol/version-document.js';
 import { parseServerUrl, redactUrl } from '../url.js';
@@ -27,6 +27,8 @@ export interface SessionOptions {
   envPrefix?: string;
   /** Product name for User-Agent and the config directory (default `handshake`). */
   product?: string;
+  /** The matrix when neither `compatFile` nor `<PREFIX>_COMPAT_FILE` names one (default: handshake's bundled `compat.json`). */
+  defaultCompatFile?: string;
 }
 
 /** Everything a command needs to talk to one server, resolved once. */
@@ -48,7 +50,7 @@ export function createSession(opts: SessionOptions): Session {
   const env = opts.env ?? process.env;
   const prefix = opts.envPrefix ?? 'HANDSHAKE';
   const product = opts.product ?? 'handshake';
-  const matrix = loadMatrix(opts.compatFile ?? (env[`${prefix}_COMPAT_FILE`] || undefined));
+  const matrix = resolveMatrix(opts);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
     throw new HandshakeError(ErrorCode.Usage, `--timeout must be a positive number of milliseconds, got ${timeoutMs}`, {
@@ -87,6 +89,13 @@ function cacheTtlMs(value: string | undefined, prefix: string): number {
     });
   }
   return seconds * 1000;
+}
+
+/** The matrix in use: `compatFile`, else `<PREFIX>_COMPAT_FILE`, else the host's default, else the bundled one. */
+export function resolveMatrix(opts: Pick<SessionOptions, 'compatFile' | 'env' | 'envPrefix' | 'defaultCompatFile'>): Matrix {
+  const env = opts.env ?? process.env;
+  const explicit = opts.compatFile ?? (env[`${opts.envPrefix ?? 'HANDSHAKE'}_COMPAT_FILE`] || undefined);
+  return explicit ? loadMatrix(explicit) : loadMatrix(opts.defaultCompatFile, BUNDLED);
 }
 
 /** The configured server, or a usage error naming the ways to set one. */
