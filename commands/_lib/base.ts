@@ -1,4 +1,5 @@
 import { Command, Errors, Flags } from '@oclif/core';
+import { configPath } from '../../src/config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
 import type { Matrix } from '../../src/matrix/load.js';
 import { ExitCode, exitCodeForError } from '../../src/render/exit-codes.js';
@@ -38,13 +39,21 @@ export abstract class BaseCommand extends Command {
    * and the matrix is the host's own `compat.json`.
    */
   protected openSession(flags: { server?: string; timeout?: number; compat?: string }): Session {
-    return createSession({
+    const session = createSession({
       server: flags.server,
       timeoutMs: flags.timeout,
       compatFile: flags.compat,
       cliVersion: this.config.version,
+      bin: this.config.bin,
       ...hostBranding(this.config),
     });
+    for (const warning of session.warnings) this.note(`${this.errStyle.yellow(`${this.config.bin}: warning:`)} ${sanitize(warning)}`);
+    return session;
+  }
+
+  /** The user's config file, for the commands that edit it. */
+  protected configFile(): string {
+    return configPath(process.env, hostBranding(this.config).product);
   }
 
   /** The matrix for commands that need no server (`compat show`). */
