@@ -15,14 +15,17 @@ import { hostBranding } from './branding.js';
 export const commonFlags = {
   json: Flags.boolean({ description: 'Print one JSON document on stdout and nothing else.' }),
   compat: Flags.string({
-    description: 'Use this compat matrix instead of the bundled one (default: $HANDSHAKE_COMPAT_FILE).',
+    description: 'Use this compat matrix instead of the bundled one (default: $<%= config.scopedEnvVarKey("COMPAT_FILE") %>).',
     helpValue: 'FILE',
   }),
 };
 
 /** Flags of every command that talks to a server. */
 export const serverFlags = {
-  server: Flags.string({ description: 'Server base URL (default: $HANDSHAKE_SERVER, then the config file).', helpValue: 'URL' }),
+  server: Flags.string({
+    description: 'Server base URL or configured name (default: $<%= config.scopedEnvVarKey("SERVER") %>, then the current server).',
+    helpValue: 'URL|NAME',
+  }),
   timeout: Flags.integer({ description: 'Per-request timeout in milliseconds.', default: 5000, min: 1, helpValue: 'MS' }),
 };
 

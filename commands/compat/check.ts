@@ -8,7 +8,7 @@ import { BaseCommand, commonFlags, serverFlags } from '../_lib/base.js';
 import { hostBranding } from '../_lib/branding.js';
 
 export default class CompatCheck extends BaseCommand {
-  static override summary = 'Check this CLI against a server: one handshake, one verdict. The CI gate.';
+  static override summary = 'Check this CLI against a server: one version check, one verdict. The CI gate.';
   static override description =
     `With --all, every configured server is checked concurrently: one row each (--json: an array), and the exit code is the worst one.
 Exit codes: 0 compatible (or warnings only), 3 incompatible (or any warning with --strict), 4 the server could not be checked, 2 usage.`;

@@ -55,7 +55,7 @@ export function loadMatrix(file?: string, label: string = file ?? BUNDLED): Matr
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
     throw new MatrixError(label, [{ path: '', message: `cannot read: ${reason}` }], {
-      remedy: 'Check the path given to --compat or HANDSHAKE_COMPAT_FILE',
+      remedy: 'Check the path of the compat matrix (--compat, or the COMPAT_FILE environment variable)',
       cause: err,
     });
   }

@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { cacheDir, DEFAULT_CACHE_TTL_MS, HandshakeCache } from '../cache/cache.js';
 import { configPath, currentServer, loadConfig, lookupServer } from '../config/config.js';
-import { ErrorCode, HandshakeError } from '../errors.js';
+import { ErrorCode, HandshakeError, MatrixError } from '../errors.js';
 import { type Observation, observe } from '../handshake/observe.js';
 import { BUNDLED, loadMatrix, type Matrix } from '../matrix/load.js';
 import { packageRoot } from '../package-root.js';
@@ -117,8 +117,16 @@ function resolveServer(input: string | undefined, envToken: string | undefined, 
 /** The matrix in use: `compatFile`, else `<PREFIX>_COMPAT_FILE`, else the host's default, else the bundled one. */
 export function resolveMatrix(opts: Pick<SessionOptions, 'compatFile' | 'env' | 'envPrefix' | 'defaultCompatFile'>): Matrix {
   const env = opts.env ?? process.env;
-  const explicit = opts.compatFile ?? (env[`${opts.envPrefix ?? 'HANDSHAKE'}_COMPAT_FILE`] || undefined);
-  return explicit ? loadMatrix(explicit) : loadMatrix(opts.defaultCompatFile, BUNDLED);
+  const variable = `${opts.envPrefix ?? 'HANDSHAKE'}_COMPAT_FILE`;
+  const fromEnv = opts.compatFile === undefined ? env[variable] || undefined : undefined;
+  try {
+    return opts.compatFile || fromEnv ? loadMatrix(opts.compatFile ?? fromEnv) : loadMatrix(opts.defaultCompatFile, BUNDLED);
+  } catch (err) {
+    // Name the variable the user actually set, so the fix is the exact thing to change.
+    if (fromEnv && err instanceof MatrixError)
+      throw new MatrixError(err.file, err.issues, { remedy: `Fix ${fromEnv}, or unset ${variable} to use the bundled matrix`, cause: err });
+    throw err;
+  }
 }
 
 /** The configured server, or a usage error naming the ways to set one. */

@@ -162,7 +162,7 @@ export async function upgradeServer(session: Session, options: UpgradeOptions, h
       ...base,
       plan,
       outcome: 'declined',
-      message: 'upgrade cancelled: nothing was polled, and handshake ran nothing',
+      message: 'upgrade cancelled: nothing was polled, and nothing was run',
       remedy: null,
     };
   }

@@ -21,7 +21,7 @@ function box() {
   boxes.push(b);
   return b;
 }
-const configFile = (b: ReturnType<typeof sandbox>) => join(b.env.XDG_CONFIG_HOME, 'handshake', 'config.json');
+const configFile = (b: ReturnType<typeof sandbox>) => join(b.env.XDG_CONFIG_HOME as string, 'handshake', 'config.json');
 
 interface ListDoc {
   current: string | null;
