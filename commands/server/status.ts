@@ -17,7 +17,7 @@ export default class ServerStatus extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(ServerStatus);
     const session = this.openSession(flags);
-    const report = await checkServer(session);
+    const report = await checkServer(session, { remember: true });
     this.emit(report, (r, style) => formatStatus(r, session.matrix, style));
     this.setExit(exitCodeForVerdict(report));
   }

@@ -164,8 +164,11 @@ export interface StatusReport extends CompatReport {
   migration_status: 'idle' | 'running' | 'failed' | null;
 }
 
-/** One handshake with the session's server, and its verdict. */
-export async function checkServer(session: Session, options: { signal?: AbortSignal } = {}): Promise<StatusReport> {
+/**
+ * One handshake with the session's server, and its verdict. With `remember`, a version document is
+ * also written to the handshake cache, so the next ordinary command needs no handshake of its own.
+ */
+export async function checkServer(session: Session, options: { signal?: AbortSignal; remember?: boolean } = {}): Promise<StatusReport> {
   const server = requireServer(session);
   const observation = await observe({
     baseUrl: server.url,
@@ -175,6 +178,7 @@ export async function checkServer(session: Session, options: { signal?: AbortSig
     timeoutMs: session.timeoutMs,
     signal: options.signal,
   });
+  if (options.remember && observation.kind === 'document') session.cache.write(server.url, observation.document, Date.now());
   return buildReport(session, server.url, observation);
 }
 

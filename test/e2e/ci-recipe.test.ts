@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 async function runRecipe(url: string) {
-  const env = { ...process.env, ...box.env, URL: url, npm_config_offline: 'true', npm_config_update_notifier: 'false' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...box.env, URL: url, npm_config_offline: 'true', npm_config_update_notifier: 'false' };
   delete env.NODE_ENV;
   return promisify(execFile)('sh', ['-c', recipe], { cwd: project, env }).then(
     (ok) => ({ ...ok, code: 0 }),
