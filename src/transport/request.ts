@@ -1,8 +1,9 @@
 import { Buffer } from 'node:buffer';
-import { type Dispatcher, EnvHttpProxyAgent, request as undiciRequest } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ErrorCode, TransportError } from '../errors.js';
 import { redactUrl } from '../url.js';
 import { classifyError } from './errors.js';
+import { EnvHttpProxyAgent, request as undiciRequest } from './undici.js';
 
 /** The default cap on a response body: larger answers are refused while streaming. */
 export const DEFAULT_MAX_BYTES = 1024 * 1024;

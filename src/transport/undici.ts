@@ -1,0 +1,37 @@
+/**
+ * The parts of undici the transport uses, imported from undici's own modules
+ * instead of its index. The index loads everything undici offers on every
+ * start (fetch, WebSocket, EventSource, the cache stores, the mock agents:
+ * ~110 modules and, on the 2-core reference machine, ~60 ms of CPU) where a
+ * request needs ~30 of them; a check that runs on every CLI call cannot pay
+ * for what it never uses.
+ *
+ * These paths are undici internals (the package has no `exports` map, so
+ * they resolve, but they are not its public API): test/unit/undici.test.ts
+ * fails loudly if an upgrade moves them, and the types still come from
+ * undici's public declarations.
+ */
+import type * as Undici from 'undici';
+import apiRequest from 'undici/lib/api/api-request.js';
+import { parseHeaders as parseHeadersImpl } from 'undici/lib/core/util.js';
+import DispatcherImpl from 'undici/lib/dispatcher/dispatcher.js';
+import EnvHttpProxyAgentImpl from 'undici/lib/dispatcher/env-http-proxy-agent.js';
+import DecoratorHandlerImpl from 'undici/lib/handler/decorator-handler.js';
+
+export const Dispatcher: typeof Undici.Dispatcher = DispatcherImpl;
+export const EnvHttpProxyAgent: typeof Undici.EnvHttpProxyAgent = EnvHttpProxyAgentImpl;
+export const DecoratorHandler: typeof Undici.DecoratorHandler = DecoratorHandlerImpl;
+/** Raw header Buffers to an object with lower-cased names, as undici hands them to `onResponseStart`. */
+export const parseHeaders: typeof Undici.util.parseHeaders = parseHeadersImpl;
+
+export type RequestOptions = Omit<Undici.Dispatcher.RequestOptions, 'origin' | 'path'> & { dispatcher: Undici.Dispatcher };
+
+/** undici's `request(url, options)` for a URL and an explicit dispatcher (what the index's wrapper does, minus the global dispatcher). */
+export function request(url: URL, { dispatcher, ...opts }: RequestOptions): Promise<Undici.Dispatcher.ResponseData> {
+  return apiRequest.call(dispatcher, {
+    ...opts,
+    origin: url.origin,
+    path: `${url.pathname}${url.search}`,
+    method: opts.method ?? (opts.body ? 'PUT' : 'GET'),
+  });
+}
