@@ -65,7 +65,7 @@ function listen(handler) {
 /** The well-behaved server: a version endpoint and an ordinary route with the revision headers. */
 async function normalServer() {
   let versionRequests = 0;
-  const s = await listen((_req, res) => {
+  const s = await listen((req, res) => {
     if (req.url === VERSION_PATH) {
       versionRequests++;
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -151,7 +151,7 @@ const goals = {
     const hook = (info) => {
       if (info.headers['x-schema-revision']) seen++;
     };
-    const hooked = withHeaderHook ? withHeaderHook(hookedAgent, hook) : hookedAgent.compose(headerInterceptor(hook));
+    const hooked = withHeaderHook(hookedAgent, hook);
     const composedAgent = new Agent({ keepAliveTimeout: 10_000 });
     const composed = composedAgent.compose(headerInterceptor(hook));
     const burst = (dispatcher) => async () => {

@@ -4,7 +4,7 @@ import type { HandshakeCache } from '../cache/cache.js';
 import { type Observation, observe } from '../handshake/observe.js';
 import { REVISION_PATTERN } from '../matrix/schema.js';
 import { DEV_VERSION, type VersionDocument } from '../protocol/version-document.js';
-import { headerInterceptor, type ResponseHeadInfo } from '../transport/interceptor.js';
+import { type ResponseHeadInfo, withHeaderHook } from '../transport/interceptor.js';
 import { defaultDispatcher, type HttpResponse, headerValue, httpRequest, type RequestOptions } from '../transport/request.js';
 import { resolveApiUrl } from '../url.js';
 import { computeVerdict, UNCHECKED_STATUSES, type Verdict } from '../verdict/verdict.js';
@@ -68,9 +68,7 @@ export class CheckedClient {
     this.#signal = options.signal;
     const prefix = session.cli.envPrefix ?? 'HANDSHAKE';
     this.#passive = options.passive ?? !envFlag(session.env[`${prefix}_NO_VERSION_CHECK`]);
-    this.#dispatcher = this.#passive
-      ? defaultDispatcher().compose(headerInterceptor((info) => this.#observeHead(info)))
-      : defaultDispatcher();
+    this.#dispatcher = this.#passive ? withHeaderHook(defaultDispatcher(), (info) => this.#observeHead(info)) : defaultDispatcher();
     if (this.#passive) this.#start();
   }
 

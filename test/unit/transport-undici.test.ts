@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as undici from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { headerInterceptor, type ResponseHeadInfo, withHeaderHook } from '../../src/transport/interceptor.js';
+import { httpRequest } from '../../src/transport/request.js';
 import * as lean from '../../src/transport/undici.js';
 
 let server: Server;
@@ -34,5 +36,42 @@ describe('the undici modules the transport imports directly', () => {
     } finally {
       await agent.close();
     }
+  });
+});
+
+describe('the header hook', () => {
+  it('withHeaderHook sees every response of httpRequest, with headers as undici parses them', async () => {
+    const seen: ResponseHeadInfo[] = [];
+    const agent = new undici.Agent();
+    const hooked = withHeaderHook(agent, (info) => seen.push(info));
+    const res = await httpRequest(`${base}/one?x=1`, { timeoutMs: 5000, dispatcher: hooked });
+    expect(res.body.toString()).toBe('GET /one?x=1');
+    expect(seen).toEqual([expect.objectContaining({ origin: base, path: '/one?x=1', statusCode: 200 })]);
+    expect(seen[0]?.headers['x-schema-revision']).toBe('0005_add_retention_policy');
+    expect(seen[0]?.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    await hooked.close();
+    expect(agent.closed).toBe(true);
+  });
+
+  it('withHeaderHook also serves handlers of undici’s newer API, behind other interceptors', async () => {
+    const seen: number[] = [];
+    const agent = new undici.Agent();
+    const hooked = withHeaderHook(agent, (info) => seen.push(info.statusCode)).compose(undici.interceptors.dump());
+    const res = await undici.request(`${base}/two`, { dispatcher: hooked });
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+    expect(seen).toEqual([200]);
+    await agent.close();
+  });
+
+  it('a hook that throws never breaks the request it observes', async () => {
+    const agent = new undici.Agent();
+    const throwing = () => {
+      throw new Error('boom');
+    };
+    const viaWrapper = await httpRequest(`${base}/three`, { timeoutMs: 5000, dispatcher: withHeaderHook(agent, throwing) });
+    const viaCompose = await httpRequest(`${base}/four`, { timeoutMs: 5000, dispatcher: agent.compose(headerInterceptor(throwing)) });
+    expect([viaWrapper.status, viaCompose.status]).toEqual([200, 200]);
+    await agent.close();
   });
 });
