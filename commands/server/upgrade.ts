@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Flags } from '@oclif/core';
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
 import { ExitCode } from '../../src/render/exit-codes.js';
 import { sanitize } from '../../src/render/sanitize.js';
@@ -72,6 +72,8 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
     const color = this.errStyle.color;
     // ora never finishes a frame on a 0-column stream: a spinner only on a real, sized terminal.
     const spin = Boolean(err.isTTY && err.columns) && process.env.TERM !== 'dumb';
+    // ora takes tens of ms to load: only where a spinner will show.
+    const ora = spin ? (await import('ora')).default : null;
     let spinner: Ora | null = null;
     let toldOutage = false;
 
@@ -107,7 +109,7 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
           },
           hopStart: (hop, plan) => {
             const line = formatHopStart(hop, plan.hops.length, intervalMs, waitMs);
-            if (spin)
+            if (ora)
               spinner = ora({ stream: err, text: line, discardStdin: false, isEnabled: true, color: color ? 'cyan' : false }).start();
             else err.write(`${line}\n`);
           },
