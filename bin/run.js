@@ -1,14 +1,23 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { arch, platform, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
-// `handshake --version` answers without loading oclif (≈ 400 modules): the same line oclif prints
-// (`config.userAgent`), from package.json. Anything this shortcut cannot be sure of (an init hook that
-// oclif would run first, WSL, which oclif reports as a platform of its own) goes the ordinary way.
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+// `handshake --version` answers without loading oclif: the same line oclif prints (`config.userAgent`),
+// from package.json. Anything this shortcut cannot be sure of (an init hook that oclif would run first,
+// WSL, which oclif reports as a platform of its own) goes the ordinary way.
 const versionFlags = ['--version', ...(pjson.oclif.additionalVersionFlags ?? [])];
 if (versionFlags.includes(process.argv[2]) && !pjson.oclif.hooks?.init && !maybeWsl()) {
   process.stdout.write(`${pjson.name}/${pjson.version} ${platform()}-${arch() === 'ia32' ? 'x86' : arch()} node-${process.version}\n`);
+} else if (existsSync(new URL('../dist/cli.js', import.meta.url))) {
+  // The build bundles oclif and every command into dist/cli.js (scripts/bundle.js): one file to load
+  // instead of hundreds. oclif finds the commands in it by their ids; package.json keeps pointing
+  // vendors who mount the commands as a plugin at dist/commands.
+  const { execute } = await import('../dist/cli.js');
+  pjson.oclif.commands = { strategy: 'explicit', target: './dist/cli.js', identifier: 'COMMANDS' };
+  await execute({ loadOptions: { root: fileURLToPath(new URL('..', import.meta.url)), pjson } });
 } else {
   const { execute } = await import('@oclif/core');
   await execute({ dir: import.meta.url });

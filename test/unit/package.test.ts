@@ -17,9 +17,10 @@ describe('the published package', () => {
   ) as PackResult[];
   const files = (packed[0]?.files ?? []).map((f) => f.path);
 
-  it('holds what a user needs: the CLI, the SDK with types, the server half, the matrix and its schema', () => {
+  it('holds what a user needs: the CLI (and its bundle), the SDK with types, the server half, the matrix and its schema', () => {
     for (const f of [
       'bin/run.js',
+      'dist/cli.js',
       'package.json',
       'README.md',
       'LICENSE',
@@ -41,7 +42,7 @@ describe('the published package', () => {
   it('and nothing else: no sources, tests, examples, benchmarks, maps or build state', () => {
     const unexpected = files.filter(
       (f) =>
-        !/^(bin\/run\.js|package\.json|README\.md|LICENSE|compat\.json|compat\.schema\.json|oclif\.manifest\.json)$/.test(f) &&
+        !/^(bin\/run\.js|dist\/cli\.js|package\.json|README\.md|LICENSE|compat\.json|compat\.schema\.json|oclif\.manifest\.json)$/.test(f) &&
         !/^dist\/(src|commands)\/.+\.(js|d\.ts)$/.test(f),
     );
     expect(unexpected).toEqual([]);

@@ -1,0 +1,37 @@
+// Bundles the `handshake` bin into one file, dist/cli.js: oclif, every command, the SDK and its
+// dependencies. Loading one file instead of ~450 modules is most of what makes a command start fast
+// (BENCHMARKS.md). Only bin/run.js uses it; dist/src and dist/commands stay as tsc wrote them, for the
+// SDK (`handshake`, `handshake/server`), `handshake/oclif` and vendors mounting the commands as a plugin.
+//
+// The commands are exported as `COMMANDS` for oclif's explicit discovery strategy, taken from the oclif
+// manifest (built from dist/commands just before), so the bundle can never miss a command oclif lists.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8'));
+const commands = Object.entries(manifest.commands).map(([id, c], i) => ({ id, name: `Command${i}`, path: c.relativePath.join('/') }));
+if (commands.length === 0) throw new Error('scripts/bundle.js: the oclif manifest lists no commands');
+
+const entry = [
+  ...commands.map((c) => `import ${c.name} from './${c.path}';`),
+  `export const COMMANDS = { ${commands.map((c) => `${JSON.stringify(c.id)}: ${c.name}`).join(', ')} };`,
+  `export { execute } from '@oclif/core';`,
+].join('\n');
+
+await build({
+  stdin: { contents: entry, resolveDir: root, sourcefile: 'cli-entry.js', loader: 'js' },
+  outfile: join(root, 'dist', 'cli.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // Loaded on demand from node_modules: ora only where a spinner shows; ts-node and typescript only in oclif's development mode.
+  external: ['ora', 'ts-node', 'typescript'],
+  // oclif and undici are CommonJS and require() things by computed names at run time.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
