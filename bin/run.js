@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { arch, platform, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -11,16 +12,27 @@ const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url
 const versionFlags = ['--version', ...(pjson.oclif.additionalVersionFlags ?? [])];
 if (versionFlags.includes(process.argv[2]) && !pjson.oclif.hooks?.init && !maybeWsl()) {
   process.stdout.write(`${pjson.name}/${pjson.version} ${platform()}-${arch() === 'ia32' ? 'x86' : arch()} node-${process.version}\n`);
-} else if (existsSync(new URL('../dist/cli.js', import.meta.url))) {
-  // The build bundles oclif and every command into dist/cli.js (scripts/bundle.js): one file to load
-  // instead of hundreds. oclif finds the commands in it by their ids; package.json keeps pointing
-  // vendors who mount the commands as a plugin at dist/commands.
-  const { execute } = await import('../dist/cli.js');
-  pjson.oclif.commands = { strategy: 'explicit', target: './dist/cli.js', identifier: 'COMMANDS' };
-  await execute({ loadOptions: { root: fileURLToPath(new URL('..', import.meta.url)), pjson } });
 } else {
-  const { execute } = await import('@oclif/core');
-  await execute({ dir: import.meta.url });
+  // undici parses HTTP with a WebAssembly build of llhttp. V8 compiles it at once with its baseline
+  // tier, then again with its optimizing tier on a background thread, and Node waits for that second
+  // compile before it exits: ~70 ms at the end of every command that made a request, for a parser a
+  // CLI runs a handful of times. The baseline tier is plenty (BENCHMARKS.md).
+  setFlagsFromString('--liftoff-only');
+  await run();
+}
+
+async function run() {
+  if (existsSync(new URL('../dist/cli.js', import.meta.url))) {
+    // The build bundles oclif and every command into dist/cli.js (scripts/bundle.js): one file to load
+    // instead of hundreds. oclif finds the commands in it by their ids; package.json keeps pointing
+    // vendors who mount the commands as a plugin at dist/commands.
+    const { execute } = await import('../dist/cli.js');
+    pjson.oclif.commands = { strategy: 'explicit', target: './dist/cli.js', identifier: 'COMMANDS' };
+    await execute({ loadOptions: { root: fileURLToPath(new URL('..', import.meta.url)), pjson } });
+  } else {
+    const { execute } = await import('@oclif/core');
+    await execute({ dir: import.meta.url });
+  }
 }
 
 function maybeWsl() {
