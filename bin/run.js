@@ -2,7 +2,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { arch, platform, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -17,7 +16,7 @@ if (versionFlags.includes(process.argv[2]) && !pjson.oclif.hooks?.init && !maybe
   // tier, then again with its optimizing tier on a background thread, and Node waits for that second
   // compile before it exits: ~70 ms at the end of every command that made a request, for a parser a
   // CLI runs a handful of times. The baseline tier is plenty (BENCHMARKS.md).
-  setFlagsFromString('--liftoff-only');
+  (await import('node:v8')).setFlagsFromString('--liftoff-only');
   await run();
 }
 
