@@ -245,6 +245,25 @@ describe('doctor --json against real loopback servers', () => {
     expect(withToken.r.stdout).not.toContain('tok-abcdef');
   });
 
+  it('a token the server refuses on an ordinary request fails Authentication, naming the variable to set', async () => {
+    const server = await serve(
+      startServer((req, res) => {
+        if (req.url === VERSION_PATH) return json(res, 200, HEALTHY, REVISION_HEADERS);
+        const ok = req.headers.authorization === 'Bearer good-token-1234';
+        return json(res, ok ? 200 : 401, {}, REVISION_HEADERS);
+      }),
+    );
+    const refused = await doctor(['--server', server.url], { HANDSHAKE_TOKEN: 'stale-token-5678' });
+    expect(checkOf(refused.doc, 'server.auth')).toMatchObject({ status: 'fail' });
+    expect(checkOf(refused.doc, 'server.auth').remedy).toContain('HANDSHAKE_TOKEN');
+    expect(refused.r.code).toBe(3);
+    const accepted = await doctor(['--server', server.url], { HANDSHAKE_TOKEN: 'good-token-1234' });
+    expect(checkOf(accepted.doc, 'server.auth').status).toBe('pass');
+    expect(accepted.r.code).toBe(0);
+    const none = await doctor(['--server', server.url]);
+    expect(checkOf(none.doc, 'server.auth').status).toBe('warn');
+  });
+
   it('says whether NO_PROXY covers the server', async () => {
     const server = await apiServer(HEALTHY);
     const covered = await doctor(['--server', server.url], { HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: 'localhost,127.0.0.1' });
