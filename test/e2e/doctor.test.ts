@@ -398,4 +398,14 @@ describe('doctor: TLS', () => {
     expect(checkOf(untrusted.doc, 'server.reachable').status).toBe('fail');
     expect(untrusted.r.code).toBe(3);
   });
+
+  it('an https URL pointing at a plain http server: TLS fails saying so, with http:// as the fix', async () => {
+    const plain = await apiServer(HEALTHY);
+    const { r, doc } = await doctor(['--server', plain.url.replace('http://', 'https://')]);
+    const tls = checkOf(doc, 'server.tls');
+    expect(tls.status).toBe('fail');
+    expect(tls.detail).toMatch(/does not speak TLS/);
+    expect(tls.remedy).toContain('http://');
+    expect(r.code).toBe(3);
+  });
 });

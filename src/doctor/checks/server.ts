@@ -1,4 +1,5 @@
 import semver from 'semver';
+import { ErrorCode } from '../../errors.js';
 import type { Matrix } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
 import { DEV_VERSION, type VersionDocument } from '../../protocol/version-document.js';
@@ -128,7 +129,7 @@ const reachable: Run = async (ctx, t) => {
   if (p.error || !p.response) {
     return {
       status: 'fail',
-      detail: `${p.error?.message ?? 'no answer'} (server from ${t.source})`,
+      detail: `${p.error?.message ?? 'no answer'}; server URL from ${t.source}`,
       remedy: p.error?.remedy ?? null,
       facts,
     };
@@ -165,7 +166,11 @@ const tls: Run = async (ctx, t) => {
     return skip(`not inspected: requests go through the proxy ${describeProxy(route.proxy).text}, which verifies on each request`);
   }
   const probe = await ctx.tlsProbe();
-  if (probe.kind === 'error') return { status: 'fail', detail: probe.error.message, remedy: probe.error.remedy };
+  if (probe.kind === 'error') {
+    // Not reaching the port at all is Reachable's failure to report; this check speaks for TLS itself.
+    if (probe.error.code !== ErrorCode.Tls) return skip('not checked: the server could not be reached');
+    return { status: 'fail', detail: probe.error.message, remedy: probe.error.remedy };
+  }
   const protocol = probe.protocol ?? 'TLS';
   if (!probe.authorized) {
     const code = probe.authorizationError ?? 'UNKNOWN';
