@@ -1,6 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
+import { type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { type Config, configPath, readConfig } from '../config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../errors.js';
 import { classifyResponse, type Observation, observationFromError } from '../handshake/observe.js';
@@ -40,6 +41,12 @@ export interface DoctorContextOptions {
   signal?: AbortSignal;
   /** The wall clock, ms since the epoch (tests). */
   now?: () => number;
+  /**
+   * The HTTP agent (default: doctor's own, honouring HTTP(S)_PROXY and NO_PROXY
+   * like the shared one, with its connect timeout set to `timeoutMs`, so a
+   * server that stalls the TLS handshake cannot keep the process alive).
+   */
+  dispatcher?: Dispatcher;
 }
 
 /** Which server doctor checks, and where that came from. */
@@ -115,6 +122,8 @@ export interface DoctorContext {
   tlsProbe(): Promise<TlsProbe>;
   /** An authenticated request to the server (for vendor checks); throws coded errors. */
   request(path: string, init?: Pick<RequestOptions, 'method' | 'headers' | 'body' | 'signal'>): Promise<HttpResponse>;
+  /** Closes doctor's own agent and its sockets; {@link runDoctor} calls it when the checks are done. */
+  close(): Promise<void>;
 }
 
 /**
@@ -154,6 +163,15 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
     return { url: server.url, token: server.token, matrix: requestMatrix };
   };
 
+  // undici does not abort a connection attempt when a request's signal fires (nodejs/undici#386, #4405):
+  // a stalled TLS handshake would hold the process until its 10 s connect timeout. Our own agent bounds it.
+  let ownDispatcher: Dispatcher | undefined;
+  const dispatcher = (): Dispatcher => {
+    if (options.dispatcher) return options.dispatcher;
+    ownDispatcher ??= new EnvHttpProxyAgent({ keepAliveTimeout: 1000, keepAliveMaxTimeout: 1000, connect: { timeout: timeoutMs } });
+    return ownDispatcher;
+  };
+
   const probe = async (path: string, accept: string): Promise<HttpProbe> => {
     const t = target();
     const url = resolveApiUrl(t.url, path);
@@ -167,6 +185,7 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
       const res = await httpRequest(url, {
         timeoutMs,
         signal: options.signal,
+        dispatcher: dispatcher(),
         headers: { accept, ...headers },
         auth: t.token ? { origin: t.url.origin, token: t.token } : null,
       });
@@ -207,9 +226,16 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
         ...init,
         timeoutMs,
         signal: init.signal ?? options.signal,
+        dispatcher: dispatcher(),
         headers: { ...headers, ...init.headers },
         auth: t.token ? { origin: t.url.origin, token: t.token } : null,
       });
+    },
+    async close() {
+      const d = ownDispatcher;
+      ownDispatcher = undefined;
+      // destroy, not close: a check cut off at its timeout may still have a request in flight.
+      await d?.destroy();
     },
   };
   return context;

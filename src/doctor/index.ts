@@ -48,14 +48,18 @@ export function builtinChecks(): DoctorCheck<DoctorContext>[] {
 
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const context = createDoctorContext(options);
-  return runChecks({
-    checks: options.checks ?? builtinChecks(),
-    context,
-    timeoutMs: context.timeoutMs + (options.graceMs ?? DEFAULT_GRACE_MS),
-    sections: SECTION_ORDER,
-    signal: options.signal,
-    redact: createRedactor({ secrets: secretsOf(context, options), home: homes() }),
-  });
+  try {
+    return await runChecks({
+      checks: options.checks ?? builtinChecks(),
+      context,
+      timeoutMs: context.timeoutMs + (options.graceMs ?? DEFAULT_GRACE_MS),
+      sections: SECTION_ORDER,
+      signal: options.signal,
+      redact: createRedactor({ secrets: secretsOf(context, options), home: homes() }),
+    });
+  } finally {
+    await context.close();
+  }
 }
 
 /** Every value that must not reach the report: tokens, and passwords in the server and proxy URLs. */

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
@@ -106,6 +106,26 @@ describe('doctor --json against real loopback servers', () => {
     expect(checkOf(doc, 'server.reachable').detail).toMatch(/1000 ms/);
     // Did not hang: a hang would end in the 20 s kill (code null). A generous bound, not a timing.
     expect(r.ms).toBeLessThan(10_000);
+  });
+
+  it('a server that accepts TCP but stalls the TLS handshake is bounded by --timeout too, process exit included', async () => {
+    const sockets = new Set<Socket>();
+    const stall = createNetServer((socket) => {
+      sockets.add(socket);
+    });
+    await new Promise<void>((resolve) => stall.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(stall.address() as AddressInfo).port}`;
+      const r = await runCli(['doctor', '--json', '--server', url, '--timeout', '1000'], { env: box.env, timeoutMs: 20_000 });
+      expect(r.code).toBe(3);
+      expect(checkOf(parseJson<Doc>(r), 'server.reachable').status).toBe('fail');
+      // undici keeps a stalled connection attempt (and the process) alive for its own 10 s connect timeout
+      // unless told otherwise; a generous bound well under that, not a timing.
+      expect(r.ms).toBeLessThan(8000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => stall.close(() => resolve()));
+    }
   });
 
   it('a schema-behind server: the verdict and the schema check fail with the `handshake server upgrade` remedy', async () => {

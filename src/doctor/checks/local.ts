@@ -25,8 +25,8 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
         const checkout = !/[/\\]node_modules[/\\]/.test(ctx.installPath) && existsSync(join(ctx.installPath, '.git'));
         const upgrade = ctx.requestMatrix ? cliInstallCommand(ctx.requestMatrix.doc, installMethod, 'latest') : null;
         const detail = checkout
-          ? `${ctx.product} ${version}, run from a source checkout at ${ctx.installPath}${upgrade ? ` (an installed copy upgrades with: ${upgrade})` : ''}`
-          : `${ctx.product} ${version}, installed with ${installMethod} at ${ctx.installPath}${upgrade ? `; upgrade with: ${upgrade}` : ''}`;
+          ? `${version}, run from a source checkout at ${ctx.installPath}${upgrade ? `; an installed copy upgrades with: ${upgrade}` : ''}`
+          : `${version}, installed with ${installMethod} at ${ctx.installPath}${upgrade ? `; upgrade: ${upgrade}` : ''}`;
         return pass(detail, {
           CLI: `${ctx.product} ${version} (${checkout ? 'source checkout' : installMethod})`,
         });
