@@ -97,6 +97,16 @@ describe('doctor --json against real loopback servers', () => {
     expect(checkOf(doc, 'server.verdict').status).toBe('skip');
   });
 
+  it('a 503 from a proxy: Reachable fails saying the server behind it is down', async () => {
+    const server = await serve(startServer((_req, res) => json(res, 503, { error: 'down' })));
+    const { r, doc } = await doctor(['--server', server.url]);
+    const reach = checkOf(doc, 'server.reachable');
+    expect(reach.status).toBe('fail');
+    expect(reach.detail).toMatch(/503.*down/);
+    expect(checkOf(doc, 'server.verdict').status).toBe('skip');
+    expect(r.code).toBe(3);
+  });
+
   it('a server that never answers is bounded by --timeout: exit 3 well before the kill', async () => {
     const server = await serve(startServer(() => new Promise(() => {})));
     const r = await runCli(['doctor', '--json', '--server', server.url, '--timeout', '1000'], { env: box.env, timeoutMs: 20_000 });

@@ -137,7 +137,9 @@ const reachable: Run = async (ctx, t) => {
   const status = p.response.status;
   const answered = `${base} (from ${t.source}): ${t.matrix.doc.version_endpoint} answered HTTP ${status} in ${p.elapsedMs} ms`;
   if (p.observation.kind === 'unreachable') {
-    return { status: 'fail', detail: `${answered}: ${p.observation.reason}`, remedy: p.observation.remedy, facts };
+    const why =
+      status === 429 ? ': too many requests' : status >= 502 && status <= 504 ? ': the server behind the proxy is down or restarting' : '';
+    return { status: 'fail', detail: `${answered}${why}`, remedy: p.observation.remedy, facts };
   }
   if (p.elapsedMs > ctx.timeoutMs / 2) {
     return {
@@ -163,7 +165,9 @@ const tls: Run = async (ctx, t) => {
   }
   const route = routeFor(url, readProxySettings(ctx.env));
   if (route.via === 'proxy') {
-    return skip(`not inspected: requests go through the proxy ${describeProxy(route.proxy).text}, which verifies on each request`);
+    return skip(
+      `not inspected: requests go through the proxy ${describeProxy(route.proxy).text}; the certificate is still verified on every request (see Reachable)`,
+    );
   }
   const probe = await ctx.tlsProbe();
   if (probe.kind === 'error') {
