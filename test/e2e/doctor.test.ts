@@ -232,6 +232,8 @@ describe('doctor --json against real loopback servers', () => {
     expect(window.status).toBe('fail');
     expect(window.detail).toContain('426');
     expect(window.remedy).toBe('npm install -g handshake@1.0.0');
+    // A 426 says nothing about the token: Authentication does not claim a result from it.
+    expect(checkOf(doc, 'server.auth').status).toBe('skip');
     expect(r.code).toBe(3);
   });
 

@@ -224,7 +224,7 @@ function serverVersion(doc: VersionDocument, matrix: Matrix): CheckOutcome {
   if (semver.lt(v, d.min_server_version) || semver.ltr(v, d.supported_server_range, RANGE_OPTS)) {
     return {
       status: 'fail',
-      detail: `${v}${suffix} is older than this CLI supports (${d.supported_server_range}, at least ${d.min_server_version})`,
+      detail: `${v}${suffix} is older than this CLI supports (${d.supported_server_range})`,
       remedy: `${d.cli.bin} server upgrade`,
       facts,
     };
@@ -342,7 +342,9 @@ const authentication: Run = async (ctx, t) => {
           remedy: `export ${tokenVar}=<a token for ${redactUrl(t.url)}>`,
         };
   }
-  return { status: 'pass', detail: `${where} answered HTTP ${status} ${sent ? `with ${sent}` : 'without a token'}` };
+  if (status === 426) return skip('not checked: the server refused this CLI (HTTP 426; see CLI window)');
+  // Only a refusal proves anything: an endpoint that needs no token answers 200 to any token.
+  return { status: 'pass', detail: `${where} did not refuse ${sent ?? 'a request without a token'} (HTTP ${status})` };
 };
 
 /** The CLI version a 426 named, if this response is one. */
