@@ -3,6 +3,7 @@ import { runDoctor } from '../src/doctor/index.js';
 import { doctorDocument, formatDoctor, formatDoctorMarkdown } from '../src/render/doctor.js';
 import { ExitCode } from '../src/render/exit-codes.js';
 import { BaseCommand, commonFlags, serverFlags } from './_lib/base.js';
+import { hostBranding } from './_lib/branding.js';
 
 export default class Doctor extends BaseCommand {
   static override summary = 'Check this CLI, the network and the server: one screen, safe to paste into a support ticket.';
@@ -30,6 +31,8 @@ export default class Doctor extends BaseCommand {
       timeoutMs: flags.timeout,
       compatFile: flags.compat,
       network: !flags['no-network'],
+      bin: this.config.bin,
+      ...hostBranding(this.config),
     });
     const width = process.stdout.isTTY ? process.stdout.columns : undefined;
     this.emit(doctorDocument(report), (_, style) =>

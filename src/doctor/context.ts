@@ -1,8 +1,8 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
 import { type Dispatcher, EnvHttpProxyAgent } from 'undici';
-import { type Config, configPath, readConfig } from '../config/config.js';
+import { type Config, configPath, currentServer, loadConfig, lookupServer } from '../config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../errors.js';
 import { classifyResponse, type Observation, observationFromError } from '../handshake/observe.js';
 import { BUNDLED, loadMatrix, type Matrix } from '../matrix/load.js';
@@ -11,7 +11,7 @@ import { detectInstallMethod } from '../session/install-method.js';
 import { DEFAULT_TIMEOUT_MS } from '../session/session.js';
 import { classifyError } from '../transport/errors.js';
 import { type HttpResponse, httpRequest, type RequestOptions } from '../transport/request.js';
-import { parseServerUrl, redactUrl, resolveApiUrl } from '../url.js';
+import { redactUrl, resolveApiUrl } from '../url.js';
 import type { CliContext } from '../verdict/verdict.js';
 import { once } from './framework.js';
 
@@ -35,6 +35,10 @@ export interface DoctorContextOptions {
   envPrefix?: string;
   /** Product name for User-Agent and the config directory (default `handshake`). */
   product?: string;
+  /** The CLI's command name, for remedies (default: `product`). */
+  bin?: string;
+  /** The host CLI's own matrix, used when neither `compatFile` nor `<PREFIX>_COMPAT_FILE` names one. */
+  defaultCompatFile?: string;
   /** The ordinary request for the header-drift check (default `/api/v1/health`). */
   healthPath?: string;
   /** Cancels every request (Ctrl-C). */
@@ -53,13 +57,21 @@ export interface DoctorContextOptions {
 export type ServerTarget =
   | { kind: 'none' }
   | { kind: 'invalid'; source: string; error: HandshakeError }
-  | { kind: 'ok'; url: URL; source: string; token: string | null; tokenSource: string | null };
+  | {
+      kind: 'ok';
+      url: URL;
+      /** The configured name, when the server is one of the config file's. */
+      name: string | null;
+      source: string;
+      token: string | null;
+      tokenSource: string | null;
+    };
 
 export type MatrixState = { ok: true; matrix: Matrix; origin: string } | { ok: false; error: HandshakeError; origin: string; file: string };
 
 export type ConfigState =
   | { path: string; state: 'missing' }
-  | { path: string; state: 'ok'; config: Config }
+  | { path: string; state: 'ok'; config: Config; warnings: string[] }
   | { path: string; state: 'invalid'; error: HandshakeError };
 
 /** One request as doctor saw it: the raw answer (or the error), and when. */
@@ -99,6 +111,8 @@ export type TlsProbe =
 export interface DoctorContext {
   readonly cli: CliContext;
   readonly product: string;
+  /** The CLI's command name, for remedies. */
+  readonly bin: string;
   readonly envPrefix: string;
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs: number;
@@ -140,17 +154,10 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
   const installPath = selfPath();
   const cli: CliContext = { version: options.cliVersion, installMethod: detectInstallMethod(installPath), envPrefix: prefix };
 
-  const matrix = resolveMatrix(options.compatFile, env, prefix);
-  let requestMatrix: Matrix | null = matrix.ok ? matrix.matrix : null;
-  if (!requestMatrix) {
-    try {
-      requestMatrix = loadMatrix();
-    } catch {
-      requestMatrix = null;
-    }
-  }
+  const matrix = resolveMatrix(options.compatFile, options.defaultCompatFile, env, prefix);
+  const requestMatrix: Matrix | null = matrix.ok ? matrix.matrix : fallbackMatrix(options.defaultCompatFile);
   const config = resolveConfig(env, product);
-  const server = resolveServer(options.server, env, prefix, config);
+  const server = resolveServer(options.server, env, prefix, options.bin ?? product, config);
   const headers: Record<string, string> = {
     'user-agent': `${product}/${options.cliVersion} (node ${process.version}; ${process.platform})`,
   };
@@ -200,6 +207,7 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
   const context: DoctorContext = {
     cli,
     product,
+    bin: options.bin ?? product,
     envPrefix: prefix,
     env,
     timeoutMs,
@@ -241,53 +249,61 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
   return context;
 }
 
-function resolveMatrix(compatFile: string | undefined, env: NodeJS.ProcessEnv, prefix: string): MatrixState {
+/** As the session resolves it: `--compat`, else `<PREFIX>_COMPAT_FILE`, else the host's own, else the bundled one. */
+function resolveMatrix(compatFile: string | undefined, hostFile: string | undefined, env: NodeJS.ProcessEnv, prefix: string): MatrixState {
   const envFile = env[`${prefix}_COMPAT_FILE`] || undefined;
-  const file = compatFile ?? envFile;
-  const origin = file === undefined ? BUNDLED : compatFile !== undefined && compatFile !== envFile ? '--compat' : `${prefix}_COMPAT_FILE`;
+  const explicit = compatFile ?? envFile;
+  const origin = compatFile !== undefined ? '--compat' : envFile !== undefined ? `${prefix}_COMPAT_FILE` : BUNDLED;
   try {
-    return { ok: true, matrix: loadMatrix(file), origin };
+    return { ok: true, matrix: explicit ? loadMatrix(explicit) : loadMatrix(hostFile, BUNDLED), origin };
   } catch (err) {
-    return { ok: false, error: asHandshakeError(err), origin, file: file ?? BUNDLED };
+    return { ok: false, error: asHandshakeError(err), origin, file: explicit ?? BUNDLED };
   }
+}
+
+/** The matrix requests use when the chosen one is invalid: only for its endpoint path and header names. */
+function fallbackMatrix(hostFile: string | undefined): Matrix | null {
+  for (const load of [() => loadMatrix(hostFile, BUNDLED), () => loadMatrix()]) {
+    try {
+      return load();
+    } catch {
+      // try the next one
+    }
+  }
+  return null;
 }
 
 function resolveConfig(env: NodeJS.ProcessEnv, product: string): ConfigState {
   const path = configPath(env, product);
-  if (!existsSync(path)) return { path, state: 'missing' };
   try {
-    return { path, state: 'ok', config: readConfig(path) };
+    const loaded = loadConfig(path);
+    return loaded.exists ? { path, state: 'ok', config: loaded.config, warnings: loaded.warnings } : { path, state: 'missing' };
   } catch (err) {
     return { path, state: 'invalid', error: asHandshakeError(err) };
   }
 }
 
-function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv, prefix: string, config: ConfigState): ServerTarget {
+/**
+ * As the session resolves it: `--server` or `<PREFIX>_SERVER` (a configured name or a URL), else the
+ * config file's current server. The environment token goes to the server chosen; a token from the config
+ * file only to the server it was stored with.
+ */
+function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv, prefix: string, bin: string, config: ConfigState): ServerTarget {
   const envServer = env[`${prefix}_SERVER`] || undefined;
-  const explicit = flag || envServer;
-  const fromConfig = config.state === 'ok' ? config.config : {};
-  const input = explicit ?? fromConfig.server;
-  if (!input) return { kind: 'none' };
-  const source = !explicit ? 'the config file' : flag && flag !== envServer ? '--server' : `${prefix}_SERVER`;
-  let url: URL;
+  const input = flag || envServer;
+  const fromFile: Config = config.state === 'ok' ? config.config : { servers: {} };
+  const choice = input ?? currentServer(fromFile);
+  if (!choice) return { kind: 'none' };
+  const source = !input ? `the config file's current server "${choice}"` : flag && flag !== envServer ? '--server' : `${prefix}_SERVER`;
+  let found: ReturnType<typeof lookupServer>;
   try {
-    url = parseServerUrl(input);
+    found = lookupServer(fromFile, choice, bin);
   } catch (err) {
     return { kind: 'invalid', source, error: asHandshakeError(err) };
   }
   const envToken = env[`${prefix}_TOKEN`] || undefined;
-  if (envToken) return { kind: 'ok', url, source, token: envToken, tokenSource: `${prefix}_TOKEN` };
-  // The config file's token belongs to the config file's server: never send it to another origin.
-  const configToken = fromConfig.token && fromConfig.server && sameOrigin(fromConfig.server, url) ? fromConfig.token : null;
-  return { kind: 'ok', url, source, token: configToken, tokenSource: configToken ? 'the config file' : null };
-}
-
-function sameOrigin(input: string, url: URL): boolean {
-  try {
-    return parseServerUrl(input).origin === url.origin;
-  } catch {
-    return false;
-  }
+  const tokenSource = envToken ? `${prefix}_TOKEN` : found.token ? `the config file, server "${found.name}"` : null;
+  return { kind: 'ok', url: found.url, name: found.name, source, token: envToken ?? found.token, tokenSource };
 }
 
 function asHandshakeError(err: unknown): HandshakeError {

@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { namedServers } from '../config/config.js';
 import { cliChecks, networkChecks } from './checks/local.js';
 import { SECTION, SECTION_ORDER } from './checks/sections.js';
 import { serverChecks } from './checks/server.js';
@@ -68,7 +69,11 @@ function secretsOf(ctx: DoctorContext, options: DoctorOptions): string[] {
   const secrets: Array<string | null | undefined> = [env[`${ctx.envPrefix}_TOKEN`]];
   if (ctx.server.kind === 'ok') secrets.push(ctx.server.token, ...urlSecrets(ctx.server.url.href));
   secrets.push(...urlSecrets(options.server), ...urlSecrets(env[`${ctx.envPrefix}_SERVER`]));
-  if (ctx.config.state === 'ok') secrets.push(ctx.config.config.token, ...urlSecrets(ctx.config.config.server));
+  if (ctx.config.state === 'ok') {
+    // Every token the config file holds, not only the chosen server's: a server may echo any of them.
+    for (const entry of Object.values(namedServers(ctx.config.config))) secrets.push(entry.token, ...urlSecrets(entry.url));
+    secrets.push(ctx.config.config.token, ...urlSecrets(ctx.config.config.server));
+  }
   for (const name of PROXY_VARIABLES) secrets.push(...urlSecrets(env[name]));
   return secrets.filter((s): s is string => Boolean(s));
 }

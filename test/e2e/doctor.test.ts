@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -319,6 +319,61 @@ describe('doctor --json against real loopback servers', () => {
       expect(r.stdout).not.toContain('\u001b');
       expect(r.stdout).not.toContain('\u0007');
     }
+  });
+});
+
+describe('doctor with named servers from the config file', () => {
+  /** A config dir of its own, so the shared sandbox keeps no config file. */
+  function configDir(config: unknown, mode = 0o600): string {
+    const dir = join(box.dir, `cfg-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(join(dir, 'handshake'), { recursive: true });
+    const file = join(dir, 'handshake', 'config.json');
+    writeFileSync(file, JSON.stringify(config), { mode });
+    chmodSync(file, mode);
+    return dir;
+  }
+
+  it('checks the current server without --server, sends its stored token, and never prints it', async () => {
+    const server = await apiServer(HEALTHY);
+    const dir = configDir({ current: 'prod', servers: { prod: { url: server.url, token: 'stored-token-9d8c7b' } } });
+    const { r, doc } = await doctor([], { XDG_CONFIG_HOME: dir });
+    expect(r.code).toBe(0);
+    expect(checkOf(doc, 'server.reachable').detail).toContain('prod');
+    expect(checkOf(doc, 'server.verdict').status).toBe('pass');
+    expect(checkOf(doc, 'cli.token').detail).toMatch(/^set \(from the config file/);
+    expect(checkOf(doc, 'cli.config')).toMatchObject({ status: 'pass' });
+    expect(server.requests.some((q) => q.headers.authorization === 'Bearer stored-token-9d8c7b')).toBe(true);
+    expect(r.stdout).not.toContain('stored-token-9d8c7b');
+  });
+
+  it('--server NAME picks a configured server; an unknown name fails Reachable with the way to add it', async () => {
+    const server = await apiServer(HEALTHY);
+    const dir = configDir({ servers: { staging: { url: server.url } } });
+    const named = await doctor(['--server', 'staging'], { XDG_CONFIG_HOME: dir });
+    expect(checkOf(named.doc, 'server.reachable').status).toBe('pass');
+    const unknown = await doctor(['--server', 'nosuch'], { XDG_CONFIG_HOME: dir });
+    const reach = checkOf(unknown.doc, 'server.reachable');
+    expect(reach.status).toBe('fail');
+    expect(reach.detail).toContain('nosuch');
+    expect(reach.remedy).toContain('server add');
+    expect(unknown.r.code).toBe(3);
+  });
+
+  it('a config file holding a token but readable by others warns with the chmod that fixes it', async () => {
+    const dir = configDir({ servers: { prod: { url: 'https://prod.example.com', token: 'stored-token-1234' } } }, 0o644);
+    const { r, doc } = await doctor(['--no-network'], { XDG_CONFIG_HOME: dir });
+    const config = checkOf(doc, 'cli.config');
+    expect(config.status).toBe('warn');
+    expect(config.remedy).toMatch(/^chmod 600 /);
+    expect(r.code).toBe(0);
+  });
+
+  it('a token stored for one server is not sent to another: the Token check warns', async () => {
+    const server = await apiServer(HEALTHY);
+    const dir = configDir({ servers: { prod: { url: 'https://prod.example.com', token: 'stored-token-5678' } } });
+    const { doc } = await doctor(['--server', server.url], { XDG_CONFIG_HOME: dir });
+    expect(checkOf(doc, 'cli.token').status).toBe('warn');
+    for (const q of server.requests) expect(q.headers.authorization).toBeUndefined();
   });
 });
 

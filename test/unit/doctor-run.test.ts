@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,34 @@ describe('runDoctor: a vendor extends the built-in checks', () => {
     expect(health[0]).toMatchObject({ id: 'server.reachable', status: 'fail' });
     expect(health[0]?.remedy).toBeTruthy();
     expect(health.slice(1).every((c) => c.status === 'skip')).toBe(true);
+  });
+});
+
+describe('runDoctor redacts every secret it knows of', () => {
+  it('including the tokens of configured servers other than the one checked', async () => {
+    const cfg = join(dir, 'cfg-secrets');
+    mkdirSync(join(cfg, 'handshake'), { recursive: true });
+    writeFileSync(
+      join(cfg, 'handshake', 'config.json'),
+      JSON.stringify({
+        servers: {
+          a: { url: 'https://a.example.com', token: 'token-of-a-1234' },
+          b: { url: 'https://b.example.com', token: 'token-of-b-5678' },
+        },
+      }),
+      { mode: 0o600 },
+    );
+    const leaky: DoctorCheck<DoctorContext> = {
+      id: 'vendor.leaky',
+      title: 'Leaky',
+      section: 'Vendor',
+      run: () => ({ status: 'warn', detail: 'saw token-of-a-1234 and token-of-b-5678', remedy: 'token-of-b-5678' }),
+    };
+    const report = await runDoctor({ cliVersion: '0.9.0', server: 'a', network: false, env: { XDG_CONFIG_HOME: cfg }, checks: [leaky] });
+    const text = JSON.stringify(report);
+    expect(text).not.toContain('token-of-a-1234');
+    expect(text).not.toContain('token-of-b-5678');
+    expect(text).toContain('[redacted]');
   });
 });
 

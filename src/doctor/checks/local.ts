@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { join } from 'node:path';
 import semver from 'semver';
+import { currentServer, namedServers } from '../../config/config.js';
 import { BUNDLED } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
 import { packageRoot } from '../../package-root.js';
@@ -74,8 +75,20 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
         const c = ctx.config;
         if (c.state === 'missing') return pass(`none at ${c.path} (optional)`);
         if (c.state === 'invalid') return { status: 'fail', detail: c.error.message, remedy: c.error.remedy };
-        const sets = [c.config.server ? `server ${redactUrl(c.config.server)}` : null, c.config.token ? 'a token' : null].filter(Boolean);
-        return pass(`${c.path}: valid${sets.length ? `, sets ${sets.join(' and ')}` : ', empty'}`);
+        const servers = namedServers(c.config);
+        const names = Object.keys(servers);
+        const current = currentServer(c.config);
+        const withTokens = names.filter((n) => servers[n]?.token).length;
+        const what = names.length
+          ? `${names.length} server${names.length === 1 ? '' : 's'} (${names.join(', ')})${current ? `, current "${current}"` : ', none current'}${withTokens ? `, ${withTokens} with a token` : ''}`
+          : 'no servers';
+        const warning = c.warnings[0];
+        if (warning) {
+          // The loader's warning ends in the command that fixes it ("…; run: chmod 600 FILE").
+          const [detail, fix] = warning.split('; run: ');
+          return { status: 'warn', detail: detail ?? warning, remedy: fix ?? null };
+        }
+        return pass(`${c.path}: valid, ${what}`);
       },
     },
     {
@@ -87,22 +100,18 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
         const s = ctx.server;
         if (s.kind === 'ok' && s.tokenSource) return pass(`set (from ${s.tokenSource})`);
         if (ctx.env[envName]) return pass(`set (from ${envName})`);
-        const configToken = ctx.config.state === 'ok' && Boolean(ctx.config.config.token);
-        if (configToken && s.kind === 'ok' && ctx.config.state === 'ok' && !ctx.config.config.server) {
+        const servers = ctx.config.state === 'ok' ? namedServers(ctx.config.config) : {};
+        const withTokens = Object.keys(servers).filter((n) => servers[n]?.token);
+        if (s.kind === 'ok' && withTokens.length) {
+          // The classic mistake: a token stored for one URL, and --server spelling the server another way.
+          const url = redactUrl(s.url);
           return {
             status: 'warn',
-            detail: 'the config file has a token but no server, so the token is never sent',
-            remedy: `Add "server" to the config file, or export ${envName}=<a token for ${redactUrl(s.url)}>`,
+            detail: `not set for ${url}; the config file has a token only for ${withTokens.map((n) => `"${n}"`).join(', ')}`,
+            remedy: `Pass --server ${withTokens[0]}, or store a token for this server: ${ctx.bin} server add <name> ${url} --with-token`,
           };
         }
-        if (configToken && s.kind === 'ok') {
-          return {
-            status: 'warn',
-            detail: `the config file has a token for another server; it is not sent to ${redactUrl(s.url)}`,
-            remedy: `export ${envName}=<a token for ${redactUrl(s.url)}>, or set "server" in the config file to it`,
-          };
-        }
-        if (configToken) return pass('set (from the config file)');
+        if (withTokens.length) return pass(`not set; the config file has a token for ${withTokens.map((n) => `"${n}"`).join(', ')}`);
         return pass(ctx.env[envName] === '' ? `not set (${envName} is empty)` : 'not set');
       },
     },

@@ -17,7 +17,7 @@ export const MAX_CLOCK_SKEW_MS = 60_000;
 /** A certificate expiring sooner than this is a warning. */
 export const CERT_WARN_DAYS = 14;
 
-type Target = { url: URL; source: string; matrix: Matrix };
+type Target = { url: URL; name: string | null; source: string; matrix: Matrix };
 type Run = (ctx: DoctorContext, target: Target, signal: AbortSignal) => Promise<CheckOutcome>;
 
 const skip = (detail: string, remedy: string | null = null): CheckOutcome => ({ status: 'skip', detail, remedy });
@@ -40,7 +40,9 @@ function serverCheck(id: string, title: string, run: Run, primary = false): Doct
         const prefix = ctx.envPrefix;
         return skip(
           'not checked: no server configured',
-          primary ? `Pass --server https://your-server.example.com, or export ${prefix}_SERVER=https://your-server.example.com` : null,
+          primary
+            ? `Pass --server https://your-server.example.com, export ${prefix}_SERVER=https://your-server.example.com, or save one: ${ctx.bin} server add prod https://your-server.example.com`
+            : null,
         );
       }
       if (s.kind === 'invalid') {
@@ -49,7 +51,7 @@ function serverCheck(id: string, title: string, run: Run, primary = false): Doct
           : skip('not checked: the server URL is invalid');
       }
       if (!ctx.requestMatrix) return skip('not checked: no valid compat matrix');
-      return run(ctx, { url: s.url, source: s.source, matrix: ctx.requestMatrix }, signal);
+      return run(ctx, { url: s.url, name: s.name, source: s.source, matrix: ctx.requestMatrix }, signal);
     },
   };
 }
@@ -124,7 +126,7 @@ export function serverChecks(): DoctorCheck<DoctorContext>[] {
 
 const reachable: Run = async (ctx, t) => {
   const p = await ctx.versionProbe();
-  const base = redactUrl(t.url);
+  const base = t.name ? `"${t.name}" ${redactUrl(t.url)}` : redactUrl(t.url);
   const facts = { Server: `${base} (from ${t.source})` };
   if (p.error || !p.response) {
     return {
