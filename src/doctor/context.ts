@@ -294,7 +294,7 @@ function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv, prefix:
   const fromFile: Config = config.state === 'ok' ? config.config : { servers: {} };
   const choice = input ?? currentServer(fromFile);
   if (!choice) return { kind: 'none' };
-  const source = !input ? `the config file's current server "${choice}"` : flag && flag !== envServer ? '--server' : `${prefix}_SERVER`;
+  const source = !input ? "the config file's current server" : flag && flag !== envServer ? '--server' : `${prefix}_SERVER`;
   let found: ReturnType<typeof lookupServer>;
   try {
     found = lookupServer(fromFile, choice, bin);

@@ -47,7 +47,7 @@ function serverCheck(id: string, title: string, run: Run, primary = false): Doct
       }
       if (s.kind === 'invalid') {
         return primary
-          ? { status: 'fail', detail: `${s.error.message} (from ${s.source})`, remedy: s.error.remedy }
+          ? { status: 'fail', detail: `${s.error.message}; server from ${s.source}`, remedy: s.error.remedy }
           : skip('not checked: the server URL is invalid');
       }
       if (!ctx.requestMatrix) return skip('not checked: no valid compat matrix');
