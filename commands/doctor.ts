@@ -32,6 +32,7 @@ export default class Doctor extends BaseCommand {
       compatFile: flags.compat,
       network: !flags['no-network'],
       bin: this.config.bin,
+      root: this.config.root,
       ...hostBranding(this.config),
     });
     const width = process.stdout.isTTY ? process.stdout.columns : undefined;

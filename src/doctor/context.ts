@@ -39,6 +39,11 @@ export interface DoctorContextOptions {
   bin?: string;
   /** The host CLI's own matrix, used when neither `compatFile` nor `<PREFIX>_COMPAT_FILE` names one. */
   defaultCompatFile?: string;
+  /**
+   * The running CLI's package root (oclif's `config.root`): where it is installed, which tells the
+   * install method, and whose `engines.node` applies. Default: handshake's own.
+   */
+  root?: string;
   /** The ordinary request for the header-drift check (default `/api/v1/health`). */
   healthPath?: string;
   /** Cancels every request (Ctrl-C). */
@@ -117,7 +122,7 @@ export interface DoctorContext {
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs: number;
   readonly network: boolean;
-  /** Where this CLI's package lives (resolved), which tells the install method. */
+  /** Where this CLI's package lives (resolved), which tells the install method; its package.json has `engines`. */
   readonly installPath: string;
   readonly matrix: MatrixState;
   /** The matrix requests use: the chosen one, or the bundled one when the chosen one is invalid. */
@@ -151,7 +156,7 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
   const product = options.product ?? 'handshake';
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const now = options.now ?? Date.now;
-  const installPath = selfPath();
+  const installPath = realPath(options.root ?? packageRoot());
   const cli: CliContext = { version: options.cliVersion, installMethod: detectInstallMethod(installPath), envPrefix: prefix };
 
   const matrix = resolveMatrix(options.compatFile, options.defaultCompatFile, env, prefix);
@@ -311,11 +316,11 @@ function asHandshakeError(err: unknown): HandshakeError {
   return new HandshakeError(ErrorCode.Internal, err instanceof Error ? err.message : String(err), { cause: err });
 }
 
-function selfPath(): string {
+function realPath(path: string): string {
   try {
-    return realpathSync(packageRoot());
+    return realpathSync(path);
   } catch {
-    return packageRoot();
+    return path;
   }
 }
 

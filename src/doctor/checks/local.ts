@@ -5,7 +5,6 @@ import semver from 'semver';
 import { currentServer, namedServers } from '../../config/config.js';
 import { BUNDLED } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
-import { packageRoot } from '../../package-root.js';
 import { redactUrl } from '../../url.js';
 import type { DoctorContext } from '../context.js';
 import type { CheckOutcome, DoctorCheck } from '../framework.js';
@@ -37,8 +36,8 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
       id: 'cli.node',
       title: 'Node.js',
       section: SECTION.cli,
-      run() {
-        const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { engines?: { node?: string } };
+      run(ctx) {
+        const pkg = JSON.parse(readFileSync(join(ctx.installPath, 'package.json'), 'utf8')) as { engines?: { node?: string } };
         return nodeVersionOutcome(process.versions.node, pkg.engines?.node ?? null);
       },
     },

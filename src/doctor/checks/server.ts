@@ -419,7 +419,7 @@ const headerDrift: Run = async (ctx, t) => {
   );
   const anyRev = seen.some((s) => s.rev !== null);
   const anyVer = seen.some((s) => s.ver !== null);
-  const middleware = 'Send them on every API response (the handshake headers middleware), so every CLI call notices drift';
+  const middleware = "Send them on every API response (the server helpers' headers middleware does), so every CLI call notices drift";
   if (!anyRev && !anyVer) {
     return {
       status: 'warn',
