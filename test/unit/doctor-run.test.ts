@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeVersionOutcome } from '../../src/doctor/checks/local.js';
-import { builtinChecks, type DoctorCheck, type DoctorContext, runDoctor, SECTION } from '../../src/doctor/index.js';
+// Through the public SDK entry, as a vendor imports it.
+import { builtinChecks, type DoctorCheck, type DoctorContext, runDoctor, SECTION } from '../../src/index.js';
 import { closeDefaultDispatcher } from '../../src/transport/request.js';
 import { json, startServer, type TestServer } from '../helpers/http-server.js';
 
