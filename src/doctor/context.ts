@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
-import { type Dispatcher, EnvHttpProxyAgent } from 'undici';
+import type { Dispatcher } from 'undici';
 import { type Config, configPath, currentServer, loadConfig, lookupServer } from '../config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../errors.js';
 import { classifyResponse, type Observation, observationFromError } from '../handshake/observe.js';
@@ -11,6 +11,7 @@ import { detectInstallMethod } from '../session/install-method.js';
 import { DEFAULT_TIMEOUT_MS } from '../session/session.js';
 import { classifyError } from '../transport/errors.js';
 import { type HttpResponse, httpRequest, type RequestOptions } from '../transport/request.js';
+import { EnvHttpProxyAgent } from '../transport/undici.js';
 import { redactUrl, resolveApiUrl } from '../url.js';
 import type { CliContext } from '../verdict/verdict.js';
 import { once } from './framework.js';

@@ -28,6 +28,12 @@ describe('startup', () => {
     expect(staticImports.filter((s) => !s?.startsWith('node:'))).toEqual([]);
   });
 
+  it("the bundle leaves out undici's index (fetch, WebSocket, caches, mocks): import undici's parts from src/transport/undici.ts", () => {
+    const source = readFileSync(join(ROOT, 'dist', 'cli.js'), 'utf8');
+    expect(source).toContain('node_modules/undici/lib/dispatcher/env-http-proxy-agent.js');
+    expect(source).not.toContain('node_modules/undici/index.js');
+  });
+
   it('help, the command of @oclif/plugin-help, still runs under the bundled oclif', async () => {
     const r = await runCli(['help', 'compat', 'check']);
     expect(r.code).toBe(0);
