@@ -366,7 +366,7 @@ const goals = {
       return;
     }
     const mod = await import('./doctor.js');
-    sections.push(await mod.benchDoctor({ cli, sandbox, rounds: ROUNDS, quick, normalServer }));
+    sections.push(await mod.benchDoctor({ cli, sandbox, rounds: ROUNDS, quick }));
   },
 };
 
