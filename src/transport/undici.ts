@@ -2,14 +2,14 @@
  * The parts of undici the transport uses, imported from undici's own modules
  * instead of its index. The index loads everything undici offers on every
  * start (fetch, WebSocket, EventSource, the cache stores, the mock agents:
- * ~110 modules and, on the 2-core reference machine, ~60 ms of CPU) where a
- * request needs ~30 of them; a check that runs on every CLI call cannot pay
- * for what it never uses.
+ * ~110 modules) where a request needs ~30 of them; in the bundled CLI that is
+ * ~30 ms of every command's start (bench/NOTES.md), and a check that runs on
+ * every call cannot pay for what it never uses.
  *
  * These paths are undici internals (the package has no `exports` map, so
- * they resolve, but they are not its public API): test/unit/undici.test.ts
- * fails loudly if an upgrade moves them, and the types still come from
- * undici's public declarations.
+ * they resolve, but they are not its public API):
+ * test/unit/transport-undici.test.ts fails loudly if an upgrade moves them,
+ * and the types still come from undici's public declarations.
  */
 import type * as Undici from 'undici';
 import apiRequest from 'undici/lib/api/api-request.js';
