@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { killAllNow, lines, runReferenceServer, type ServerProcess, spawnServe, stopAll } from '../reference-server/index.js';
+import { killAllNow, runReferenceServer, type ServerProcess, spawnServe, stopAll } from '../reference-server/index.js';
 import * as t from './terminal.js';
 
 /** The checkout: `bin/run.js` is the CLI users get, `examples/reference-server/server.js` the server. */
@@ -86,15 +86,17 @@ function handshake(
   cliChildren.add(child);
   let stdout = '';
   let stderr = '';
-  lines(child.stdout, (line) => {
-    stdout += `${line}\n`;
-    if (!stopping) t.output(line);
-    on.stdout?.(line);
-  });
-  lines(child.stderr, (line) => {
-    stderr += `${line}\n`;
-    if (!stopping) t.output(line);
-    on.stderr?.(line);
+  relay(child, {
+    stdout: (line) => {
+      stdout += `${line}\n`;
+      if (!stopping) t.output(line);
+      on.stdout?.(line);
+    },
+    stderr: (line) => {
+      stderr += `${line}\n`;
+      if (!stopping) t.output(line);
+      on.stderr?.(line);
+    },
   });
   // Bounded: nothing in this demo should take a minute and a half.
   const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
@@ -109,6 +111,32 @@ function handshake(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Calls back line by line, keeping the order in which the two streams were
+ * written: a line left unfinished on one stream (`api` prints the body with
+ * no newline, then its warning on stderr) is shown before anything newer on
+ * the other.
+ */
+function relay(child: ChildProcess, each: { stdout: (line: string) => void; stderr: (line: string) => void }): void {
+  const pending = { stdout: '', stderr: '' };
+  const flush = (name: 'stdout' | 'stderr') => {
+    if (pending[name]) each[name](pending[name]);
+    pending[name] = '';
+  };
+  for (const name of ['stdout', 'stderr'] as const) {
+    const other = name === 'stdout' ? 'stderr' : 'stdout';
+    const stream = child[name];
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      flush(other);
+      const parts = (pending[name] + chunk).split('\n');
+      pending[name] = parts.pop() ?? '';
+      for (const line of parts) each[name](line);
+    });
+    stream?.on('end', () => flush(name));
+  }
 }
 
 /** Fails the demo unless `what` exited with `expected`. */
@@ -148,10 +176,10 @@ async function run(): Promise<void> {
   t.blank();
   t.say('handshake demo: a self-hosted server and a casually upgraded CLI drift apart, and come back together.', t.bold);
   t.say(
-    `Everything runs for real on 127.0.0.1: the reference server (node:http + PGlite, a real Postgres) and the built CLI; ` +
-      `"handshake" below is this checkout's CLI, node bin/run.js (version ${CLI_VERSION}). ` +
-      `The ▶ and ✓ lines are the demo talking; lines in the │ gutter are the CLI's real output (stdout and stderr), ` +
-      `lines in the ┊ gutter the server side's.`,
+    `Everything runs for real on 127.0.0.1: the reference server (node:http + PGlite, a real Postgres) and this ` +
+      `checkout's built CLI ("handshake" below is node bin/run.js, version ${CLI_VERSION}). Lines in the │ gutter are ` +
+      `handshake's real output (stdout and stderr), lines in the ┊ gutter the server side's; "operator:" lines are what ` +
+      `the operator types on the server host; everything else is the demo talking.`,
     t.dim,
   );
   if (!HAS_DOCTOR) t.say('(handshake doctor is not in this build yet: its two steps are skipped.)', t.dim);
@@ -170,9 +198,19 @@ async function run(): Promise<void> {
   t.command(['export', `HANDSHAKE_SERVER=${url}`]);
   const env = cliEnv(url);
 
-  // 2. The CI gate.
-  next('A user upgraded the CLI; one handshake says whether the server is ready for it');
-  t.say(`This is the CI gate: one request to the version endpoint, one verdict, the exact fix, the exit code.`);
+  // 2. The CLI notices: on an ordinary call, then as the CI gate.
+  next('A user upgrades the CLI with npm i -g, and it notices at once');
+  t.say(
+    "An ordinary call first. Every response carries the server's schema revision in a header, which handshake checks: " +
+      'the body still goes to stdout, the warning to stderr, and the exit code says the server is incompatible.',
+  );
+  t.command(['handshake', 'api', '/api/v1/projects']);
+  const warned = await handshake(['api', '/api/v1/projects'], env);
+  expectExit('handshake api /api/v1/projects', warned.code, 3, 'the passive check found the server incompatible');
+  if (warned.stdout.trim() === '' || warned.stderr.trim() === '') {
+    throw new DemoFailure('`handshake api` should print the body on stdout and a warning on stderr; one of them was empty.');
+  }
+  t.say('The CI gate: one request to the version endpoint, one verdict, the exact fix, the exit code.');
   t.command(['handshake', 'compat', 'check']);
   expectExit('handshake compat check', (await handshake(['compat', 'check'], env)).code, 3, 'incompatible, the schema is behind');
 
@@ -194,17 +232,22 @@ async function run(): Promise<void> {
   const upgradeArgs = ['server', 'upgrade', '--yes', '--interval', '0.5', '--wait', '60'];
   t.command(['handshake', ...upgradeArgs]);
   let planOut = false;
+  let progress = 0;
   let onPlanned = () => {};
   const planned = new Promise<'planned'>((resolve) => {
     onPlanned = () => resolve('planned');
   });
-  // The plan goes to stdout; polling progress to stderr, after it.
+  // The plan goes to stdout, then progress to stderr: a line saying what it waits for, then what each look saw.
+  // The operator starts once the first look is on screen (or 5 s after the plan, whatever it prints).
   const upgrade = handshake(upgradeArgs, env, {
     stdout: () => {
       planOut = true;
     },
     stderr: () => {
-      if (planOut) onPlanned();
+      if (!planOut) return;
+      progress += 1;
+      if (progress === 1) setTimeout(onPlanned, 5000).unref();
+      if (progress >= 2) onPlanned();
     },
   });
   const first = await Promise.race([planned, upgrade.then(() => 'exited' as const), timeout(30_000, 'silent' as const)]);
@@ -244,14 +287,11 @@ async function run(): Promise<void> {
   }
 
   // 6. The check on every call, quiet.
-  next('Every ordinary call is checked too, and stays quiet while all is well');
-  t.say(
-    `handshake api makes an ordinary request. The X-Schema-Revision / X-Server-Version headers of every response are ` +
-      `compared with the cached handshake: the body goes to stdout untouched, drift would be one warning on stderr.`,
-  );
+  next('The same ordinary call, now quiet');
+  t.say('The body on stdout, nothing on stderr, exit 0: while all is well, the check on every call costs nothing and says nothing.');
   t.command(['handshake', 'api', '/api/v1/projects']);
   const api = await handshake(['api', '/api/v1/projects'], env);
-  expectExit('handshake api /api/v1/projects', api.code, 0, 'a 2xx answer on a compatible server');
+  expectExit('handshake api /api/v1/projects', api.code, 0, 'a 2xx answer from a compatible server');
   if (api.stderr.trim() !== '') throw new DemoFailure(`the passive check warned on a compatible server:\n${api.stderr}`);
   t.ok('nothing on stderr: no warning');
 
@@ -263,7 +303,7 @@ async function run(): Promise<void> {
   t.blank();
   t.say(`Done in ${seconds(performance.now() - started)}: every step gave the exit code it should.`, t.bold);
   t.say(
-    'Next: README.md (commands, exit codes, the compat matrix), docs/upgrade.md, and examples/reference-server/README.md ' +
+    'Next: README.md (commands, exit codes, upgrading the server, the compat matrix) and examples/reference-server/README.md ' +
       'to run the reference server yourself.',
   );
 }
