@@ -174,7 +174,7 @@ async function run(): Promise<void> {
   const next = (title: string) => t.step(++n, total, title);
 
   t.blank();
-  t.say('handshake demo: a self-hosted server and a casually upgraded CLI drift apart, and come back together.', t.bold);
+  t.say('handshake demo: a self-hosted server and a freshly upgraded CLI drift apart, and get back together.', t.bold);
   t.say(
     `Everything runs for real on 127.0.0.1: the reference server (node:http + PGlite, a real Postgres) and this ` +
       `checkout's built CLI ("handshake" below is node bin/run.js, version ${CLI_VERSION}). Lines in the │ gutter are ` +
