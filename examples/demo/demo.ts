@@ -282,6 +282,7 @@ async function run(): Promise<void> {
   // 5. doctor, green.
   if (HAS_DOCTOR) {
     next('handshake doctor again');
+    t.say('The schema is current, nothing is pending, the verdict is compatible: every check passes or does not apply.');
     t.command(['handshake', 'doctor']);
     expectExit('handshake doctor', (await handshake(['doctor'], env)).code, 0, 'no check failed');
   }

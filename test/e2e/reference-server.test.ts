@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import {
   defaultMigrationsDir,
   migrate,
@@ -44,7 +44,7 @@ beforeAll(async () => {
   }
 }, 120_000);
 
-// Each test stops its own servers (onTestFinished, which concurrent tests need); whatever is left stops here.
+// Each test stops its own servers (its context's onTestFinished, which concurrent tests need); whatever is left stops here.
 afterAll(async () => {
   await stopAll();
   rmSync(root, { recursive: true, force: true });
@@ -58,9 +58,9 @@ function dataAt(revision: string): string {
 }
 
 /** A HOME/XDG/cache sandbox for the CLI, removed when the test ends. */
-function freshEnv(): Record<string, string> {
+function freshEnv(ctx: TestContext): Record<string, string> {
   const b = sandbox();
-  onTestFinished(() => b.cleanup());
+  ctx.onTestFinished(() => b.cleanup());
   return b.env;
 }
 
@@ -71,9 +71,9 @@ function serverEnv(): NodeJS.ProcessEnv {
 }
 
 /** `server.js serve ARGS` as a child process, stopped when the test ends. */
-async function serve(args: string[]): Promise<ServerProcess> {
+async function serve(ctx: TestContext, args: string[]): Promise<ServerProcess> {
   const server = await spawnServe(args, { env: serverEnv(), readyTimeoutMs: 30_000 });
-  onTestFinished(async () => {
+  ctx.onTestFinished(async () => {
     await server.stop();
   });
   return server;
@@ -98,6 +98,7 @@ async function until(ready: () => boolean, what: string, ms = 20_000): Promise<v
 
 /** Stops `server` (SIGTERM), runs `migrate` on its data directory, and starts it again on the same port. */
 async function restartMigrated(
+  ctx: TestContext,
   server: ServerProcess,
   dataDir: string,
   opts: { serveArgs?: string[]; migrateArgs?: string[]; migrateExit?: number } = {},
@@ -105,7 +106,7 @@ async function restartMigrated(
   expect(await server.stop()).toBe(0);
   const run = await runReferenceServer(['migrate', '--data', dataDir, ...(opts.migrateArgs ?? [])], { env: serverEnv() });
   expect(run.code, run.stderr).toBe(opts.migrateExit ?? 0);
-  const next = await serve(['--data', dataDir, '--port', String(server.port), ...(opts.serveArgs ?? [])]);
+  const next = await serve(ctx, ['--data', dataDir, '--port', String(server.port), ...(opts.serveArgs ?? [])]);
   expect(next.url).toBe(server.url);
   return { server: next, migrated: JSON.parse(run.stdout) };
 }
@@ -121,6 +122,10 @@ interface StatusDoc extends CompatDoc {
   deployment: string | null;
   migration_status: string | null;
 }
+interface DoctorDoc {
+  ok: boolean;
+  sections: Array<{ title: string; checks: Array<{ id: string; status: 'pass' | 'warn' | 'fail' | 'skip' }> }>;
+}
 interface UpgradeDoc {
   outcome: string;
   remedy: string | null;
@@ -135,10 +140,11 @@ describe('drift staged with --at: the verdict on the real server', { timeout: 60
     { at: REV3, version: null, reported: '1.2.0', status: 'server_outdated', exit: 3 },
     { at: REV3, version: '1.3.0', reported: '1.3.0', status: 'schema_behind', exit: 3 },
     { at: REV4, version: null, reported: '1.3.0', status: 'compatible', exit: 0 },
-  ])('at $at reporting $reported: compat check says $status and the passive check on api agrees', async (row, { expect }) => {
+  ])('at $at reporting $reported: compat check says $status and the passive check on api agrees', async (row, ctx) => {
+    const { expect } = ctx;
     const { at, version, reported, status, exit } = row;
-    const server = await serve(['--data', dataAt(at), '--port', '0', '--at', at, ...(version ? ['--version', version] : [])]);
-    const env = freshEnv();
+    const server = await serve(ctx, ['--data', dataAt(at), '--port', '0', '--at', at, ...(version ? ['--version', version] : [])]);
+    const env = freshEnv(ctx);
     const r = await runCli(['compat', 'check', '--json', '--server', server.url], { env });
     expect(r.code, r.stderr).toBe(exit);
     const doc = parseJson<CompatDoc>(r);
@@ -147,7 +153,7 @@ describe('drift staged with --at: the verdict on the real server', { timeout: 60
     expect(doc.remedy).toBe(exit === 0 ? null : 'handshake server upgrade');
 
     // An ordinary call (cold cache): the body on stdout whatever the verdict, the verdict's exit code, a warning only when incompatible.
-    const api = await runCli(['api', '/api/v1/projects', '--server', server.url], { env: freshEnv() });
+    const api = await runCli(['api', '/api/v1/projects', '--server', server.url], { env: freshEnv(ctx) });
     expect(api.code, api.stderr).toBe(exit);
     expect((JSON.parse(api.stdout) as { projects: Array<{ name: string }> }).projects.map((p) => p.name)).toEqual(['default']);
     if (exit === 0) expect(api.stderr).toBe('');
@@ -176,10 +182,21 @@ describe('server upgrade, with the test playing the operator', { timeout: 90_000
     return { run };
   }
 
-  it('server status shows what is pending; upgrade waits through stop → migrate → restart on the same port: exit 0', async () => {
+  it('status and doctor show what is wrong; upgrade waits through stop → migrate → restart on the same port; all green after', async (ctx) => {
     const dataDir = dataAt(REV3);
-    const before = await serve(['--data', dataDir, '--port', '0', '--at', REV3, '--version', '1.3.0', '--deployment', 'docker-compose']);
-    const env = freshEnv();
+    const before = await serve(ctx, [
+      '--data',
+      dataDir,
+      '--port',
+      '0',
+      '--at',
+      REV3,
+      '--version',
+      '1.3.0',
+      '--deployment',
+      'docker-compose',
+    ]);
+    const env = freshEnv(ctx);
     const status = await runCli(['server', 'status', '--json', '--server', before.url], { env });
     expect(status.code, status.stderr).toBe(3);
     expect(parseJson<StatusDoc>(status)).toMatchObject({
@@ -189,10 +206,19 @@ describe('server upgrade, with the test playing the operator', { timeout: 90_000
       server: { version: '1.3.0', schema_revision: REV3 },
     });
     expect(parseJson<StatusDoc>(status).pending_migrations.map((m) => m.revision)).toEqual([REV4, REV5]);
+    const sick = await runCli(['doctor', '--json', '--server', before.url], { env });
+    expect(sick.code, sick.stderr).toBe(3);
+    expect(parseJson<DoctorDoc>(sick).ok).toBe(false);
+    // What fails is the server's health, the verdict among it; nothing on this machine.
+    const failed = parseJson<DoctorDoc>(sick).sections.flatMap((s) =>
+      s.checks.filter((c) => c.status === 'fail').map((c) => [s.title, c.id]),
+    );
+    expect(failed.map(([, id]) => id)).toContain('server.verdict');
+    expect(new Set(failed.map(([title]) => title))).toEqual(new Set(['Server health']));
 
     const { run } = await upgrading(before, env);
     // The operator runs the plan: the new release (1.4.2) on the migrated database.
-    const { server: after, migrated } = await restartMigrated(before, dataDir, {
+    const { server: after, migrated } = await restartMigrated(ctx, before, dataDir, {
       serveArgs: ['--version', '1.4.2', '--deployment', 'docker-compose'],
     });
     expect(migrated).toMatchObject({ status: 'migrated', applied: [REV4, REV5] });
@@ -215,9 +241,12 @@ describe('server upgrade, with the test playing the operator', { timeout: 90_000
     const check = await runCli(['compat', 'check', '--json', '--server', after.url], { env });
     expect(check.code, check.stderr).toBe(0);
     expect(parseJson<CompatDoc>(check)).toMatchObject({ status: 'compatible', remedy: null, server: { schema_revision: REV5 } });
+    const healthy = await runCli(['doctor', '--json', '--server', after.url], { env });
+    expect(healthy.code, healthy.stdout).toBe(0);
+    expect(parseJson<DoctorDoc>(healthy).ok).toBe(true);
   });
 
-  it('a migration that fails: migrate exits 3, the restarted server reports it, server upgrade exits 3 with the restore commands', async () => {
+  it('a migration that fails: migrate exits 3, the restarted server reports it, server upgrade exits 3 with the restore commands', async (ctx) => {
     // The real migrations, with 0004 replaced by one that creates its table and then fails on a typo.
     const migrations = join(root, `broken-migrations-${++counter}`);
     cpSync(defaultMigrationsDir(), migrations, { recursive: true });
@@ -232,10 +261,10 @@ describe('server upgrade, with the test playing the operator', { timeout: 90_000
     );
     const dataDir = dataAt(REV3);
     const args = ['--migrations', migrations, '--deployment', 'docker-compose'];
-    const before = await serve(['--data', dataDir, '--port', '0', '--version', '1.3.0', ...args]);
-    const { run } = await upgrading(before, freshEnv());
+    const before = await serve(ctx, ['--data', dataDir, '--port', '0', '--version', '1.3.0', ...args]);
+    const { run } = await upgrading(before, freshEnv(ctx));
 
-    const { migrated } = await restartMigrated(before, dataDir, {
+    const { migrated } = await restartMigrated(ctx, before, dataDir, {
       migrateArgs: ['--migrations', migrations],
       migrateExit: 3,
       serveArgs: ['--version', '1.4.2', ...args],
@@ -256,10 +285,10 @@ describe('server upgrade, with the test playing the operator', { timeout: 90_000
 });
 
 describe('the passive check on an ordinary call', { timeout: 90_000 }, () => {
-  it('notices a migrate behind the CLI’s back: one warning on stderr naming both revisions, the body on stdout, exit 0', async () => {
+  it('notices a migrate behind the CLI’s back: one warning on stderr naming both revisions, the body on stdout, exit 0', async (ctx) => {
     const dataDir = dataAt(REV4);
-    const before = await serve(['--data', dataDir, '--port', '0']);
-    const env = freshEnv();
+    const before = await serve(ctx, ['--data', dataDir, '--port', '0']);
+    const env = freshEnv(ctx);
     const api = (url: string) => runCli(['api', '/api/v1/projects', '--server', url], { env });
 
     const quiet = await api(before.url);
@@ -269,7 +298,7 @@ describe('the passive check on an ordinary call', { timeout: 90_000 }, () => {
     expect(body.projects.map((p) => p.name)).toContain('default');
 
     // The operator migrates 0004 → 0005 and restarts; the CLI is not told.
-    const { server: after } = await restartMigrated(before, dataDir);
+    const { server: after } = await restartMigrated(ctx, before, dataDir);
 
     const drifted = await api(after.url);
     expect(drifted.code, drifted.stderr).toBe(0);
