@@ -77,10 +77,30 @@ function quote(word: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A line of a program's output, in the gutter. `operator` output gets its own gutter. */
+/**
+ * A line of a program's output, in the gutter (`operator` output gets its own).
+ * Piped, the line is passed through as it is. On a terminal, a line wider
+ * than the terminal is folded at spaces so the gutter stays unbroken, the
+ * rest aligned under the line's value column (`  Server version  1.3.0` →
+ * under `1.3.0`) or its indentation.
+ */
 export function output(line: string, from: 'cli' | 'operator' = 'cli'): void {
   const gutter = from === 'cli' ? dim('  │') : yellow('  ┊');
-  write(line ? `${gutter} ${line}` : gutter);
+  if (!line) return write(gutter);
+  const room = width() - 4;
+  if (!process.stdout.isTTY || line.length <= room) return write(`${gutter} ${line}`);
+  const column = /^(.{0,40}?\S {2,})\S/.exec(line)?.[1]?.length ?? (/^ */.exec(line)?.[0].length ?? 0) + 2;
+  const indent = ' '.repeat(column < room / 2 ? column : 4);
+  let rest = line;
+  let first = true;
+  while (rest) {
+    const max = first ? room : room - indent.length;
+    let cut = rest.length <= max ? rest.length : rest.lastIndexOf(' ', max);
+    if (cut <= 0 || (!first && cut === 0)) cut = Math.min(max, rest.length);
+    write(`${gutter} ${first ? '' : indent}${rest.slice(0, cut).trimEnd()}`);
+    rest = rest.slice(cut).trimStart();
+    first = false;
+  }
 }
 
 /** The demo's check of a step's outcome. */
