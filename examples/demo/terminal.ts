@@ -86,9 +86,11 @@ function quote(word: string): string {
  */
 export function output(line: string, from: 'cli' | 'operator' = 'cli'): void {
   const gutter = from === 'cli' ? dim('  │') : yellow('  ┊');
-  if (!line) return write(gutter);
   const room = width() - 4;
-  if (!process.stdout.isTTY || line.length <= room) return write(`${gutter} ${line}`);
+  if (!line || !process.stdout.isTTY || line.length <= room) {
+    write(line ? `${gutter} ${line}` : gutter);
+    return;
+  }
   const column = /^(.{0,40}?\S {2,})\S/.exec(line)?.[1]?.length ?? (/^ */.exec(line)?.[0].length ?? 0) + 2;
   const indent = ' '.repeat(column < room / 2 ? column : 4);
   let rest = line;
