@@ -68,7 +68,12 @@ export class CheckedClient {
     this.#signal = options.signal;
     const prefix = session.cli.envPrefix ?? 'HANDSHAKE';
     this.#passive = options.passive ?? !envFlag(session.env[`${prefix}_NO_VERSION_CHECK`]);
-    this.#dispatcher = this.#passive ? withHeaderHook(defaultDispatcher(), (info) => this.#observeHead(info)) : defaultDispatcher();
+    const h = session.matrix.doc.headers;
+    this.#dispatcher = this.#passive
+      ? withHeaderHook(defaultDispatcher(), (info) => this.#observeHead(info), {
+          names: [h.schema_revision, h.server_version, h.required_cli_version],
+        })
+      : defaultDispatcher();
     if (this.#passive) this.#start();
   }
 

@@ -64,6 +64,18 @@ describe('the header hook', () => {
     await agent.close();
   });
 
+  it('with names, the hook is told only those headers (any case; repeated ones as a list), on either handler API', async () => {
+    const seen: ResponseHeadInfo['headers'][] = [];
+    const agent = new undici.Agent();
+    const hooked = withHeaderHook(agent, (info) => seen.push(info.headers), { names: ['X-Schema-Revision', 'Set-Cookie'] });
+    await httpRequest(`${base}/five`, { timeoutMs: 5000, dispatcher: hooked });
+    const res = await undici.request(`${base}/six`, { dispatcher: hooked.compose(undici.interceptors.dump()) });
+    await res.body.dump();
+    const expected = { 'x-schema-revision': '0005_add_retention_policy', 'set-cookie': ['a=1', 'b=2'] };
+    expect(seen).toEqual([expected, expected]);
+    await agent.close();
+  });
+
   it('a hook that throws never breaks the request it observes', async () => {
     const agent = new undici.Agent();
     const throwing = () => {
