@@ -1,4 +1,5 @@
 import { ErrorCode, HandshakeError, TransportError } from '../errors.js';
+import { redactText } from '../url.js';
 
 const TLS_CAUSES: Record<string, { reason: string; remedy: string }> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: {
@@ -92,7 +93,18 @@ export function classifyError(err: unknown, ctx: { url: string; timeoutMs: numbe
       });
     }
   }
-  const message = err instanceof Error ? err.message : String(err);
+  // Free text from below (undici, node, a proxy) may quote URLs: never with their credentials.
+  const message = redactText(err instanceof Error ? err.message : String(err));
+  const proxyStatus = /^Proxy response \((\d{3})\)/.exec(message)?.[1];
+  if (proxyStatus) {
+    return new TransportError(ErrorCode.Unreachable, `cannot reach ${url}: the proxy refused the tunnel (HTTP ${proxyStatus})`, url, {
+      remedy:
+        proxyStatus === '407'
+          ? 'The proxy wants credentials: check the user and password in HTTPS_PROXY / HTTP_PROXY'
+          : 'Check HTTPS_PROXY / HTTP_PROXY, or list the server in NO_PROXY if it must not go through the proxy',
+      cause: err,
+    });
+  }
   if (/certificate|TLS|SSL/i.test(message)) {
     return new TransportError(ErrorCode.Tls, `TLS failure talking to ${url}: ${message}`, url, {
       remedy: 'Check the server certificate; to trust a private CA: export NODE_EXTRA_CA_CERTS=/path/to/ca.pem',
