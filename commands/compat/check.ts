@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { exitCodeForVerdict } from '../../src/render/exit-codes.js';
 import { formatCompatReport } from '../../src/render/report.js';
-import { checkServer, compatDocument, createSession } from '../../src/session/session.js';
+import { checkServer, compatDocument } from '../../src/session/session.js';
 import { BaseCommand, commonFlags, serverFlags } from '../_lib/base.js';
 
 export default class CompatCheck extends BaseCommand {
@@ -20,12 +20,7 @@ export default class CompatCheck extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(CompatCheck);
-    const session = createSession({
-      server: flags.server,
-      timeoutMs: flags.timeout,
-      compatFile: flags.compat,
-      cliVersion: this.config.version,
-    });
+    const session = this.openSession({ server: flags.server, timeoutMs: flags.timeout, compatFile: flags.compat });
     const report = compatDocument(await checkServer(session));
     this.emit(report, formatCompatReport);
     this.setExit(exitCodeForVerdict(report, flags.strict));

@@ -1,6 +1,6 @@
 import { exitCodeForVerdict } from '../../src/render/exit-codes.js';
 import { formatStatus } from '../../src/render/server.js';
-import { checkServer, createSession } from '../../src/session/session.js';
+import { checkServer } from '../../src/session/session.js';
 import { BaseCommand, commonFlags, serverFlags } from '../_lib/base.js';
 
 export default class ServerStatus extends BaseCommand {
@@ -16,12 +16,7 @@ export default class ServerStatus extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ServerStatus);
-    const session = createSession({
-      server: flags.server,
-      timeoutMs: flags.timeout,
-      compatFile: flags.compat,
-      cliVersion: this.config.version,
-    });
+    const session = this.openSession({ server: flags.server, timeoutMs: flags.timeout, compatFile: flags.compat });
     const report = await checkServer(session);
     this.emit(report, (r, style) => formatStatus(r, session.matrix, style));
     this.setExit(exitCodeForVerdict(report));

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { quote } from 'shell-quote';
 import { z } from 'zod';
 import { ErrorCode, HandshakeError } from '../errors.js';
 
@@ -17,8 +18,47 @@ export function configPath(env: NodeJS.ProcessEnv, dirname = 'handshake'): strin
   return join(base, dirname, 'config.json');
 }
 
+/** Something about the config file worth a warning; the SDK returns it, the command prints it (on stderr). */
+export interface ConfigWarning {
+  message: string;
+  remedy: string | null;
+}
+
 /** Reads the config file; a missing file is an empty config, an invalid one an error naming the file. */
 export function readConfig(path: string): Config {
+  return readConfigFile(path).config;
+}
+
+/**
+ * Reads the config file like {@link readConfig}, and also says what is unsafe
+ * about it: a file holding a token that group or others may read or write
+ * (mode wider than 0600) lets another user take the token, or point `server`
+ * elsewhere to be handed it.
+ */
+export function readConfigFile(path: string): { config: Config; warnings: ConfigWarning[] } {
+  const config = parseConfigFile(path);
+  const warnings: ConfigWarning[] = [];
+  const mode = config.token ? fileMode(path) : null;
+  if (mode !== null && (mode & 0o077) !== 0) {
+    warnings.push({
+      message: `config file ${path} holds a token but its mode is ${mode.toString(8).padStart(4, '0')}, wider than 0600: other users can read or change it`,
+      remedy: `chmod 600 ${quote([path])}`,
+    });
+  }
+  return { config, warnings };
+}
+
+/** The permission bits of a file, or null where they mean nothing (Windows) or cannot be read. */
+function fileMode(path: string): number | null {
+  if (process.platform === 'win32') return null;
+  try {
+    return statSync(path).mode & 0o777;
+  } catch {
+    return null;
+  }
+}
+
+function parseConfigFile(path: string): Config {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -1,11 +1,12 @@
 import { realpathSync } from 'node:fs';
 import { cacheDir, DEFAULT_CACHE_TTL_MS, HandshakeCache } from '../cache/cache.js';
-import { configPath, readConfig } from '../config/config.js';
+import { type Config, type ConfigWarning, configPath, readConfigFile } from '../config/config.js';
 import { ErrorCode, HandshakeError } from '../errors.js';
 import { type Observation, observe } from '../handshake/observe.js';
 import { loadMatrix, type Matrix } from '../matrix/load.js';
 import { packageRoot } from '../package-root.js';
 import type { PendingMigration } from '../protocol/version-document.js';
+import { urlCredentialSecrets } from '../render/redact.js';
 import { parseServerUrl, redactUrl } from '../url.js';
 import { type CliContext, computeVerdict, type Verdict } from '../verdict/verdict.js';
 import { detectInstallMethod } from './install-method.js';
@@ -41,6 +42,19 @@ export interface Session {
   server: { url: URL; token: string | null } | null;
   /** The handshake cache (`<PREFIX>_CACHE_DIR`, TTL from `<PREFIX>_CACHE_TTL` in seconds). */
   cache: HandshakeCache;
+  /** Every secret this session knows of (tokens, URL and proxy passwords): whatever prints must redact them. */
+  secrets: string[];
+  /** Things worth a warning on stderr (e.g. a config file holding a token that others can read). Never printed here. */
+  warnings: ConfigWarning[];
+}
+
+/** The proxy variables undici's EnvHttpProxyAgent reads, both spellings. */
+export const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'] as const;
+
+/** The secrets the environment holds: the token, and the credentials in proxy URLs. */
+export function environmentSecrets(env: NodeJS.ProcessEnv, prefix = 'HANDSHAKE'): string[] {
+  const token = env[`${prefix}_TOKEN`];
+  return [...(token ? [token] : []), ...PROXY_VARIABLES.flatMap((name) => urlCredentialSecrets(env[name]))];
 }
 
 /** Loads the matrix (flag, env, bundled) and resolves the server and token. Throws coded errors for bad input. */
@@ -58,7 +72,8 @@ export function createSession(opts: SessionOptions): Session {
   const envServer = env[`${prefix}_SERVER`] || undefined;
   const envToken = env[`${prefix}_TOKEN`] || undefined;
   const explicit = opts.server ?? envServer;
-  const config = !explicit || !envToken ? readConfig(configPath(env, product)) : {};
+  const file = !explicit || !envToken ? readConfigFile(configPath(env, product)) : { config: {} as Config, warnings: [] };
+  const config = file.config;
   const serverInput = explicit ?? config.server;
   const url = serverInput ? parseServerUrl(serverInput) : null;
   // The config file's token belongs to the config file's server: never send it to another origin.
@@ -75,6 +90,13 @@ export function createSession(opts: SessionOptions): Session {
     },
     server,
     cache: new HandshakeCache(cacheDir(env, prefix, product), cacheTtlMs(env[`${prefix}_CACHE_TTL`], prefix)),
+    secrets: [
+      ...environmentSecrets(env, prefix),
+      ...(config.token ? [config.token] : []),
+      ...urlCredentialSecrets(serverInput),
+      ...urlCredentialSecrets(config.server),
+    ],
+    warnings: file.warnings,
   };
 }
 
