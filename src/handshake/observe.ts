@@ -61,7 +61,9 @@ export async function observe(opts: ObserveOptions): Promise<Observation> {
 
 function fromTransportError(err: unknown): Observation {
   if (isHandshakeError(err)) {
-    if (err.code === ErrorCode.TooLarge) return { kind: 'invalid_response', reason: err.message, httpStatus: null };
+    if (err.code === ErrorCode.TooLarge || err.code === ErrorCode.InvalidResponse) {
+      return { kind: 'invalid_response', reason: err.message, httpStatus: null };
+    }
     return { kind: 'unreachable', reason: err.message, code: err.code, remedy: err.remedy, httpStatus: null };
   }
   throw err;
@@ -83,7 +85,7 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
       kind: 'unreachable',
       reason: `${res.url} answered HTTP ${status}${status === 502 || status === 503 || status === 504 ? ': the server behind the proxy is down or restarting' : ''}`,
       code: ErrorCode.HttpStatus,
-      remedy: status === 429 ? 'Wait a moment and run the command again' : 'Check the server logs, or try again when it is back',
+      remedy: retryAfterRemedy(status, retryAfterMs),
       httpStatus: status,
       ...(retryAfterMs === null ? {} : { retryAfterMs }),
     };
@@ -120,6 +122,20 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
       serverVersion: headerValue(res.headers, h.server_version) ?? null,
     },
   };
+}
+
+/**
+ * One-shot commands do not retry (a CI gate should answer now, and a retry
+ * loop would add load to a server that asked for less): the remedy passes on
+ * how long the server asked to wait. Only `server upgrade`'s poll honours it.
+ */
+function retryAfterRemedy(status: number, retryAfterMs: number | null): string {
+  const wait = retryAfterMs === null ? null : `${Math.ceil(retryAfterMs / 1000)} s`;
+  if (status === 429)
+    return wait ? `Wait ${wait} (the server's Retry-After) and run the command again` : 'Wait a moment and run the command again';
+  return wait
+    ? `The server asks to retry after ${wait} (Retry-After); if it stays down, check the server logs`
+    : 'Check the server logs, or try again when it is back';
 }
 
 /**

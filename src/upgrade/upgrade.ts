@@ -1,4 +1,5 @@
 import { observe } from '../handshake/observe.js';
+import { shellCommand } from '../matrix/templates.js';
 import { buildReport, requireServer, type Session, type StatusReport } from '../session/session.js';
 import { UNCHECKED_STATUSES } from '../verdict/verdict.js';
 import { type Hop, hopReached, parseDeploymentFlag, parseTarget, planUpgrade, statusCommands, type UpgradePlan } from './plan.js';
@@ -115,7 +116,8 @@ export async function upgradeServer(session: Session, options: UpgradeOptions, h
 
   const before = (await probe(signal)).report;
   const base = { before, plan: null, hop: null, after: null, commands: [] as string[] };
-  const statusCheck = `${bin} server status --server ${before.server.url}`;
+  // The URL is quoted: a path may hold `;`, `&` or `$(…)`, and this line is meant to be pasted.
+  const statusCheck = shellCommand([bin, 'server', 'status', '--server', before.server.url]);
 
   if (before.status === 'unreachable') {
     const groups = statusCommands(matrix, deployment);
@@ -154,7 +156,7 @@ export async function upgradeServer(session: Session, options: UpgradeOptions, h
       plan,
       outcome: 'planned',
       message: `dry run: ${hopsPhrase(plan)}; nothing was polled`,
-      remedy: `${bin} server upgrade${to ? ` --to ${to}` : ''}${deployment ? ` --deployment ${deployment}` : ''}`,
+      remedy: shellCommand([bin, 'server', 'upgrade', ...(to ? ['--to', to] : []), ...(deployment ? ['--deployment', deployment] : [])]),
     };
   }
   if (!(await hooks.confirm(plan))) {
