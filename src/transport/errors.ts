@@ -60,6 +60,24 @@ function codesOf(err: unknown): string[] {
   return codes;
 }
 
+/** `address:port` of a failed connection that was not to `url`'s port (so: to a proxy), or null. */
+function elsewhere(err: unknown, url: string): string | null {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return null;
+  }
+  const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const { address, port: failed } = e as { address?: unknown; port?: unknown };
+    if (typeof address === 'string' && typeof failed === 'number') return failed === port ? null : `${address}:${failed}`;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
 /**
  * Turns whatever undici or node threw into a {@link TransportError} with a
  * stable code, a message naming the cause and a remedy. `timedOut` says the
@@ -81,8 +99,16 @@ export function classifyError(err: unknown, ctx: { url: string; timeoutMs: numbe
     if (tls)
       return new TransportError(ErrorCode.Tls, `TLS failure talking to ${url}: ${tls.reason}`, url, { remedy: tls.remedy, cause: err });
   }
+  const peer = elsewhere(err, url);
   for (const code of codes) {
     const reason = CONNECTION_CAUSES[code];
+    if (reason && peer) {
+      // The connection that failed was not to the server: with a proxy configured, it was to the proxy.
+      return new TransportError(ErrorCode.Unreachable, `cannot reach ${url} through the proxy at ${peer}: ${reason}`, url, {
+        remedy: 'Check HTTPS_PROXY / HTTP_PROXY, or list the server in NO_PROXY if it must not go through a proxy',
+        cause: err,
+      });
+    }
     if (reason) {
       return new TransportError(ErrorCode.Unreachable, `cannot reach ${url}: ${reason}`, url, {
         remedy:
