@@ -112,7 +112,11 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
   }
   const parsed = versionDocumentSchema.safeParse(json);
   if (!parsed.success) {
-    return { kind: 'invalid_response', reason: `the version document is invalid: ${describeIssue(parsed.error)}`, httpStatus: status };
+    return {
+      kind: 'invalid_response',
+      reason: `the version document is invalid: ${describeIssue(parsed.error, json)}`,
+      httpStatus: status,
+    };
   }
   return {
     kind: 'document',
@@ -153,17 +157,30 @@ export function parseRetryAfter(headers: HttpResponse['headers'], now: number = 
   return Math.max(0, at - (Number.isNaN(sent) ? now : sent));
 }
 
-function describeIssue(error: z.ZodError): string {
+function describeIssue(error: z.ZodError, input: unknown): string {
   const issue = error.issues[0];
   if (!issue) return 'unknown problem';
   const path = issue.path
     .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
     .join('.')
     .replace(/\.\[/g, '[');
+  // zod 4 leaves `issue.input` out unless asked: whether the field is there is read from the document itself.
+  const missing = valueAt(input, issue.path) === undefined;
   let message = issue.message;
-  if (issue.code === 'invalid_type') message = issue.input === undefined ? 'is missing' : `must be a ${issue.expected}`;
+  if (missing && issue.path.length > 0) message = 'is missing';
+  else if (issue.code === 'invalid_type') message = `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
   else if (issue.code === 'invalid_union' && path === 'server_version') message = 'must be a semver version such as 1.4.0, or "dev"';
   return `${path || 'document'} ${message.startsWith('must') || message.startsWith('is') ? message : `: ${message}`}`;
+}
+
+/** The value at a zod issue's path inside the parsed JSON (own properties only), or undefined. */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object' || typeof key === 'symbol' || !Object.hasOwn(v, key)) return undefined;
+    v = (v as Record<string | number, unknown>)[key];
+  }
+  return v;
 }
 
 /** The first characters of a body, whitespace collapsed, for an error message (sanitized later, at render). */

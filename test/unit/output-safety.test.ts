@@ -126,3 +126,21 @@ describe('Retry-After in one-shot commands', () => {
     expect(o.kind === 'unreachable' && o.remedy).not.toContain('\u001b');
   });
 });
+
+describe('an invalid version document names the field and the problem', () => {
+  const matrix = matrixWith();
+  const reason = (doc: unknown) => {
+    const o = classifyResponse(
+      { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(doc)), url: 'u' },
+      matrix,
+    );
+    return o.kind === 'invalid_response' ? o.reason : o.kind;
+  };
+
+  it('a field of the wrong type is not reported as missing, and a missing one is', () => {
+    expect(reason({ server_version: '1.4.2', api_version: 5 })).toMatch(/api_version must be a string/);
+    expect(reason({ server_version: '1.4.2', pending_migrations: {} })).toMatch(/pending_migrations must be an array/);
+    expect(reason({ api_version: 'x' })).toMatch(/server_version is missing/);
+    expect(reason({ server_version: 5 })).toMatch(/server_version must be a semver/);
+  });
+});
