@@ -10,7 +10,7 @@ import { BaseCommand, commonFlags, serverFlags } from './_lib/base.js';
 export default class Api extends BaseCommand {
   static override summary = 'Make an authenticated request to the server and print the response body.';
   static override description =
-    `Like "gh api": the body goes to stdout unchanged, so "| jq" always works. Every call is also checked passively against the cached handshake; drift is reported on stderr.
+    `Like "gh api": the body goes to stdout unchanged, so "| jq" always works. Every call is also checked passively against the cached version check; drift is reported on stderr.
 Exit codes: 0 on 2xx, 4 on any other status or when the server cannot be reached, 3 when the server refuses this CLI (426) or the passive check finds it incompatible.`;
   static override examples = [
     '<%= config.bin %> api /api/v1/projects',
@@ -30,7 +30,7 @@ Exit codes: 0 on 2xx, 4 on any other status or when the server cannot be reached
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Api);
-    const session = this.openSession({ server: flags.server, timeoutMs: flags.timeout, compatFile: flags.compat });
+    const session = this.openSession(flags);
     const body = flags.data === undefined ? undefined : readBody(flags.data);
     const client = new CheckedClient(session);
     const res = await client.request(args.path, {

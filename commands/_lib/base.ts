@@ -1,27 +1,32 @@
 import { Command, Errors, Flags } from '@oclif/core';
+import { configPath } from '../../src/config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
+import type { Matrix } from '../../src/matrix/load.js';
 import { ExitCode, exitCodeForError } from '../../src/render/exit-codes.js';
 import { createSecretRedactor, type Redactor } from '../../src/render/redact.js';
 import { errorDocument, formatError, formatWarning } from '../../src/render/report.js';
 import { safeJson, sanitizeOutput } from '../../src/render/sanitize.js';
 import { createStyle, type Style, wantsColor } from '../../src/render/style.js';
-import { createSession, environmentSecrets, type Session, type SessionOptions } from '../../src/session/session.js';
+import { createSession, environmentSecrets, resolveMatrix, type Session } from '../../src/session/session.js';
 import { closeDefaultDispatcher } from '../../src/transport/request.js';
 import { redactText } from '../../src/url.js';
+import { hostBranding } from './branding.js';
 
 /** Flags every command has. */
 export const commonFlags = {
   json: Flags.boolean({ description: 'Print one JSON document on stdout and nothing else.' }),
   compat: Flags.string({
-    description: 'Use this compat matrix instead of the bundled one.',
-    env: 'HANDSHAKE_COMPAT_FILE',
+    description: 'Use this compat matrix instead of the bundled one (default: $<%= config.scopedEnvVarKey("COMPAT_FILE") %>).',
     helpValue: 'FILE',
   }),
 };
 
 /** Flags of every command that talks to a server. */
 export const serverFlags = {
-  server: Flags.string({ description: 'Server base URL.', env: 'HANDSHAKE_SERVER', helpValue: 'URL' }),
+  server: Flags.string({
+    description: 'Server base URL or configured name (default: $<%= config.scopedEnvVarKey("SERVER") %>, then the current server).',
+    helpValue: 'URL|NAME',
+  }),
   timeout: Flags.integer({ description: 'Per-request timeout in milliseconds.', default: 5000, min: 1, helpValue: 'MS' }),
 };
 
@@ -43,7 +48,7 @@ export abstract class BaseCommand extends Command {
 
   override async init(): Promise<void> {
     await super.init();
-    this.addSecrets(environmentSecrets(process.env));
+    this.addSecrets(environmentSecrets(process.env, hostBranding(this.config).envPrefix));
   }
 
   /** Values that must never be printed (a session's tokens and passwords). */
@@ -52,12 +57,34 @@ export abstract class BaseCommand extends Command {
     this.#redactor = createSecretRedactor(this.#secrets);
   }
 
-  /** The session of a command that talks to a server: its secrets are redacted from all output, its warnings go to stderr. */
-  protected openSession(options: Omit<SessionOptions, 'cliVersion'>): Session {
-    const session = createSession({ ...options, cliVersion: this.config.version });
+  /**
+   * The session for this run, branded from the host CLI: when handshake is mounted as a plugin of
+   * `acme`, the variables are ACME_SERVER, ACME_TOKEN…, the config and cache live under `acme`,
+   * and the matrix is the host's own `compat.json`. Its secrets are redacted from everything this
+   * command prints; its warnings go to stderr.
+   */
+  protected openSession(flags: { server?: string; timeout?: number; compat?: string }): Session {
+    const session = createSession({
+      server: flags.server,
+      timeoutMs: flags.timeout,
+      compatFile: flags.compat,
+      cliVersion: this.config.version,
+      bin: this.config.bin,
+      ...hostBranding(this.config),
+    });
     this.addSecrets(session.secrets);
-    for (const warning of session.warnings) this.err(formatWarning(this.config.bin, warning, this.errStyle));
+    for (const warning of session.warnings) this.err(formatWarning(this.config.bin, { message: warning, remedy: null }, this.errStyle));
     return session;
+  }
+
+  /** The user's config file, for the commands that edit it. */
+  protected configFile(): string {
+    return configPath(process.env, hostBranding(this.config).product);
+  }
+
+  /** The matrix for commands that need no server (`compat show`). */
+  protected openMatrix(flags: { compat?: string }): Matrix {
+    return resolveMatrix({ compatFile: flags.compat, ...hostBranding(this.config) });
   }
 
   /** Text as it may reach a terminal: secrets redacted, unsafe characters escaped, only this CLI's own colours kept. */

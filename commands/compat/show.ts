@@ -1,4 +1,3 @@
-import { loadMatrix } from '../../src/matrix/load.js';
 import { formatMatrix } from '../../src/render/report.js';
 import { BaseCommand, commonFlags } from '../_lib/base.js';
 
@@ -9,7 +8,7 @@ export default class CompatShow extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(CompatShow);
-    const matrix = loadMatrix(flags.compat);
+    const matrix = this.openMatrix(flags);
     this.emit({ source: matrix.source, matrix: matrix.doc }, (_, style) => formatMatrix(matrix, style));
   }
 }

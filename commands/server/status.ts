@@ -16,8 +16,8 @@ export default class ServerStatus extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ServerStatus);
-    const session = this.openSession({ server: flags.server, timeoutMs: flags.timeout, compatFile: flags.compat });
-    const report = await checkServer(session);
+    const session = this.openSession(flags);
+    const report = await checkServer(session, { remember: true });
     this.emit(report, (r, style) => formatStatus(r, session.matrix, style));
     this.setExit(exitCodeForVerdict(report));
   }

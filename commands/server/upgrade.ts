@@ -38,7 +38,7 @@ export default class ServerUpgrade extends BaseCommand {
   static override summary =
     'Plan a server upgrade, print the exact commands for the server host, then wait until the server reports the target.';
   static override description =
-    `handshake runs nothing on the server: it prints the backup and upgrade commands for the server's deployment kind (stdout), hop by hop through every required upgrade stop, asks for confirmation (or --yes), then polls the version endpoint until each hop is done (progress on stderr).
+    `<%= config.bin %> runs nothing on the server: it prints the backup and upgrade commands for the server's deployment kind (stdout), hop by hop through every required upgrade stop, asks for confirmation (or --yes), then polls the version endpoint until each hop is done (progress on stderr).
 
 Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmation needed (--yes); 3 the server reported a failed migration, or no upgrade can help (a dev build, a server newer than this CLI); 4 the server could not be reached or checked, or --wait ran out; 130 interrupted (the upgrade may still be running: check with \`server status\`).`;
   static override examples = [
@@ -65,7 +65,7 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
     const { flags } = await this.parse(ServerUpgrade);
     const intervalMs = seconds('interval', flags.interval);
     const waitMs = seconds('wait', flags.wait);
-    const session = this.openSession({ server: flags.server, timeoutMs: flags.timeout, compatFile: flags.compat });
+    const session = this.openSession(flags);
 
     const stderr = process.stderr;
     const canPrompt = Boolean(process.stdin.isTTY && stderr.isTTY);
@@ -167,7 +167,7 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
     } catch {
       if (controller.signal.aborted) {
         this.err('\n');
-        throw new HandshakeError(ErrorCode.Aborted, 'interrupted at the confirmation: handshake polled nothing and ran nothing', {
+        throw new HandshakeError(ErrorCode.Aborted, 'interrupted at the confirmation: nothing was polled and nothing was run', {
           remedy: `Check the server with: ${this.config.bin} server status`,
         });
       }
@@ -181,5 +181,5 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
 
 function confirmQuestion(plan: UpgradePlan): string {
   const hops = plan.hops.length === 1 ? '' : ` (${plan.hops.length} hops)`;
-  return `Run the commands above on the server host; handshake then waits for ${sanitize(plan.target)}${hops}. Continue? [y/N] `;
+  return `Run the commands above on the server host; this CLI then waits for ${sanitize(plan.target)}${hops}. Continue? [y/N] `;
 }

@@ -46,17 +46,16 @@ export function parseMatrix(value: unknown, source: string): Matrix {
   return createMatrix(result.data, source);
 }
 
-/** Reads and validates a matrix file; without `file`, the bundled `compat.json`. */
-export function loadMatrix(file?: string): Matrix {
+/** Reads and validates a matrix file; without `file`, the bundled `compat.json`. `label` names it in errors and `source`. */
+export function loadMatrix(file?: string, label: string = file ?? BUNDLED): Matrix {
   const path = file ?? join(packageRoot(), 'compat.json');
-  const label = file ?? BUNDLED;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
     throw new MatrixError(label, [{ path: '', message: `cannot read: ${reason}` }], {
-      remedy: 'Check the path given to --compat or HANDSHAKE_COMPAT_FILE',
+      remedy: 'Check the path of the compat matrix (--compat, or the COMPAT_FILE environment variable)',
       cause: err,
     });
   }

@@ -109,7 +109,7 @@ export function formatPlan(plan: UpgradePlan, before: StatusReport, style: Style
   for (const hop of plan.hops) lines.push('', ...formatHop(hop, plan.hops.length, style));
   lines.push(
     '',
-    style.dim(`# Run these on the server host, hop by hop. handshake runs nothing itself: it waits for the server to report each hop.`),
+    style.dim(`# Run these on the server host, hop by hop. Nothing is run for you: this CLI waits for the server to report each hop.`),
     '',
   );
   return `${lines.join('\n')}\n`;

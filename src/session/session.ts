@@ -1,13 +1,13 @@
 import { realpathSync } from 'node:fs';
 import { cacheDir, DEFAULT_CACHE_TTL_MS, HandshakeCache } from '../cache/cache.js';
-import { type Config, type ConfigWarning, configPath, readConfigFile } from '../config/config.js';
-import { ErrorCode, HandshakeError } from '../errors.js';
+import { configPath, currentServer, loadConfig, lookupServer, namedServers } from '../config/config.js';
+import { ErrorCode, HandshakeError, MatrixError } from '../errors.js';
 import { type Observation, observe } from '../handshake/observe.js';
-import { loadMatrix, type Matrix } from '../matrix/load.js';
+import { BUNDLED, loadMatrix, type Matrix } from '../matrix/load.js';
 import { packageRoot } from '../package-root.js';
 import type { PendingMigration } from '../protocol/version-document.js';
 import { urlCredentialSecrets } from '../render/redact.js';
-import { parseServerUrl, redactUrl } from '../url.js';
+import { redactUrl } from '../url.js';
 import { type CliContext, computeVerdict, type Verdict } from '../verdict/verdict.js';
 import { detectInstallMethod } from './install-method.js';
 
@@ -28,6 +28,10 @@ export interface SessionOptions {
   envPrefix?: string;
   /** Product name for User-Agent and the config directory (default `handshake`). */
   product?: string;
+  /** The CLI's command name, for remedies (default: `product`). */
+  bin?: string;
+  /** The matrix when neither `compatFile` nor `<PREFIX>_COMPAT_FILE` names one (default: handshake's bundled `compat.json`). */
+  defaultCompatFile?: string;
 }
 
 /** Everything a command needs to talk to one server, resolved once. */
@@ -40,12 +44,14 @@ export interface Session {
   headers: Record<string, string>;
   /** The server, or null when none was configured (resolved lazily by {@link requireServer}). */
   server: { url: URL; token: string | null } | null;
+  /** The configured name of the server, when it has one. */
+  serverName: string | null;
+  /** Things worth one line on stderr (a config file readable by others…). */
+  warnings: string[];
   /** The handshake cache (`<PREFIX>_CACHE_DIR`, TTL from `<PREFIX>_CACHE_TTL` in seconds). */
   cache: HandshakeCache;
   /** Every secret this session knows of (tokens, URL and proxy passwords): whatever prints must redact them. */
   secrets: string[];
-  /** Things worth a warning on stderr (e.g. a config file holding a token that others can read). Never printed here. */
-  warnings: ConfigWarning[];
 }
 
 /** The proxy variables undici's EnvHttpProxyAgent reads, both spellings. */
@@ -62,23 +68,16 @@ export function createSession(opts: SessionOptions): Session {
   const env = opts.env ?? process.env;
   const prefix = opts.envPrefix ?? 'HANDSHAKE';
   const product = opts.product ?? 'handshake';
-  const matrix = loadMatrix(opts.compatFile ?? (env[`${prefix}_COMPAT_FILE`] || undefined));
+  const matrix = resolveMatrix(opts);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
     throw new HandshakeError(ErrorCode.Usage, `--timeout must be a positive number of milliseconds, got ${timeoutMs}`, {
       remedy: '--timeout 5000',
     });
   }
-  const envServer = env[`${prefix}_SERVER`] || undefined;
   const envToken = env[`${prefix}_TOKEN`] || undefined;
-  const explicit = opts.server ?? envServer;
-  const file = !explicit || !envToken ? readConfigFile(configPath(env, product)) : { config: {} as Config, warnings: [] };
-  const config = file.config;
-  const serverInput = explicit ?? config.server;
-  const url = serverInput ? parseServerUrl(serverInput) : null;
-  // The config file's token belongs to the config file's server: never send it to another origin.
-  const configToken = config.token && config.server && url && parseServerUrl(config.server).origin === url.origin ? config.token : null;
-  const server = url ? { url, token: envToken ?? configToken } : null;
+  const serverInput = opts.server ?? (env[`${prefix}_SERVER`] || undefined);
+  const { server, name, configWarnings, configSecrets } = resolveServer(serverInput, envToken, env, product, opts.bin ?? product);
   return {
     matrix,
     cli: { version: opts.cliVersion, installMethod: detectInstallMethod(selfPath()), envPrefix: prefix },
@@ -89,14 +88,10 @@ export function createSession(opts: SessionOptions): Session {
       [matrix.doc.headers.cli_version.toLowerCase()]: opts.cliVersion,
     },
     server,
+    serverName: name,
+    warnings: configWarnings,
     cache: new HandshakeCache(cacheDir(env, prefix, product), cacheTtlMs(env[`${prefix}_CACHE_TTL`], prefix)),
-    secrets: [
-      ...environmentSecrets(env, prefix),
-      ...(config.token ? [config.token] : []),
-      ...urlCredentialSecrets(serverInput),
-      ...urlCredentialSecrets(config.server),
-    ],
-    warnings: file.warnings,
+    secrets: [...environmentSecrets(env, prefix), ...configSecrets, ...urlCredentialSecrets(serverInput)],
   };
 }
 
@@ -109,6 +104,40 @@ function cacheTtlMs(value: string | undefined, prefix: string): number {
     });
   }
   return seconds * 1000;
+}
+
+/**
+ * Which server, and its token. `input` (flag or `<PREFIX>_SERVER`) is a configured name or a URL; without
+ * one, the config's current server. The environment token goes to the server chosen; a token from the
+ * config file only ever goes to the server it was stored with.
+ */
+function resolveServer(input: string | undefined, envToken: string | undefined, env: NodeJS.ProcessEnv, product: string, bin: string) {
+  // The file is read only when it can matter: no server given, no token in the environment, or a name to look up.
+  const needFile = !input || !envToken || !/^[a-z][a-z0-9+.-]*:\/\//i.test(input);
+  const loaded = needFile ? loadConfig(configPath(env, product)) : null;
+  const config = loaded?.config ?? { servers: {} };
+  // Every token in the file is a secret, whichever server is in use: none of them may ever be printed.
+  const configSecrets = Object.values(namedServers(config)).flatMap((e) => [...(e.token ? [e.token] : []), ...urlCredentialSecrets(e.url)]);
+  const configWarnings = loaded?.warnings ?? [];
+  const choice = input ?? currentServer(config);
+  if (!choice) return { server: null, name: null, configWarnings, configSecrets };
+  const found = lookupServer(config, choice, bin);
+  return { server: { url: found.url, token: envToken ?? found.token }, name: found.name, configWarnings, configSecrets };
+}
+
+/** The matrix in use: `compatFile`, else `<PREFIX>_COMPAT_FILE`, else the host's default, else the bundled one. */
+export function resolveMatrix(opts: Pick<SessionOptions, 'compatFile' | 'env' | 'envPrefix' | 'defaultCompatFile'>): Matrix {
+  const env = opts.env ?? process.env;
+  const variable = `${opts.envPrefix ?? 'HANDSHAKE'}_COMPAT_FILE`;
+  const fromEnv = opts.compatFile === undefined ? env[variable] || undefined : undefined;
+  try {
+    return opts.compatFile || fromEnv ? loadMatrix(opts.compatFile ?? fromEnv) : loadMatrix(opts.defaultCompatFile, BUNDLED);
+  } catch (err) {
+    // Name the variable the user actually set, so the fix is the exact thing to change.
+    if (fromEnv && err instanceof MatrixError)
+      throw new MatrixError(err.file, err.issues, { remedy: `Fix ${fromEnv}, or unset ${variable} to use the bundled matrix`, cause: err });
+    throw err;
+  }
 }
 
 /** The configured server, or a usage error naming the ways to set one. */
@@ -146,8 +175,11 @@ export interface StatusReport extends CompatReport {
   migration_status: 'idle' | 'running' | 'failed' | null;
 }
 
-/** One handshake with the session's server, and its verdict. */
-export async function checkServer(session: Session, options: { signal?: AbortSignal } = {}): Promise<StatusReport> {
+/**
+ * One handshake with the session's server, and its verdict. With `remember`, a version document is
+ * also written to the handshake cache, so the next ordinary command needs no handshake of its own.
+ */
+export async function checkServer(session: Session, options: { signal?: AbortSignal; remember?: boolean } = {}): Promise<StatusReport> {
   const server = requireServer(session);
   const observation = await observe({
     baseUrl: server.url,
@@ -157,6 +189,7 @@ export async function checkServer(session: Session, options: { signal?: AbortSig
     timeoutMs: session.timeoutMs,
     signal: options.signal,
   });
+  if (options.remember && observation.kind === 'document') session.cache.write(server.url, observation.document, Date.now());
   return buildReport(session, server.url, observation);
 }
 

@@ -113,7 +113,7 @@ export function classifyError(err: unknown, ctx: { url: string; timeoutMs: numbe
       return new TransportError(ErrorCode.Unreachable, `cannot reach ${url}: ${reason}`, url, {
         remedy:
           code.startsWith('E') && code.includes('NOTFOUND')
-            ? 'Check the host name in --server or HANDSHAKE_SERVER'
+            ? 'Check the host name in the server URL'
             : 'Check that the server is running and that --server points at it',
         cause: err,
       });

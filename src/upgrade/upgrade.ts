@@ -164,11 +164,14 @@ export async function upgradeServer(session: Session, options: UpgradeOptions, h
       ...base,
       plan,
       outcome: 'declined',
-      message: 'upgrade cancelled: nothing was polled, and handshake ran nothing',
+      message: 'upgrade cancelled: nothing was polled, and nothing was run',
       remedy: null,
     };
   }
 
+  // The server is about to change under the cached handshake: the next command re-handshakes
+  // instead of reporting the upgrade it just watched as drift.
+  session.cache.markStale(requireServer(session).url);
   const deadline = clock() + options.waitMs;
   let after: StatusReport | null = null;
   for (const hop of plan.hops) {

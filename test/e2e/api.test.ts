@@ -202,6 +202,16 @@ describe('the passive check on every call', () => {
     expect(r.stderr).toContain('npm install -g handshake@1.1.0');
   });
 
+  it('server status refreshes the cache: the next call makes no version request of its own', async () => {
+    const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD }, revision: HEAD, version: '1.4.2' });
+    const box = freshBox();
+    await runCli(['server', 'status', '--server', server.url], { env: box.env });
+    expect(server.versionRequests()).toBe(1);
+    const r = await api(server, ['/api/v1/projects'], box.env);
+    expect(r.code).toBe(0);
+    expect(server.versionRequests()).toBe(1);
+  });
+
   it('compat commands never run the passive check (no cache written)', async () => {
     const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD } });
     const box = freshBox();

@@ -21,6 +21,8 @@ export interface RunOptions {
   input?: string;
   timeoutMs?: number;
   cwd?: string;
+  /** Another CLI's bin script (a vendor CLI mounting handshake); default handshake's own. */
+  bin?: string;
 }
 
 /** A temporary HOME/XDG sandbox so no test reads or writes the developer's real config or cache. */
@@ -55,7 +57,7 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], { cwd: opts.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readConfigFile } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { classifyResponse } from '../../src/handshake/observe.js';
 import { shellCommand } from '../../src/matrix/templates.js';
 import { sanitize, sanitizeOutput } from '../../src/render/sanitize.js';
@@ -86,22 +86,26 @@ describe('the config file', () => {
     return path;
   };
 
-  it.skipIf(process.platform === 'win32')('holding a token with a mode wider than 0600: a warning, returned, naming chmod 600', () => {
-    for (const mode of [0o644, 0o640, 0o604, 0o660]) {
-      const path = write(`wide-${mode.toString(8)}.json`, { server: 'https://a.example', token: 'tok-123456' }, mode);
-      expect(statSync(path).mode & 0o777).toBe(mode);
-      const { config, warnings } = readConfigFile(path);
-      expect(config.token).toBe('tok-123456');
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]?.remedy).toContain('chmod 600');
-      // The warning never carries the token.
-      expect(JSON.stringify(warnings)).not.toContain('tok-123456');
-    }
-  });
+  it.skipIf(process.platform === 'win32')(
+    'holding a token with a mode wider than 0600: a warning, returned, with a pasteable chmod',
+    () => {
+      for (const mode of [0o644, 0o640, 0o604, 0o660]) {
+        const path = write(`wide ${mode.toString(8)};x.json`, { server: 'https://a.example', token: 'tok-123456' }, mode);
+        expect(statSync(path).mode & 0o777).toBe(mode);
+        const { config, warnings } = loadConfig(path);
+        expect(config.token).toBe('tok-123456');
+        expect(warnings).toHaveLength(1);
+        // The path holds a space and a ';': the command quotes it.
+        expect(warnings[0]).toContain(`chmod 600 '${path}'`);
+        // The warning never carries the token.
+        expect(JSON.stringify(warnings)).not.toContain('tok-123456');
+      }
+    },
+  );
 
   it('0600, or no token in it: no warning', () => {
-    expect(readConfigFile(write('tight.json', { server: 'https://a.example', token: 'tok-123456' }, 0o600)).warnings).toEqual([]);
-    expect(readConfigFile(write('no-token.json', { server: 'https://a.example' }, 0o644)).warnings).toEqual([]);
+    expect(loadConfig(write('tight.json', { server: 'https://a.example', token: 'tok-123456' }, 0o600)).warnings).toEqual([]);
+    expect(loadConfig(write('no-token.json', { server: 'https://a.example' }, 0o644)).warnings).toEqual([]);
   });
 });
 

@@ -1,0 +1,27 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Interfaces } from '@oclif/core';
+
+/** What a host CLI brands: its variable prefix, its product name for paths and User-Agent, its matrix. */
+export interface Branding {
+  envPrefix: string;
+  product: string;
+  /** The host's `compat.json`: `handshake.compat` in its package.json, else `compat.json` at its root. */
+  defaultCompatFile?: string;
+}
+
+/** `acme-cli` → `ACME_CLI`. */
+export function envPrefixFor(bin: string): string {
+  return bin.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+}
+
+export function hostBranding(config: Interfaces.Config): Branding {
+  const pjson = config.pjson as { handshake?: { compat?: string } };
+  const declared = pjson.handshake?.compat;
+  const candidate = declared ? resolve(config.root, declared) : join(config.root, 'compat.json');
+  return {
+    envPrefix: envPrefixFor(config.bin),
+    product: config.bin,
+    defaultCompatFile: declared || existsSync(candidate) ? candidate : undefined,
+  };
+}

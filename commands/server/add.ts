@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { Args, Flags } from '@oclif/core';
+import { addServer, loadConfig, writeConfig } from '../../src/config/config.js';
+import { ErrorCode, HandshakeError } from '../../src/errors.js';
+import { formatServerList, serverList } from '../../src/render/servers.js';
+import { BaseCommand, commonFlags } from '../_lib/base.js';
+
+export default class ServerAdd extends BaseCommand {
+  static override summary = 'Add (or replace) a named server in the config file.';
+  static override description =
+    `The token never goes in argv: pipe it in with --with-token. The first server added becomes the current one.`;
+  static override examples = [
+    '<%= config.bin %> server add prod https://observability.example.com',
+    'echo "$TOKEN" | <%= config.bin %> server add staging https://staging.example.com --with-token --use',
+  ];
+  static override args = {
+    name: Args.string({ required: true, description: 'A short name: prod, eu-staging…' }),
+    url: Args.string({ required: true, description: 'The server base URL.' }),
+  };
+  static override flags = {
+    json: commonFlags.json,
+    'with-token': Flags.boolean({ description: 'Read the token for this server from stdin.' }),
+    use: Flags.boolean({ description: 'Make it the current server.' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(ServerAdd);
+    const token = flags['with-token'] ? readFileSync(0, 'utf8').trim() : undefined;
+    if (flags['with-token'] && !token) {
+      throw new HandshakeError(ErrorCode.Usage, '--with-token read an empty token from stdin', {
+        remedy: 'Pipe the token in: echo "$TOKEN" | … --with-token',
+      });
+    }
+    if (token) this.addSecrets([token]);
+    const file = this.configFile();
+    const config = addServer(loadConfig(file).config, args.name, args.url, token, flags.use);
+    writeConfig(file, config);
+    this.emit(serverList(config, file), formatServerList);
+  }
+}

@@ -1,0 +1,17 @@
+import { loadConfig } from '../../src/config/config.js';
+import { formatServerList, serverList } from '../../src/render/servers.js';
+import { BaseCommand, commonFlags } from '../_lib/base.js';
+
+export default class ServerList extends BaseCommand {
+  static override summary = 'List the configured servers (tokens are shown only as set / not set).';
+  static override examples = ['<%= config.bin %> server list', '<%= config.bin %> server list --json'];
+  static override flags = { json: commonFlags.json };
+
+  async run(): Promise<void> {
+    await this.parse(ServerList);
+    const file = this.configFile();
+    const loaded = loadConfig(file);
+    for (const warning of loaded.warnings) this.note(warning);
+    this.emit(serverList(loaded.config, file), formatServerList);
+  }
+}

@@ -1,0 +1,19 @@
+import { Args } from '@oclif/core';
+import { loadConfig, removeServer, writeConfig } from '../../src/config/config.js';
+import { formatServerList, serverList } from '../../src/render/servers.js';
+import { BaseCommand, commonFlags } from '../_lib/base.js';
+
+export default class ServerRemove extends BaseCommand {
+  static override summary = 'Remove a configured server and its token from the config file.';
+  static override examples = ['<%= config.bin %> server remove staging'];
+  static override args = { name: Args.string({ required: true, description: 'A configured server name.' }) };
+  static override flags = { json: commonFlags.json };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(ServerRemove);
+    const file = this.configFile();
+    const config = removeServer(loadConfig(file).config, args.name, this.config.bin);
+    writeConfig(file, config);
+    this.emit(serverList(config, file), formatServerList);
+  }
+}

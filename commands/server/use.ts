@@ -1,0 +1,19 @@
+import { Args } from '@oclif/core';
+import { loadConfig, useServer, writeConfig } from '../../src/config/config.js';
+import { formatServerList, serverList } from '../../src/render/servers.js';
+import { BaseCommand, commonFlags } from '../_lib/base.js';
+
+export default class ServerUse extends BaseCommand {
+  static override summary = 'Make a configured server the current one (used when --server is not given).';
+  static override examples = ['<%= config.bin %> server use prod'];
+  static override args = { name: Args.string({ required: true, description: 'A configured server name.' }) };
+  static override flags = { json: commonFlags.json };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(ServerUse);
+    const file = this.configFile();
+    const config = useServer(loadConfig(file).config, args.name, this.config.bin);
+    writeConfig(file, config);
+    this.emit(serverList(config, file), formatServerList);
+  }
+}
