@@ -80,6 +80,8 @@ const RUNS: Run[] = [
 const ALL_RUNS: readonly RunName[] = ['compat check', 'compat check --json', 'server status', 'api --include', 'server upgrade --dry-run'];
 /** The two ways of asking (the version endpoint, an ordinary call), human and JSON. */
 const CORE: readonly RunName[] = ['compat check', 'compat check --json', 'api --include'];
+/** Failures below HTTP, or statuses whose body is never shown: the verdict, an ordinary call, and the upgrade's first look. */
+const TRANSPORT: readonly RunName[] = ['compat check --json', 'api --include', 'server upgrade --dry-run'];
 
 const all = (n: number): Exits => ({ check: n, status: n, api: n, upgrade: n });
 
@@ -98,12 +100,14 @@ function evilBody(res: ServerResponse, status: number, headers: Record<string, s
 const scenarios: Scenario[] = [
   {
     name: 'connection refused',
+    runs: TRANSPORT,
     start: async () => ({ url: `http://127.0.0.1:${await closedPort()}`, close: async () => {} }),
     exit: all(4),
     report: (d) => expect(d.status).toBe('unreachable'),
   },
   {
     name: 'connection reset in the middle of the body',
+    runs: TRANSPORT,
     start: async () => {
       const s = await rawServer((socket, request) => {
         void request.then(() => {
@@ -118,6 +122,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'a server that accepts and never answers (--timeout 1000)',
+    runs: TRANSPORT,
     start: () => rawServer(() => {}),
     args: ['--timeout', '1000'],
     exit: all(4),
@@ -125,6 +130,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'a keep-alive server that would hold every connection open for ten minutes',
+    runs: TRANSPORT,
     start: async () => {
       const s = await rawServer((socket) => {
         let buffered = '';
@@ -150,6 +156,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'a body that trickles one byte per 200 ms (--timeout 1000)',
+    runs: TRANSPORT,
     start: () =>
       http((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -162,6 +169,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: '64 MiB of JSON, streamed without a length',
+    runs: TRANSPORT,
     start: async () => {
       const sentAtClose: number[] = [];
       const s = await http((_req, res) => {
@@ -292,6 +300,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: '401',
+    runs: TRANSPORT,
     start: () => http((_req, res) => evilBody(res, 401, { 'www-authenticate': 'Bearer realm="\u009b31m"' })),
     exit: all(4),
     report: (d) => expect(d.status).toBe('unauthorized'),
@@ -331,6 +340,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: '429 with Retry-After',
+    runs: TRANSPORT,
     start: () => http((_req, res) => evilBody(res, 429, { 'retry-after': '30' })),
     exit: all(4),
     report: (d) => {
@@ -354,6 +364,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: '503 with Retry-After',
+    runs: TRANSPORT,
     start: () => http((_req, res) => evilBody(res, 503, { 'retry-after': '7' })),
     exit: all(4),
     report: (d) => expect(d.status).toBe('unreachable'),
