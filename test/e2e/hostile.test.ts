@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -623,6 +623,53 @@ describe.concurrent('hostile: compat show and --compat files', () => {
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(c.exit);
       expectClean(RUNS[0] as Run, r, [SENTINEL_TOKEN]);
       if (c.argv.includes('--json')) expect(() => JSON.parse(r.stdout)).not.toThrow();
+    });
+  }
+});
+
+describe('hostile: compat check --all over configured servers, tokens from the config file', () => {
+  const box = sandbox();
+  const tokens = { echo: 'cfg-token-echo-3b91d2', evil: 'cfg-token-evil-77c0aa', down: 'cfg-token-down-19f3e4' };
+  const started: Array<{ close(): Promise<void> }> = [];
+  beforeAll(async () => {
+    // One server echoes the token it was sent into an HTML page, one answers a document full of escape sequences, one is down.
+    const echo = await startServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`${req.headers.authorization} rejected${EVIL}`);
+    });
+    const evil = await startServer((_req, res) =>
+      json(res, 200, {
+        server_version: '1.3.0',
+        schema_revision: '0004_split_events_table',
+        deployment: EVIL.slice(0, 60),
+        api_version: EVIL.slice(0, 60),
+      }),
+    );
+    started.push(echo, evil);
+    const config = {
+      current: 'echo',
+      servers: {
+        echo: { url: echo.url, token: tokens.echo },
+        evil: { url: evil.url, token: tokens.evil },
+        down: { url: `http://127.0.0.1:${await closedPort()}`, token: tokens.down },
+      },
+    };
+    const dir = join(box.env.XDG_CONFIG_HOME as string, 'handshake');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config), { mode: 0o600 });
+  });
+  afterAll(async () => {
+    await Promise.all(started.map((s) => s.close()));
+    box.cleanup();
+  });
+
+  for (const json of [false, true]) {
+    it(`compat check --all${json ? ' --json' : ''}: the worst exit (4), nothing raw, no token of any server`, async () => {
+      const r = await runCli(['compat', 'check', '--all', ...(json ? ['--json'] : [])], { env: box.env });
+      expect(r.ms, 'did not hang').toBeLessThan(DID_NOT_HANG_MS);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(4);
+      expectClean(RUNS[0] as Run, r, Object.values(tokens));
+      if (json) expect(JSON.parse(r.stdout)).toHaveLength(3);
     });
   }
 });
