@@ -13,6 +13,23 @@
 
 export { type CacheEntry, cacheDir, DEFAULT_CACHE_TTL_MS, HandshakeCache } from './cache/cache.js';
 export { type Config, configPath, loadConfig, type ServerEntry } from './config/config.js';
+// Doctor: independent named checks, run concurrently and bounded; a vendor adds its own to the built-in ones.
+export {
+  builtinChecks,
+  type CheckOutcome,
+  type CheckResult,
+  type CheckStatus,
+  createDoctorContext,
+  type DoctorCheck,
+  type DoctorContext,
+  type DoctorContextOptions,
+  type DoctorOptions,
+  type DoctorReport,
+  type DoctorSection,
+  runChecks,
+  runDoctor,
+  SECTION,
+} from './doctor/index.js';
 // Errors: stable codes and type guards.
 export { ErrorCode, HandshakeError, isHandshakeError, MatrixError, type MatrixIssue, TransportError } from './errors.js';
 // The handshake and the verdict.
@@ -34,6 +51,7 @@ export { cliInstallCommand, fillTemplate } from './matrix/templates.js';
 // The version document servers answer.
 export { DEV_VERSION, type PendingMigration, type VersionDocument, versionDocumentSchema } from './protocol/version-document.js';
 // Output helpers: the one sanitizer, safe JSON, exit codes.
+export { doctorDocument, formatDoctor, formatDoctorMarkdown } from './render/doctor.js';
 export { ExitCode, exitCodeForError, exitCodeForVerdict } from './render/exit-codes.js';
 export { safeJson, sanitize } from './render/sanitize.js';
 export {

@@ -188,3 +188,13 @@ function preview(body: Buffer): string {
   const text = body.subarray(0, 512).toString('utf8').replace(/\s+/g, ' ').trim();
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
+
+/**
+ * The observation for an error {@link httpRequest} threw, for callers that
+ * make the version-endpoint request themselves to keep the raw response
+ * (doctor reads its `Date` header and timing). Rethrows what is not a
+ * transport error.
+ */
+export function observationFromError(err: unknown): Observation {
+  return fromTransportError(err);
+}

@@ -26,6 +26,10 @@ const TLS_CAUSES: Record<string, { reason: string; remedy: string }> = {
     reason: 'the server certificate is not valid yet (check the clocks)',
     remedy: 'Fix the clock of this machine or of the server',
   },
+  ERR_SSL_WRONG_VERSION_NUMBER: {
+    reason: 'the server does not speak TLS on this port (a plain http server?)',
+    remedy: "Use http:// in --server, or the server's TLS port",
+  },
   ERR_TLS_CERT_ALTNAME_INVALID: {
     reason: 'the certificate does not match the host name',
     remedy: 'Use the host name the certificate was issued for in --server',

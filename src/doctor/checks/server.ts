@@ -1,0 +1,497 @@
+import semver from 'semver';
+import { ErrorCode } from '../../errors.js';
+import type { Matrix } from '../../matrix/load.js';
+import { cliInstallCommand } from '../../matrix/templates.js';
+import { DEV_VERSION, type VersionDocument } from '../../protocol/version-document.js';
+import { buildReport } from '../../session/session.js';
+import { classifyError } from '../../transport/errors.js';
+import { type HttpResponse, headerValue } from '../../transport/request.js';
+import { redactUrl } from '../../url.js';
+import type { DoctorContext, HttpProbe, VersionProbe } from '../context.js';
+import type { CheckOutcome, CheckStatus, DoctorCheck } from '../framework.js';
+import { describeProxy, readProxySettings, routeFor } from '../proxy.js';
+import { SECTION } from './sections.js';
+
+/** Clock skew beyond this is a warning. */
+export const MAX_CLOCK_SKEW_MS = 60_000;
+/** A certificate expiring sooner than this is a warning. */
+export const CERT_WARN_DAYS = 14;
+
+type Target = { url: URL; name: string | null; source: string; matrix: Matrix };
+type Run = (ctx: DoctorContext, target: Target, signal: AbortSignal) => Promise<CheckOutcome>;
+
+const skip = (detail: string, remedy: string | null = null): CheckOutcome => ({ status: 'skip', detail, remedy });
+const RANGE_OPTS = { includePrerelease: true } as const;
+
+/**
+ * A server check: skipped with the reason when network checks are off, no
+ * server is configured or the matrix cannot be read; the first check
+ * (`primary`) carries the remedy, so it is said once.
+ */
+function serverCheck(id: string, title: string, run: Run, primary = false): DoctorCheck<DoctorContext> {
+  return {
+    id,
+    title,
+    section: SECTION.server,
+    async run(ctx, signal) {
+      if (!ctx.network) return skip('not checked: network checks are off (--no-network)');
+      const s = ctx.server;
+      if (s.kind === 'none') {
+        const prefix = ctx.envPrefix;
+        return skip(
+          'not checked: no server configured',
+          primary
+            ? `Pass --server https://your-server.example.com, export ${prefix}_SERVER=https://your-server.example.com, or save one: ${ctx.bin} server add prod https://your-server.example.com`
+            : null,
+        );
+      }
+      if (s.kind === 'invalid') {
+        return primary
+          ? { status: 'fail', detail: `${s.error.message}; server from ${s.source}`, remedy: s.error.remedy }
+          : skip('not checked: the server URL is invalid');
+      }
+      if (!ctx.requestMatrix) return skip('not checked: no valid compat matrix');
+      return run(ctx, { url: s.url, name: s.name, source: s.source, matrix: ctx.requestMatrix }, signal);
+    },
+  };
+}
+
+/** Why a check that needs the version document has none. */
+function notChecked(p: VersionProbe): string {
+  const o = p.observation;
+  switch (o.kind) {
+    case 'document':
+      return '';
+    case 'unreachable':
+      return p.response
+        ? `not checked: the server answered HTTP ${p.response.status} (see Reachable)`
+        : 'not checked: the server could not be reached';
+    case 'unauthorized':
+      return `not checked: the version endpoint refused the request (HTTP ${o.httpStatus}; see Verdict)`;
+    case 'not_found':
+      return 'not checked: the server has no version endpoint (see Verdict)';
+    case 'invalid_response':
+      return "not checked: the version endpoint's answer is invalid (see Verdict)";
+    case 'cli_rejected':
+      return 'not checked: the server refused this CLI (HTTP 426; see CLI window)';
+  }
+}
+
+/** The version document, or the skip that says why there is none. Needs a valid matrix too. */
+async function withDocument(
+  ctx: DoctorContext,
+  run: (doc: VersionDocument, matrix: Matrix, probe: VersionProbe) => CheckOutcome,
+): Promise<CheckOutcome> {
+  if (!ctx.matrix.ok) return skip('not checked: the compat matrix is invalid (see Compat matrix)');
+  const p = await ctx.versionProbe();
+  if (p.observation.kind !== 'document') return skip(notChecked(p));
+  return run(p.observation.document, ctx.matrix.matrix, p);
+}
+
+const SEVERITY_STATUS: Record<'ok' | 'warn' | 'error', CheckStatus> = { ok: 'pass', warn: 'warn', error: 'fail' };
+
+function isLoopback(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function list(items: readonly string[], max = 3): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 120) return `${m} min`;
+  const h = Math.round(m / 60);
+  return h < 48 ? `${h} h` : `${Math.round(h / 24)} days`;
+}
+
+/** Server health: reachability, TLS, versions, migrations, the verdict, header drift, clock skew, the CLI window. */
+export function serverChecks(): DoctorCheck<DoctorContext>[] {
+  return [
+    serverCheck('server.reachable', 'Reachable', reachable, true),
+    serverCheck('server.tls', 'TLS', tls),
+    serverCheck('server.version', 'Server version', (ctx) => withDocument(ctx, serverVersion)),
+    serverCheck('server.schema', 'Schema revision', (ctx) => withDocument(ctx, schemaRevision)),
+    serverCheck('server.migrations', 'Migrations', (ctx) => withDocument(ctx, (doc, m) => migrations(ctx, doc, m))),
+    serverCheck('server.verdict', 'Verdict', verdict),
+    serverCheck('server.auth', 'Authentication', authentication),
+    serverCheck('server.cli_window', 'CLI window', cliWindow),
+    serverCheck('server.headers', 'Header drift', headerDrift),
+    serverCheck('server.clock', 'Clock skew', clockSkew),
+  ];
+}
+
+const reachable: Run = async (ctx, t) => {
+  const p = await ctx.versionProbe();
+  const base = t.name ? `"${t.name}" ${redactUrl(t.url)}` : redactUrl(t.url);
+  const facts = { Server: `${base} (from ${t.source})` };
+  if (p.error || !p.response) {
+    return {
+      status: 'fail',
+      detail: `${p.error?.message ?? 'no answer'}; server URL from ${t.source}`,
+      remedy: p.error?.remedy ?? null,
+      facts,
+    };
+  }
+  const status = p.response.status;
+  const answered = `${base} (from ${t.source}): ${t.matrix.doc.version_endpoint} answered HTTP ${status} in ${p.elapsedMs} ms`;
+  if (p.observation.kind === 'unreachable') {
+    const why =
+      status === 429 ? ': too many requests' : status >= 502 && status <= 504 ? ': the server behind the proxy is down or restarting' : '';
+    return { status: 'fail', detail: `${answered}${why}`, remedy: p.observation.remedy, facts };
+  }
+  if (p.elapsedMs > ctx.timeoutMs / 2) {
+    return {
+      status: 'warn',
+      detail: `${answered}, over half of the ${ctx.timeoutMs} ms timeout`,
+      remedy: 'Check the load on the server and the network path to it, or allow more time with --timeout MS',
+      facts,
+    };
+  }
+  return { status: 'pass', detail: answered, facts };
+};
+
+const tls: Run = async (ctx, t) => {
+  const { url } = t;
+  if (url.protocol === 'http:') {
+    return isLoopback(url)
+      ? skip('not used: plain http to a loopback address')
+      : {
+          status: 'warn',
+          detail: `not used: ${redactUrl(url)} is plain http, so the token and data cross the network unencrypted`,
+          remedy: "Use the server's https:// URL in --server",
+        };
+  }
+  const route = routeFor(url, readProxySettings(ctx.env));
+  if (route.via === 'proxy') {
+    return skip(
+      `not inspected: requests go through the proxy ${describeProxy(route.proxy).text}; the certificate is still verified on every request (see Reachable)`,
+    );
+  }
+  const probe = await ctx.tlsProbe();
+  if (probe.kind === 'error') {
+    // Not reaching the port at all is Reachable's failure to report; this check speaks for TLS itself.
+    if (probe.error.code !== ErrorCode.Tls) return skip('not checked: the server could not be reached');
+    return { status: 'fail', detail: probe.error.message, remedy: probe.error.remedy };
+  }
+  const protocol = probe.protocol ?? 'TLS';
+  if (!probe.authorized) {
+    const code = probe.authorizationError ?? 'UNKNOWN';
+    const err = classifyError(Object.assign(new Error(code), { code }), {
+      url: redactUrl(url),
+      timeoutMs: ctx.timeoutMs,
+      timedOut: false,
+      aborted: false,
+    });
+    return { status: 'fail', detail: `${err.message} (${code}; issuer ${probe.issuer ?? 'unknown'})`, remedy: err.remedy };
+  }
+  if (probe.hostnameError) {
+    return {
+      status: 'fail',
+      detail: `${protocol}: ${probe.hostnameError}`,
+      remedy: 'Use the host name the certificate was issued for in --server',
+    };
+  }
+  const issued = `issued by ${probe.issuer ?? 'an unnamed issuer'}`;
+  if (probe.validToMs === null) return { status: 'pass', detail: `${protocol}, ${issued}` };
+  const days = Math.floor((probe.validToMs - ctx.now()) / 86_400_000);
+  const date = new Date(probe.validToMs).toISOString().slice(0, 10);
+  const detail = `${protocol}, ${issued}, expires in ${days} day${days === 1 ? '' : 's'} (${date})`;
+  if (days < 0) return { status: 'fail', detail: `${protocol}, ${issued}, expired on ${date}`, remedy: 'Renew the server certificate' };
+  if (days < CERT_WARN_DAYS) return { status: 'warn', detail, remedy: 'Renew the server certificate before it expires' };
+  if (protocol === 'TLSv1' || protocol === 'TLSv1.1') {
+    return { status: 'warn', detail, remedy: 'Enable TLS 1.2 or 1.3 on the server' };
+  }
+  return { status: 'pass', detail };
+};
+
+function serverVersion(doc: VersionDocument, matrix: Matrix): CheckOutcome {
+  const d = matrix.doc;
+  const facts: Record<string, string> = { 'Server version': doc.server_version };
+  if (doc.deployment) facts.Deployment = doc.deployment;
+  const extra = [doc.deployment ? `deployment ${doc.deployment}` : null, doc.api_version ? `API ${doc.api_version}` : null].filter(Boolean);
+  const suffix = extra.length ? ` (${extra.join(', ')})` : '';
+  const v = doc.server_version;
+  if (v === DEV_VERSION) {
+    return {
+      status: 'warn',
+      detail: `dev: an unversioned development build${suffix}; its place in the window cannot be checked`,
+      remedy: `Run a released server version (${d.recommended_server_version} is recommended) to check compatibility`,
+      facts,
+    };
+  }
+  if (semver.lt(v, d.min_server_version) || semver.ltr(v, d.supported_server_range, RANGE_OPTS)) {
+    return {
+      status: 'fail',
+      detail: `${v}${suffix} is older than this CLI supports (${d.supported_server_range})`,
+      remedy: `${d.cli.bin} server upgrade`,
+      facts,
+    };
+  }
+  if (!semver.satisfies(v, d.supported_server_range, RANGE_OPTS)) {
+    return {
+      status: 'warn',
+      detail: `${v}${suffix} is newer than this CLI knows (${d.supported_server_range})`,
+      remedy: `Upgrade this CLI (see CLI › Version)`,
+      facts,
+    };
+  }
+  return { status: 'pass', detail: `${v}${suffix}, inside this CLI's window ${d.supported_server_range}`, facts };
+}
+
+function schemaRevision(doc: VersionDocument, matrix: Matrix): CheckOutcome {
+  const d = matrix.doc;
+  const rev = doc.schema_revision;
+  if (!rev) {
+    return {
+      status: 'warn',
+      detail: 'the server does not report a schema revision, so its schema cannot be checked',
+      remedy: 'Ask the server operator to report schema_revision on the version endpoint',
+    };
+  }
+  const facts = { 'Schema revision': rev };
+  const place = matrix.placeRevision(rev);
+  const of = `${d.schema_chain.length}`;
+  if (!place.known) {
+    return {
+      status: 'warn',
+      detail: `${rev} is not in this CLI's chain (the server is ahead of this CLI, or its schema diverged)`,
+      remedy: 'Upgrade this CLI (see CLI › Version)',
+      facts,
+    };
+  }
+  if (place.relation === 'before') {
+    const behind = -place.distance;
+    return {
+      status: 'fail',
+      detail: `${rev} is ${behind} revision${behind === 1 ? '' : 's'} behind ${d.min_schema_revision}, which this CLI needs`,
+      remedy: `${d.cli.bin} server upgrade`,
+      facts,
+    };
+  }
+  return { status: 'pass', detail: `${rev} (${place.index + 1} of ${of} known; this CLI needs ${d.min_schema_revision} or later)`, facts };
+}
+
+function migrations(ctx: DoctorContext, doc: VersionDocument, matrix: Matrix): CheckOutcome {
+  const bin = matrix.doc.cli.bin;
+  const pending = doc.pending_migrations.map((m) => m.revision);
+  const state = doc.migration_status;
+  const pendingText = pending.length ? `${pending.length} pending: ${list(pending)}` : 'none pending';
+  if (state === 'failed') {
+    return {
+      status: 'fail',
+      detail: `the server's migration runner reports "failed" (${pendingText})`,
+      remedy: `Read the server's migration logs; restore the backup taken before the upgrade if the schema is damaged, then run ${bin} server upgrade again`,
+    };
+  }
+  if (state === 'running') {
+    return {
+      status: 'warn',
+      detail: `migrations are running (${pendingText})`,
+      remedy: `Wait for them to finish, then run ${bin} doctor again`,
+    };
+  }
+  const runner = state ? `; runner ${state}` : '';
+  if (pending.length) {
+    const minIndex = matrix.revisionIndex(matrix.doc.min_schema_revision);
+    const needed = pending.filter((r) => {
+      const i = matrix.revisionIndex(r);
+      return i >= 0 && i <= minIndex;
+    });
+    return {
+      status: needed.length ? 'fail' : 'warn',
+      detail: `${pendingText}${needed.length ? `; CLI ${ctx.cli.version} needs ${list(needed)}` : ''}${runner}`,
+      remedy: `${bin} server upgrade`,
+    };
+  }
+  return { status: 'pass', detail: `${pendingText}${runner}` };
+}
+
+const verdict: Run = async (ctx, t) => {
+  if (!ctx.matrix.ok) return skip('not checked: the compat matrix is invalid (see Compat matrix)');
+  const p = await ctx.versionProbe();
+  if (p.observation.kind === 'unreachable') return skip(notChecked(p));
+  const report = buildReport({ matrix: ctx.matrix.matrix, cli: ctx.cli }, t.url, p.observation);
+  return {
+    status: SEVERITY_STATUS[report.severity],
+    detail: `${report.status}: ${report.message}`,
+    remedy: report.remedy,
+    facts: { Verdict: report.status },
+  };
+};
+
+const authentication: Run = async (ctx, t) => {
+  const ap = await ctx.apiProbe();
+  const where = `GET ${ctx.healthPath}`;
+  const tokenVar = `${ctx.envPrefix}_TOKEN`;
+  const server = ctx.server.kind === 'ok' ? ctx.server : null;
+  const sent = server?.token ? `the token (from ${server.tokenSource})` : null;
+  if (!ap.response) return skip('not checked: the server could not be reached');
+  const status = ap.response.status;
+  if (status === 401 || status === 403) {
+    return sent
+      ? {
+          status: 'fail',
+          detail: `the server refused ${sent} on ${where} (HTTP ${status}): it is invalid, expired or lacks access`,
+          remedy: `export ${tokenVar}=<a valid token for ${redactUrl(t.url)}>`,
+        }
+      : {
+          status: 'warn',
+          detail: `${where} answered HTTP ${status} and no token is set: API requests need one`,
+          remedy: `export ${tokenVar}=<a token for ${redactUrl(t.url)}>`,
+        };
+  }
+  if (status === 426) return skip('not checked: the server refused this CLI (HTTP 426; see CLI window)');
+  // Only a refusal proves anything: an endpoint that needs no token answers 200 to any token.
+  return { status: 'pass', detail: `${where} did not refuse ${sent ?? 'a request without a token'} (HTTP ${status})` };
+};
+
+/** The CLI version a 426 named, if this response is one. */
+function rejection(res: HttpResponse | null, matrix: Matrix): { required: string | null } | null {
+  if (res?.status !== 426) return null;
+  return { required: semver.valid(headerValue(res.headers, matrix.doc.headers.required_cli_version)?.trim() ?? '') };
+}
+
+const cliWindow: Run = async (ctx, t) => {
+  if (!ctx.matrix.ok) return skip('not checked: the compat matrix is invalid (see Compat matrix)');
+  const matrix = ctx.matrix.matrix;
+  const [vp, ap] = await Promise.all([ctx.versionProbe(), ctx.apiProbe()]);
+  const v = ctx.cli.version;
+  const install = (version: string) => cliInstallCommand(matrix.doc, ctx.cli.installMethod, version);
+  const refused =
+    (vp.observation.kind === 'cli_rejected' ? { where: 'the version endpoint', required: vp.observation.requiredVersion } : null) ??
+    ((r) => (r ? { where: `GET ${ctx.healthPath}`, required: r.required } : null))(rejection(ap.response, t.matrix));
+  if (refused) {
+    return {
+      status: 'fail',
+      detail: `the server refused CLI ${v} with HTTP 426 on ${refused.where}${refused.required ? `; it requires ${refused.required} or newer` : ''}`,
+      remedy: install(refused.required ?? 'latest'),
+    };
+  }
+  if (vp.observation.kind !== 'document') return skip(notChecked(vp));
+  const doc = vp.observation.document;
+  const min = doc.min_cli_version;
+  const max = doc.max_cli_version;
+  const window = min && max ? `${min} to ${max}` : min ? `${min} or newer` : max ? `up to ${max}` : null;
+  if (!window) {
+    return { status: 'pass', detail: 'not enforced: no min_cli_version or max_cli_version, and no 426' };
+  }
+  const rec = doc.recommended_cli_version;
+  const recInWindow = rec && (!min || semver.gte(rec, min)) && (!max || semver.lte(rec, max)) ? rec : null;
+  if (min && semver.lt(v, min)) {
+    return { status: 'fail', detail: `CLI ${v} is older than the server accepts (${window})`, remedy: install(recInWindow ?? min) };
+  }
+  if (max && semver.gt(v, max)) {
+    return { status: 'fail', detail: `CLI ${v} is newer than the server accepts (${window})`, remedy: install(max) };
+  }
+  if (recInWindow && semver.gt(recInWindow, v)) {
+    return {
+      status: 'warn',
+      detail: `CLI ${v} is accepted (${window}), but the server recommends ${recInWindow}`,
+      remedy: install(recInWindow),
+    };
+  }
+  return { status: 'pass', detail: `CLI ${v} is inside the server's window (${window})` };
+};
+
+const headerDrift: Run = async (ctx, t) => {
+  const [vp, ap] = await Promise.all([ctx.versionProbe(), ctx.apiProbe()]);
+  if (!vp.response && !ap.response) return skip('not checked: the server could not be reached');
+  if (vp.observation.kind !== 'document') return skip('not checked: no version document to compare with');
+  const doc = vp.observation.document;
+  const names = t.matrix.doc.headers;
+  const seen = [
+    { where: `GET ${ctx.healthPath}`, res: ap.response },
+    { where: 'the version endpoint', res: vp.response },
+  ].flatMap(({ where, res }) =>
+    res
+      ? [
+          {
+            where,
+            rev: headerValue(res.headers, names.schema_revision) ?? null,
+            ver: headerValue(res.headers, names.server_version) ?? null,
+          },
+        ]
+      : [],
+  );
+  const anyRev = seen.some((s) => s.rev !== null);
+  const anyVer = seen.some((s) => s.ver !== null);
+  const middleware = "Send them on every API response (the server helpers' headers middleware does), so every CLI call notices drift";
+  if (!anyRev && !anyVer) {
+    return {
+      status: 'warn',
+      detail: `server does not send revision headers (${names.schema_revision}, ${names.server_version})`,
+      remedy: middleware,
+    };
+  }
+  // Group what each response sent by (header, value), so two responses saying the same thing make one statement.
+  const claims = new Map<string, { header: string; value: string; expected: string; where: string[] }>();
+  for (const s of seen) {
+    const pairs: Array<[string, string | null, string, boolean]> = [
+      [names.schema_revision, s.rev, doc.schema_revision ?? 'none', s.rev !== null && s.rev.trim() !== (doc.schema_revision ?? '')],
+      [names.server_version, s.ver, doc.server_version, s.ver !== null && normaliseVersion(s.ver) !== doc.server_version],
+    ];
+    for (const [header, value, expected, differs] of pairs) {
+      if (!differs || value === null) continue;
+      const key = `${header}\n${value}`;
+      const claim = claims.get(key) ?? { header, value, expected, where: [] };
+      claim.where.push(s.where);
+      claims.set(key, claim);
+    }
+  }
+  const drift = [...claims.values()].map(
+    (c) =>
+      `${c.where.join(' and ')} send${c.where.length === 1 ? 's' : ''} ${c.header} ${c.value}, the version document says ${c.expected}`,
+  );
+  if (drift.length) {
+    return {
+      status: 'warn',
+      detail: drift.join('; '),
+      remedy:
+        'If an upgrade just finished, run doctor again in a minute; otherwise check that every replica behind the load balancer runs one version',
+    };
+  }
+  const missing = [!anyRev && doc.schema_revision ? names.schema_revision : null, !anyVer ? names.server_version : null].filter(
+    (x): x is string => x !== null,
+  );
+  const sent = [anyRev ? names.schema_revision : null, anyVer ? names.server_version : null].filter((x): x is string => x !== null);
+  if (missing.length) {
+    return { status: 'warn', detail: `the server sends ${sent.join(' and ')} but not ${missing.join(' or ')}`, remedy: middleware };
+  }
+  const on = ap.response ? `GET ${ctx.healthPath}` : 'the version endpoint';
+  return { status: 'pass', detail: `${sent.join(' and ')} on ${on} match the version document` };
+};
+
+function normaliseVersion(v: string): string {
+  const t = v.trim();
+  return t === DEV_VERSION ? t : (semver.valid(t) ?? t);
+}
+
+const clockSkew: Run = async (ctx) => {
+  const [vp, ap] = await Promise.all([ctx.versionProbe(), ctx.apiProbe()]);
+  const answered = [vp, ap].filter((p): p is HttpProbe & { response: HttpResponse } => p.response !== null);
+  if (answered.length === 0) return skip('not checked: the server could not be reached');
+  const withDate = answered.find((p) => headerValue(p.response.headers, 'date'));
+  const date = withDate ? headerValue(withDate.response.headers, 'date') : undefined;
+  if (!withDate || !date) return skip('not checked: the server sends no Date header');
+  const serverMs = Date.parse(date);
+  if (!Number.isFinite(serverMs)) return skip(`not checked: the Date header "${date}" is not a date`);
+  // `Date` has one-second resolution: it is truncated, so the server's clock reads up to 1 s later than it says.
+  const skew = serverMs + 500 - withDate.localTime;
+  const abs = Math.abs(skew);
+  if (abs > MAX_CLOCK_SKEW_MS) {
+    return {
+      status: 'warn',
+      detail: `the server's clock is ${duration(abs)} ${skew > 0 ? 'ahead of' : 'behind'} this machine's (Date: ${date})`,
+      remedy: 'Sync the clocks of this machine and the server (NTP): token expiry, certificates and logs depend on them',
+    };
+  }
+  const s = Math.round(abs / 1000);
+  return {
+    status: 'pass',
+    detail: s <= 1 ? 'in sync with this machine (within 1 s)' : `${s} s ${skew > 0 ? 'ahead of' : 'behind'} this machine`,
+  };
+};

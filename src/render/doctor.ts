@@ -1,0 +1,152 @@
+import type { CheckResult, CheckStatus, DoctorReport } from '../doctor/framework.js';
+import { sanitize } from './sanitize.js';
+import { createStyle, type Style } from './style.js';
+
+/** The `doctor --json` document (CONTRACT §6): `ok` and the sections, each check with its duration. */
+export interface DoctorDocument {
+  ok: boolean;
+  sections: Array<{
+    title: string;
+    checks: Array<Pick<CheckResult, 'id' | 'title' | 'status' | 'detail' | 'remedy' | 'durationMs'>>;
+  }>;
+}
+
+export function doctorDocument(report: DoctorReport): DoctorDocument {
+  return {
+    ok: report.ok,
+    sections: report.sections.map((s) => ({
+      title: s.title,
+      checks: s.checks.map(({ id, title, status, detail, remedy, durationMs }) => ({ id, title, status, detail, remedy, durationMs })),
+    })),
+  };
+}
+
+const SYMBOL: Record<CheckStatus, string> = { pass: '✓', warn: '!', fail: '✗', skip: '-' };
+const WORD: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP' };
+const MAX_TITLE_WIDTH = 24;
+
+function paint(status: CheckStatus, style: Style): (s: string) => string {
+  return status === 'pass' ? style.green : status === 'warn' ? style.yellow : status === 'fail' ? style.red : style.dim;
+}
+
+/** `12 checks: 9 passed, 1 warning, 1 failed, 1 skipped` (skipped only when some were). */
+export function doctorSummaryLine(report: DoctorReport): string {
+  const s = report.summary;
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const parts = [`${s.passed} passed`, plural(s.warnings, 'warning', 'warnings'), `${s.failed} failed`];
+  if (s.skipped) parts.push(`${s.skipped} skipped`);
+  return `${plural(s.total, 'check', 'checks')}: ${parts.join(', ')}`;
+}
+
+export interface FormatDoctorOptions {
+  /** Wrap details to this many columns (a TTY's width); no wrapping when absent. */
+  width?: number;
+}
+
+/**
+ * Human output: a header per section, one line per check (a symbol on a
+ * colour TTY, PASS/WARN/FAIL/SKIP otherwise), the remedy under each failure
+ * or warning, and the summary line. Every string is sanitized.
+ */
+export function formatDoctor(report: DoctorReport, style: Style, options: FormatDoctorOptions = {}): string {
+  const titles = report.sections.flatMap((s) => s.checks.map((c) => sanitize(c.title).length));
+  const titleWidth = Math.min(MAX_TITLE_WIDTH, Math.max(0, ...titles));
+  const markWidth = style.color ? 1 : 4;
+  const indent = ' '.repeat(2 + markWidth + 1 + titleWidth + 2);
+  const room = options.width ? options.width - indent.length : Number.POSITIVE_INFINITY;
+  const out: string[] = [];
+  for (const section of report.sections) {
+    out.push(style.bold(sanitize(section.title)));
+    for (const check of section.checks) {
+      const mark = paint(check.status, style)(style.color ? SYMBOL[check.status] : WORD[check.status]);
+      const title = sanitize(check.title);
+      let lead: string;
+      if (title.length > titleWidth) {
+        out.push(`  ${mark} ${title}`);
+        lead = indent;
+      } else {
+        lead = `  ${mark} ${title.padEnd(titleWidth)}  `;
+      }
+      const [first = '', ...rest] = wrapWords(sanitize(check.detail), room);
+      out.push(`${lead}${first}`, ...rest.map((l) => `${indent}${l}`));
+      if (check.remedy && check.status !== 'pass') {
+        const [fix = '', ...more] = wrapWords(`Fix: ${sanitize(check.remedy)}`, room);
+        out.push(`${indent}${style.dim('Fix:')}${fix.slice(4)}`, ...more.map((l) => `${indent}${l}`));
+      }
+    }
+    out.push('');
+  }
+  const colour = report.summary.failed ? style.red : report.summary.warnings ? style.yellow : style.green;
+  out.push(colour(doctorSummaryLine(report)));
+  return `${out.join('\n')}\n`;
+}
+
+/** Splits text into lines of at most `room` columns at spaces; a narrow or unknown width leaves it whole. */
+function wrapWords(text: string, room: number): string[] {
+  if (!Number.isFinite(room) || room < 30 || text.length <= room) return [text];
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > room) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  lines.push(line);
+  return lines;
+}
+
+export interface MarkdownOptions {
+  /** The command name in the heading (default `handshake`). */
+  bin?: string;
+}
+
+/**
+ * A block for a support ticket: a heading, a fenced summary with the
+ * versions, the failed checks and warnings with their fixes, and every check
+ * in a collapsed section. Everything from the checks sits inside code
+ * fences (longer than any backtick run in it), so a server-supplied string
+ * cannot turn into a link, an image or markup in the ticket.
+ */
+export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOptions = {}): string {
+  const bin = options.bin ?? 'handshake';
+  const plain = createStyle(false);
+  const s = report.summary;
+  const verdict = s.failed
+    ? `${s.failed} failed${s.warnings ? `, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}` : ''}`
+    : s.warnings
+      ? `no failures, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}`
+      : 'all checks passed';
+
+  const labelWidth = Math.max(0, ...report.facts.map((f) => sanitize(f.label).length));
+  const summary = [
+    `${bin} doctor: ${doctorSummaryLine(report)}`,
+    ...report.facts.map((f) => `${sanitize(f.label).padEnd(labelWidth)}  ${sanitize(f.value)}`),
+  ].join('\n');
+
+  const problems: string[] = [];
+  for (const status of ['fail', 'warn'] as const) {
+    for (const section of report.sections) {
+      for (const c of section.checks) {
+        if (c.status !== status) continue;
+        problems.push(`${WORD[status]}  ${sanitize(section.title)} › ${sanitize(c.title)}: ${sanitize(c.detail)}`);
+        if (c.remedy) problems.push(`      Fix: ${sanitize(c.remedy)}`);
+      }
+    }
+  }
+  const all = formatDoctor(report, plain).trimEnd();
+
+  const out = [`### \`${bin} doctor\`: ${verdict}`, '', fence(summary), ''];
+  const heading = s.failed && s.warnings ? 'Failed checks and warnings' : s.failed ? 'Failed checks' : 'Warnings';
+  if (problems.length) out.push(`**${heading}**`, '', fence(problems.join('\n')), '');
+  out.push('<details>', '<summary>All checks</summary>', '', fence(all), '', '</details>', '');
+  return out.join('\n');
+}
+
+function fence(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = '`'.repeat(Math.max(3, longest + 1));
+  return `${ticks}text\n${text}\n${ticks}`;
+}
