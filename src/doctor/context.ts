@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
-import { type Dispatcher, EnvHttpProxyAgent } from 'undici';
+import type { Dispatcher } from 'undici';
 import { type Config, configPath, currentServer, loadConfig, lookupServer } from '../config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../errors.js';
 import { classifyResponse, type Observation, observationFromError } from '../handshake/observe.js';
@@ -10,7 +10,7 @@ import { packageRoot } from '../package-root.js';
 import { detectInstallMethod } from '../session/install-method.js';
 import { DEFAULT_TIMEOUT_MS } from '../session/session.js';
 import { classifyError } from '../transport/errors.js';
-import { type HttpResponse, httpRequest, type RequestOptions } from '../transport/request.js';
+import { createAgent, type HttpResponse, httpRequest, type RequestOptions } from '../transport/request.js';
 import { redactUrl, resolveApiUrl } from '../url.js';
 import type { CliContext } from '../verdict/verdict.js';
 import { once } from './framework.js';
@@ -180,7 +180,8 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
   let ownDispatcher: Dispatcher | undefined;
   const dispatcher = (): Dispatcher => {
     if (options.dispatcher) return options.dispatcher;
-    ownDispatcher ??= new EnvHttpProxyAgent({ keepAliveTimeout: 1000, keepAliveMaxTimeout: 1000, connect: { timeout: timeoutMs } });
+    // From the transport's factory: TLS verification stays pinned on (NODE_TLS_REJECT_UNAUTHORIZED=0 cannot turn it off).
+    ownDispatcher ??= createAgent({ connectTimeoutMs: timeoutMs });
     return ownDispatcher;
   };
 

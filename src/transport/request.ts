@@ -42,15 +42,26 @@ let sharedDispatcher: Dispatcher | undefined;
 // with NODE_EXTRA_CA_CERTS; there is deliberately no way to skip verification.
 const VERIFY = { rejectUnauthorized: true } as const;
 
-/** The process-wide agent: honours HTTP_PROXY, HTTPS_PROXY and NO_PROXY (either case), TLS always verified. */
-export function defaultDispatcher(): Dispatcher {
-  sharedDispatcher ??= new EnvHttpProxyAgent({
+/**
+ * An agent like the process-wide one: HTTP_PROXY, HTTPS_PROXY and NO_PROXY
+ * (either case), short keep-alive, and TLS verification pinned on whatever
+ * `connect` options are added (a connect timeout, say). Every agent that
+ * sends a request must come from here.
+ */
+export function createAgent(options: { connectTimeoutMs?: number } = {}): Dispatcher {
+  const connect = { ...(options.connectTimeoutMs === undefined ? {} : { timeout: options.connectTimeoutMs }), ...VERIFY };
+  return new EnvHttpProxyAgent({
     keepAliveTimeout: 1000,
     keepAliveMaxTimeout: 1000,
-    connect: VERIFY,
+    connect,
     requestTls: VERIFY,
     proxyTls: VERIFY,
   } as EnvHttpProxyAgent.Options);
+}
+
+/** The process-wide agent: honours HTTP_PROXY, HTTPS_PROXY and NO_PROXY (either case), TLS always verified. */
+export function defaultDispatcher(): Dispatcher {
+  sharedDispatcher ??= createAgent();
   return sharedDispatcher;
 }
 
