@@ -38,6 +38,8 @@ interface Exits {
   status: number;
   api: number;
   upgrade: number;
+  /** 0 when no check failed, 3 when one did. */
+  doctor: number;
 }
 
 interface Scenario {
@@ -58,7 +60,10 @@ type RunName =
   | 'server status --json'
   | 'api --include'
   | 'server upgrade --dry-run'
-  | 'server upgrade --dry-run --json';
+  | 'server upgrade --dry-run --json'
+  | 'doctor'
+  | 'doctor --json'
+  | 'doctor --markdown';
 
 interface Run {
   name: RunName;
@@ -76,14 +81,26 @@ const RUNS: Run[] = [
   { name: 'api --include', argv: ['api', '/api/v1/projects', '--include'], exit: (e) => e.api, api: true },
   { name: 'server upgrade --dry-run', argv: ['server', 'upgrade', '--dry-run'], exit: (e) => e.upgrade },
   { name: 'server upgrade --dry-run --json', argv: ['server', 'upgrade', '--dry-run', '--json'], exit: (e) => e.upgrade },
+  { name: 'doctor', argv: ['doctor'], exit: (e) => e.doctor },
+  { name: 'doctor --json', argv: ['doctor', '--json'], exit: (e) => e.doctor },
+  { name: 'doctor --markdown', argv: ['doctor', '--markdown'], exit: (e) => e.doctor },
 ];
-const ALL_RUNS: readonly RunName[] = ['compat check', 'compat check --json', 'server status', 'api --include', 'server upgrade --dry-run'];
+const ALL_RUNS: readonly RunName[] = [
+  'compat check',
+  'compat check --json',
+  'server status',
+  'api --include',
+  'server upgrade --dry-run',
+  'doctor',
+];
 /** The two ways of asking (the version endpoint, an ordinary call), human and JSON. */
-const CORE: readonly RunName[] = ['compat check', 'compat check --json', 'api --include'];
+const CORE: readonly RunName[] = ['compat check', 'compat check --json', 'api --include', 'doctor'];
+/** Everything, doctor in all three formats: for scenarios whose server text doctor shows. */
+const EVERY: readonly RunName[] = [...ALL_RUNS, 'doctor --json', 'doctor --markdown'];
 /** Failures below HTTP, or statuses whose body is never shown: the verdict, an ordinary call, and the upgrade's first look. */
-const TRANSPORT: readonly RunName[] = ['compat check --json', 'api --include', 'server upgrade --dry-run'];
+const TRANSPORT: readonly RunName[] = ['compat check --json', 'api --include', 'server upgrade --dry-run', 'doctor'];
 
-const all = (n: number): Exits => ({ check: n, status: n, api: n, upgrade: n });
+const all = (n: number): Exits => ({ check: n, status: n, api: n, upgrade: n, doctor: n === 0 ? 0 : 3 });
 
 /** Starts an http server and wraps it as a target. */
 async function http(
@@ -232,6 +249,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'an HTML login page with status 200 that echoes the token and holds escape sequences',
+    runs: EVERY,
     start: () =>
       http((req, res) => {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -239,7 +257,7 @@ const scenarios: Scenario[] = [
         res.end(`${req.headers.authorization} is not a valid session${EVIL}<html><title>Sign in${EVIL}</title></html>`);
       }),
     // api prints a 200 body as it is; the passive check's warning must still be clean.
-    exit: { check: 4, status: 4, api: 0, upgrade: 4 },
+    exit: { check: 4, status: 4, api: 0, upgrade: 4, doctor: 3 },
     report: (d) => expect(d.status).toBe('invalid_response'),
   },
   {
@@ -371,6 +389,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'C1 and bidi bytes in header values (latin1 on the wire)',
+    runs: EVERY,
     start: () =>
       rawServer((socket, request) => {
         void request.then((head) => {
@@ -403,6 +422,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'TLS: a self-signed certificate',
+    runs: EVERY,
     start: () => startHttpsServer(certs.selfSigned, (_req, res) => json(res, 200, { server_version: '1.4.2', schema_revision: HEAD })),
     exit: all(4),
     report: (d) => {
@@ -414,10 +434,15 @@ const scenarios: Scenario[] = [
   {
     name: 'TLS: a self-signed certificate, even with NODE_TLS_REJECT_UNAUTHORIZED=0',
     runs: CORE,
-    start: async () => ({
-      ...(await startHttpsServer(certs.selfSigned, (_req, res) => json(res, 200, { server_version: '1.4.2', schema_revision: HEAD }))),
-      env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' },
-    }),
+    start: async () => {
+      const s = await startHttpsServer(certs.selfSigned, (_req, res) => json(res, 200, { server_version: '1.4.2', schema_revision: HEAD }));
+      return {
+        ...s,
+        env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' },
+        // No request (and so no token) ever went to the server whose certificate failed.
+        verify: () => expect(s.requests).toBe(0),
+      };
+    },
     exit: all(4),
     report: (d) => expect(d.message).toMatch(/TLS/),
   },
@@ -463,6 +488,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'through an HTTP proxy with credentials (HTTP_PROXY)',
+    runs: EVERY,
     start: async () => {
       const proxyPassword = 'proxy-pass-91c4';
       const proxy = await startProxy({ requireAuth: `bob:${proxyPassword}` });
@@ -512,7 +538,7 @@ scenarios.push({
     ),
   // A valid document: compatible (0); the upgrade plan applies the pending migration (dry run, 0) and rejects the deployment.
   exit: all(0),
-  runs: [...ALL_RUNS, 'server status --json', 'server upgrade --dry-run --json'],
+  runs: [...ALL_RUNS, 'server status --json', 'server upgrade --dry-run --json', 'doctor --json', 'doctor --markdown'],
   report: (d) => expect(d.status).toBe('compatible'),
 });
 const checked: Array<[string, Record<string, unknown>]> = [
@@ -528,8 +554,8 @@ for (const [field, patch] of checked) {
   scenarios.push({
     name: `escape sequences in the version document's ${field}`,
     start: () => http((req, res) => (req.url === VERSION_PATH ? json(res, 200, { ...BASE_DOC, ...patch }) : json(res, 200, { ok: true }))),
-    exit: { check: 4, status: 4, api: 0, upgrade: 4 },
-    runs: ['compat check', 'server status --json'],
+    exit: { check: 4, status: 4, api: 0, upgrade: 4, doctor: 3 },
+    runs: ['compat check', 'server status --json', 'doctor'],
   });
 }
 
@@ -627,7 +653,7 @@ describe.concurrent('hostile: compat show and --compat files', () => {
   }
 });
 
-describe('hostile: compat check --all over configured servers, tokens from the config file', () => {
+describe('hostile: compat check --all and doctor over configured servers, tokens from the config file', () => {
   const box = sandbox();
   const tokens = { echo: 'cfg-token-echo-3b91d2', evil: 'cfg-token-evil-77c0aa', down: 'cfg-token-down-19f3e4' };
   const started: Array<{ close(): Promise<void> }> = [];
@@ -663,12 +689,24 @@ describe('hostile: compat check --all over configured servers, tokens from the c
     box.cleanup();
   });
 
+  for (const format of [[], ['--json'], ['--markdown']]) {
+    it(`doctor ${format.join(' ')} on the current server, which echoes its config-file token: exit 3, nothing raw, no token`, async () => {
+      const r = await runCli(['doctor', ...format], { env: box.env });
+      expect(r.ms, 'did not hang').toBeLessThan(DID_NOT_HANG_MS);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(3);
+      expectClean(RUNS[0] as Run, r, Object.values(tokens));
+      // The echo did reach the output, redacted: the test would see a leak.
+      expect(r.stdout + r.stderr).toContain('[redacted]');
+    });
+  }
+
   for (const json of [false, true]) {
     it(`compat check --all${json ? ' --json' : ''}: the worst exit (4), nothing raw, no token of any server`, async () => {
       const r = await runCli(['compat', 'check', '--all', ...(json ? ['--json'] : [])], { env: box.env });
       expect(r.ms, 'did not hang').toBeLessThan(DID_NOT_HANG_MS);
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(4);
       expectClean(RUNS[0] as Run, r, Object.values(tokens));
+      expect(r.stdout + r.stderr).toContain('[redacted]');
       if (json) expect(JSON.parse(r.stdout)).toHaveLength(3);
     });
   }
