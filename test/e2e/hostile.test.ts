@@ -40,6 +40,8 @@ interface Exits {
   upgrade: number;
   /** 0 when no check failed, 3 when one did. */
   doctor: number;
+  /** `server upgrade --yes` with a short --wait, where it differs from the dry run. */
+  poll?: number;
 }
 
 interface Scenario {
@@ -63,7 +65,8 @@ type RunName =
   | 'server upgrade --dry-run --json'
   | 'doctor'
   | 'doctor --json'
-  | 'doctor --markdown';
+  | 'doctor --markdown'
+  | 'server upgrade --yes (polls)';
 
 interface Run {
   name: RunName;
@@ -81,6 +84,11 @@ const RUNS: Run[] = [
   { name: 'api --include', argv: ['api', '/api/v1/projects', '--include'], exit: (e) => e.api, api: true },
   { name: 'server upgrade --dry-run', argv: ['server', 'upgrade', '--dry-run'], exit: (e) => e.upgrade },
   { name: 'server upgrade --dry-run --json', argv: ['server', 'upgrade', '--dry-run', '--json'], exit: (e) => e.upgrade },
+  {
+    name: 'server upgrade --yes (polls)',
+    argv: ['server', 'upgrade', '--yes', '--wait', '1', '--interval', '0.25'],
+    exit: (e) => e.poll ?? e.upgrade,
+  },
   { name: 'doctor', argv: ['doctor'], exit: (e) => e.doctor },
   { name: 'doctor --json', argv: ['doctor', '--json'], exit: (e) => e.doctor },
   { name: 'doctor --markdown', argv: ['doctor', '--markdown'], exit: (e) => e.doctor },
@@ -536,9 +544,17 @@ scenarios.push({
         ? json(res, 200, freeText, { 'x-server-version': '1.3.0', 'x-schema-revision': '0004_split_events_table' })
         : json(res, 200, { ok: true }),
     ),
-  // A valid document: compatible (0); the upgrade plan applies the pending migration (dry run, 0) and rejects the deployment.
-  exit: all(0),
-  runs: [...ALL_RUNS, 'server status --json', 'server upgrade --dry-run --json', 'doctor --json', 'doctor --markdown'],
+  // A valid document: compatible (0); the upgrade plan applies the pending migration (dry run, 0) and rejects the
+  // deployment; a real upgrade polls a server that never changes until --wait runs out (4).
+  exit: { ...all(0), poll: 4 },
+  runs: [
+    ...ALL_RUNS,
+    'server status --json',
+    'server upgrade --dry-run --json',
+    'server upgrade --yes (polls)',
+    'doctor --json',
+    'doctor --markdown',
+  ],
   report: (d) => expect(d.status).toBe('compatible'),
 });
 const checked: Array<[string, Record<string, unknown>]> = [
@@ -708,6 +724,36 @@ describe('hostile: compat check --all and doctor over configured servers, tokens
       expectClean(RUNS[0] as Run, r, Object.values(tokens));
       expect(r.stdout + r.stderr).toContain('[redacted]');
       if (json) expect(JSON.parse(r.stdout)).toHaveLength(3);
+    });
+  }
+});
+
+describe.concurrent('hostile: TLS failures through api --json name the cause (E_TLS) and the fix', () => {
+  const box = sandbox();
+  const started: Array<{ close(): Promise<void> }> = [];
+  afterAll(async () => {
+    await Promise.all(started.map((s) => s.close()));
+    box.cleanup();
+  });
+  const doc = { server_version: '1.4.2', schema_revision: HEAD };
+  const cases: Array<{ name: string; pair: () => import('../helpers/tls.js').KeyPair; ca: boolean; remedy: RegExp }> = [
+    { name: 'self-signed', pair: () => certs.selfSigned, ca: false, remedy: /NODE_EXTRA_CA_CERTS/ },
+    { name: 'expired', pair: () => certs.expired, ca: true, remedy: /[Rr]enew/ },
+    { name: 'wrong host', pair: () => certs.wrongHost, ca: true, remedy: /--server/ },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: exit 4, E_TLS, a remedy, nothing sent`, async () => {
+      const s = await startHttpsServer(c.pair(), (_req, res) => json(res, 200, doc));
+      started.push(s);
+      const r = await runCli(['api', '/api/v1/projects', '--json', '--server', s.url], {
+        env: { ...box.env, HANDSHAKE_TOKEN: SENTINEL_TOKEN, ...(c.ca ? { NODE_EXTRA_CA_CERTS: certs.caFile } : {}) },
+      });
+      expect(r.code).toBe(4);
+      const e = JSON.parse(r.stdout) as { error: { code: string; message: string; remedy: string } };
+      expect(e.error.code).toBe('E_TLS');
+      expect(e.error.remedy).toMatch(c.remedy);
+      expect(s.requests).toBe(0);
+      expectClean(RUNS[0] as Run, r, [SENTINEL_TOKEN]);
     });
   }
 });
