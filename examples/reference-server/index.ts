@@ -5,3 +5,14 @@ export { appliedRevision, lastRun, migrationStatus, openDatabase } from './data-
 export { ReferenceServerError } from './errors.js';
 export { type MigrateOptions, type MigrateResult, migrate } from './migrate.js';
 export { defaultMigrationsDir, loadMigrations, type Migration } from './migrations.js';
+export {
+  killAllNow,
+  launcherPath,
+  lines,
+  type RunResult,
+  runReferenceServer,
+  type ServeLine,
+  type ServerProcess,
+  spawnServe,
+  stopAll,
+} from './process.js';
