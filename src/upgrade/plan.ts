@@ -52,6 +52,12 @@ export interface DeploymentChoice {
 export interface HopGoal {
   /** The server must run at least this version (null: any). */
   min_version: string | null;
+  /**
+   * The server must run a version newer than this (null: any). The last hop after an upgrade stop
+   * without `--to`: the stop itself is already compatible, so reaching it must not end the upgrade,
+   * yet any release past it counts (CONTRACT §5: by default, compatible and nothing pending).
+   */
+  beyond: string | null;
   /** The verdict must be `compatible` (the last hop). */
   compatible: boolean;
 }
@@ -216,16 +222,15 @@ export function hopReached(
   if (report.migration_status === 'running' || report.migration_status === 'failed') return false;
   if (report.pending_migrations.length > 0) return false;
   if (goal.compatible && report.status !== 'compatible') return false;
-  if (goal.min_version !== null) {
-    const v = report.server.version;
-    if (v === null || !isSemver(v) || semver.lt(v, goal.min_version)) return false;
-  }
+  const v = report.server.version;
+  if (goal.min_version !== null && (v === null || !isSemver(v) || semver.lt(v, goal.min_version))) return false;
+  if (goal.beyond !== null && (v === null || !isSemver(v) || semver.lte(v, goal.beyond))) return false;
   return report.status !== 'unreachable' && report.server.version !== null;
 }
 
 /** Nothing to do: compatible, no pending migrations and, with `--to`, at least that version (CONTRACT §5). */
 export function isUpToDate(report: PlanReport, to: string | null): boolean {
-  return hopReached({ min_version: to, compatible: true }, report);
+  return hopReached({ min_version: to, beyond: null, compatible: true }, report);
 }
 
 /**
@@ -363,8 +368,8 @@ export function planUpgrade(input: PlanInput): PlanDecision {
       upgrade: fill(steps.upgrade),
       restore: fill(restoreTemplates),
       done_when: last
-        ? { min_version: to ?? (points.length > 2 ? target : null), compatible: true }
-        : { min_version: hopTo, compatible: false },
+        ? { min_version: to, beyond: to === null && i > 0 ? from : null, compatible: true }
+        : { min_version: hopTo, beyond: null, compatible: false },
     });
   }
   if (stops.length) {

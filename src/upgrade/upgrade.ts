@@ -255,6 +255,7 @@ export function goalPhrase(hop: Hop): string {
   const g = hop.done_when;
   const parts: string[] = [];
   if (g.min_version) parts.push(`${g.min_version} or newer`);
+  if (g.beyond) parts.push(`newer than ${g.beyond}`);
   if (g.compatible) parts.push('a compatible verdict');
   parts.push('no pending migrations');
   return parts.join(', ');

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServerProcess, spawnServe } from '../../examples/reference-server/index.js';
 import { parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
-import { type ReferenceServer, startReferenceServer } from '../helpers/reference-server.js';
 
 // examples/vendor-cli is "acme", a vendor CLI that lists handshake in oclif.plugins. A vendor gets handshake
 // from npm; here its node_modules/handshake is this checkout, linked as `npm install ../..` would.
@@ -11,7 +11,7 @@ const VENDOR = join(ROOT, 'examples/vendor-cli');
 const ACME = join(VENDOR, 'bin/run.js');
 const box = sandbox();
 const data = mkdtempSync(join(tmpdir(), 'acme-ref-'));
-let server: ReferenceServer;
+let server: ServerProcess;
 
 beforeAll(async () => {
   mkdirSync(join(VENDOR, 'node_modules'), { recursive: true });
@@ -20,7 +20,8 @@ beforeAll(async () => {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-  server = await startReferenceServer([
+  server = await spawnServe([
+    '--quiet',
     '--data',
     join(data, 'db'),
     '--port',

@@ -122,12 +122,13 @@ describe('plan: hops through the required upgrade stops', () => {
 
   it('each hop waits for its own version; the last also for a compatible verdict, and for the target when there are several hops', () => {
     const p = plan({ report: report(OLD) });
-    expect(p.hops[0]?.done_when).toEqual({ min_version: '1.3.0', compatible: false });
-    expect(p.hops[1]?.done_when).toEqual({ min_version: '1.4.2', compatible: true });
+    expect(p.hops[0]?.done_when).toEqual({ min_version: '1.3.0', beyond: null, compatible: false });
+    // The last hop after a stop: any release past the stop that is compatible with nothing pending (CONTRACT §5).
+    expect(p.hops[1]?.done_when).toEqual({ min_version: null, beyond: '1.3.0', compatible: true });
     const single = plan({ report: report({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' }) });
-    expect(single.hops[0]?.done_when).toEqual({ min_version: null, compatible: true });
+    expect(single.hops[0]?.done_when).toEqual({ min_version: null, beyond: null, compatible: true });
     const withTo = plan({ report: report({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' }), to: '1.4.0' });
-    expect(withTo.hops[0]?.done_when).toEqual({ min_version: '1.4.0', compatible: true });
+    expect(withTo.hops[0]?.done_when).toEqual({ min_version: '1.4.0', beyond: null, compatible: true });
   });
 });
 
@@ -331,7 +332,7 @@ describe('plan: when there is nothing to plan', () => {
 describe('hopReached', () => {
   const at = (fields: Record<string, unknown>) => report({ schema_revision: '0005_add_retention_policy', ...fields });
   it('an intermediate hop: at least its version, nothing pending, no migration running', () => {
-    const goal = { min_version: '1.3.0', compatible: false };
+    const goal = { min_version: '1.3.0', beyond: null, compatible: false };
     expect(hopReached(goal, report({ server_version: '1.2.0', schema_revision: '0003_add_insight_meta_cache' }))).toBe(false);
     expect(hopReached(goal, report({ server_version: '1.3.0', schema_revision: '0004_split_events_table' }))).toBe(true);
     expect(hopReached(goal, at({ server_version: '1.3.0', pending_migrations: ['0005_add_retention_policy'] }))).toBe(false);
@@ -339,10 +340,16 @@ describe('hopReached', () => {
     expect(hopReached(goal, at({ server_version: '1.4.2' }))).toBe(true);
   });
   it('the last hop: a compatible verdict too', () => {
-    const goal = { min_version: null, compatible: true };
+    const goal = { min_version: null, beyond: null, compatible: true };
     expect(hopReached(goal, at({ server_version: '1.4.2' }))).toBe(true);
     expect(hopReached(goal, at({ server_version: '1.4.2', max_cli_version: '0.8.0' }))).toBe(false);
     expect(hopReached(goal, at({ server_version: 'dev' }))).toBe(false);
+  });
+  it('the last hop after a stop: past the stop, whichever release that is', () => {
+    const goal = { min_version: null, beyond: '1.3.0', compatible: true };
+    expect(hopReached(goal, report({ server_version: '1.3.0', schema_revision: '0004_split_events_table' }))).toBe(false);
+    expect(hopReached(goal, at({ server_version: '1.4.0' }))).toBe(true);
+    expect(hopReached(goal, at({ server_version: '1.4.2' }))).toBe(true);
   });
 });
 
