@@ -175,20 +175,26 @@ export interface StatusReport extends CompatReport {
   migration_status: 'idle' | 'running' | 'failed' | null;
 }
 
+/** One look at the session's version endpoint, with its token, headers and timeout. Never cached. */
+export function observeServer(session: Session, signal?: AbortSignal): Promise<Observation> {
+  const server = requireServer(session);
+  return observe({
+    baseUrl: server.url,
+    matrix: session.matrix,
+    token: server.token,
+    headers: session.headers,
+    timeoutMs: session.timeoutMs,
+    signal,
+  });
+}
+
 /**
  * One handshake with the session's server, and its verdict. With `remember`, a version document is
  * also written to the handshake cache, so the next ordinary command needs no handshake of its own.
  */
 export async function checkServer(session: Session, options: { signal?: AbortSignal; remember?: boolean } = {}): Promise<StatusReport> {
   const server = requireServer(session);
-  const observation = await observe({
-    baseUrl: server.url,
-    matrix: session.matrix,
-    token: server.token,
-    headers: session.headers,
-    timeoutMs: session.timeoutMs,
-    signal: options.signal,
-  });
+  const observation = await observeServer(session, options.signal);
   if (options.remember && observation.kind === 'document') session.cache.write(server.url, observation.document, Date.now());
   return buildReport(session, server.url, observation);
 }

@@ -1,6 +1,5 @@
-import { observe } from '../handshake/observe.js';
 import { shellCommand } from '../matrix/templates.js';
-import { buildReport, requireServer, type Session, type StatusReport } from '../session/session.js';
+import { buildReport, observeServer, requireServer, type Session, type StatusReport } from '../session/session.js';
 import { UNCHECKED_STATUSES } from '../verdict/verdict.js';
 import { type Hop, hopReached, parseDeploymentFlag, parseTarget, planUpgrade, statusCommands, type UpgradePlan } from './plan.js';
 import { type PollEvent, type Probe, pollServer, type TerminalPollEvent } from './poll.js';
@@ -90,16 +89,8 @@ export interface UpgradeHooks {
 
 /** One look at the session's server, never cached: observation and report. */
 export async function probeServer(session: Session, signal?: AbortSignal): Promise<Probe> {
-  const server = requireServer(session);
-  const observation = await observe({
-    baseUrl: server.url,
-    matrix: session.matrix,
-    token: server.token,
-    headers: session.headers,
-    timeoutMs: session.timeoutMs,
-    signal,
-  });
-  return { observation, report: buildReport(session, server.url, observation) };
+  const observation = await observeServer(session, signal);
+  return { observation, report: buildReport(session, requireServer(session).url, observation) };
 }
 
 /** Runs `server upgrade`. Throws coded errors for usage problems (bad `--to`, `--deployment`, a refused confirmation from the hook). */
