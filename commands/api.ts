@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
+import { parseRetryAfter } from '../src/handshake/observe.js';
 import { ExitCode } from '../src/render/exit-codes.js';
-import { formatHttpHead } from '../src/render/report.js';
+import { formatApiStatus, formatHttpHead } from '../src/render/report.js';
 import { CheckedClient, passiveFails } from '../src/session/checked-client.js';
 import { DEFAULT_MAX_BYTES } from '../src/transport/request.js';
 import { BaseCommand, commonFlags, serverFlags } from './_lib/base.js';
@@ -38,10 +39,14 @@ Exit codes: 0 on 2xx, 4 on any other status or when the server cannot be reached
       body,
       maxBytes: flags['max-bytes'],
     });
-    if (flags.include) process.stdout.write(formatHttpHead(res));
+    if (flags.include) this.out(formatHttpHead(res));
+    // The body is the data the user asked for (like curl or gh api): byte for byte, the one raw write.
     process.stdout.write(res.body);
     const ok = res.status >= 200 && res.status < 300;
-    if (!ok && res.status !== 426) this.note(`${this.config.bin}: ${args.path} answered HTTP ${res.status}`);
+    if (!ok && res.status !== 426) {
+      const retryAfter = res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers) : null;
+      this.err(formatApiStatus(this.config.bin, args.path, res.status, retryAfter));
+    }
     const passive = await client.finish();
     if (passive.warning) this.warnPassive(passive.warning);
     if (res.status === 426) this.setExit(ExitCode.Incompatible);

@@ -3,10 +3,11 @@ import { configPath } from '../../src/config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
 import type { Matrix } from '../../src/matrix/load.js';
 import { ExitCode, exitCodeForError } from '../../src/render/exit-codes.js';
-import { errorDocument, formatError } from '../../src/render/report.js';
-import { safeJson, sanitize } from '../../src/render/sanitize.js';
+import { createSecretRedactor, type Redactor } from '../../src/render/redact.js';
+import { errorDocument, formatError, formatWarning } from '../../src/render/report.js';
+import { safeJson, sanitizeOutput } from '../../src/render/sanitize.js';
 import { createStyle, type Style, wantsColor } from '../../src/render/style.js';
-import { createSession, resolveMatrix, type Session } from '../../src/session/session.js';
+import { createSession, environmentSecrets, resolveMatrix, type Session } from '../../src/session/session.js';
 import { closeDefaultDispatcher } from '../../src/transport/request.js';
 import { redactText } from '../../src/url.js';
 import { hostBranding } from './branding.js';
@@ -34,12 +35,33 @@ export const serverFlags = {
  * go to stdout (one JSON document with --json), warnings and errors to
  * stderr; every error maps to the contract's exit code, including under
  * --json, where oclif itself would exit 1.
+ *
+ * Everything printed passes through {@link BaseCommand.out} / {@link BaseCommand.err}
+ * (or {@link BaseCommand.emit} for documents): every known secret is
+ * redacted, and text goes through the sanitizer's last guard. The only
+ * exception is `api`'s response body, which is the data the user asked for
+ * and goes to stdout byte for byte.
  */
 export abstract class BaseCommand extends Command {
+  #secrets: string[] = [];
+  #redactor: Redactor = createSecretRedactor([]);
+
+  override async init(): Promise<void> {
+    await super.init();
+    this.addSecrets(environmentSecrets(process.env, hostBranding(this.config).envPrefix));
+  }
+
+  /** Values that must never be printed (a session's tokens and passwords). */
+  protected addSecrets(secrets: readonly string[]): void {
+    this.#secrets.push(...secrets);
+    this.#redactor = createSecretRedactor(this.#secrets);
+  }
+
   /**
    * The session for this run, branded from the host CLI: when handshake is mounted as a plugin of
    * `acme`, the variables are ACME_SERVER, ACME_TOKEN…, the config and cache live under `acme`,
-   * and the matrix is the host's own `compat.json`.
+   * and the matrix is the host's own `compat.json`. Its secrets are redacted from everything this
+   * command prints; its warnings go to stderr.
    */
   protected openSession(flags: { server?: string; timeout?: number; compat?: string }): Session {
     const session = createSession({
@@ -50,7 +72,8 @@ export abstract class BaseCommand extends Command {
       bin: this.config.bin,
       ...hostBranding(this.config),
     });
-    for (const warning of session.warnings) this.note(`${this.errStyle.yellow(`${this.config.bin}: warning:`)} ${sanitize(warning)}`);
+    this.addSecrets(session.secrets);
+    for (const warning of session.warnings) this.err(formatWarning(this.config.bin, { message: warning, remedy: null }, this.errStyle));
     return session;
   }
 
@@ -62,6 +85,26 @@ export abstract class BaseCommand extends Command {
   /** The matrix for commands that need no server (`compat show`). */
   protected openMatrix(flags: { compat?: string }): Matrix {
     return resolveMatrix({ compatFile: flags.compat, ...hostBranding(this.config) });
+  }
+
+  /** Text as it may reach a terminal: secrets redacted, unsafe characters escaped, only this CLI's own colours kept. */
+  protected clean(text: string, style: Style): string {
+    return sanitizeOutput(this.#redactor.text(text), { keepStyle: style.color });
+  }
+
+  /** Human text on stdout. */
+  protected out(text: string): void {
+    process.stdout.write(this.clean(text, this.style));
+  }
+
+  /** Human text on stderr. */
+  protected err(text: string): void {
+    process.stderr.write(this.clean(text, this.errStyle));
+  }
+
+  /** One JSON document on stdout: secrets redacted, control and bidi characters escaped. */
+  protected outJson(doc: unknown): void {
+    process.stdout.write(`${safeJson(this.#redactor.value(doc))}\n`);
   }
 
   protected get jsonMode(): boolean {
@@ -79,20 +122,18 @@ export abstract class BaseCommand extends Command {
 
   /** Prints the result: `doc` as JSON under --json, else the human rendering. */
   protected emit<T>(doc: T, human: (doc: T, style: Style) => string): void {
-    process.stdout.write(this.jsonMode ? `${safeJson(doc)}\n` : human(doc, this.style));
+    if (this.jsonMode) this.outJson(doc);
+    else this.out(human(doc, this.style));
   }
 
-  /** A warning on stderr, never on stdout. */
+  /** A line on stderr, never on stdout. */
   protected note(text: string): void {
-    process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    this.err(text.endsWith('\n') ? text : `${text}\n`);
   }
 
   /** The passive check's one warning, after the command's output, on stderr. */
   protected warnPassive(warning: { message: string; remedy: string | null }): void {
-    const style = this.errStyle;
-    let text = `${style.yellow(`${this.config.bin}: warning:`)} ${sanitize(warning.message)}\n`;
-    if (warning.remedy) text += `${style.dim('  Fix:')} ${sanitize(warning.remedy)}\n`;
-    process.stderr.write(text);
+    this.err(formatWarning(this.config.bin, warning, this.errStyle));
   }
 
   /** Parses repeated `-H "Name: value"` flags; a malformed one is a usage error. */
@@ -126,9 +167,9 @@ export abstract class BaseCommand extends Command {
     const coded = toHandshakeError(err, this.id ?? '', this.config.bin);
     const exit = exitCodeForError(coded);
     process.exitCode = exit;
-    if (this.jsonMode) process.stdout.write(`${safeJson(errorDocument(coded))}\n`);
-    else process.stderr.write(formatError(coded, this.errStyle));
-    if (exit === ExitCode.Bug && process.env.DEBUG) process.stderr.write(`${redactText(err.stack ?? '')}\n`);
+    if (this.jsonMode) this.outJson(errorDocument(coded));
+    else this.err(formatError(coded, this.errStyle));
+    if (exit === ExitCode.Bug && process.env.DEBUG) this.err(`${redactText(err.stack ?? '')}\n`);
   }
 }
 

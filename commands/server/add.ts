@@ -31,6 +31,7 @@ export default class ServerAdd extends BaseCommand {
         remedy: 'Pipe the token in: echo "$TOKEN" | … --with-token',
       });
     }
+    if (token) this.addSecrets([token]);
     const file = this.configFile();
     const config = addServer(loadConfig(file).config, args.name, args.url, token, flags.use);
     writeConfig(file, config);

@@ -67,13 +67,16 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
     const waitMs = seconds('wait', flags.wait);
     const session = this.openSession(flags);
 
-    const err = process.stderr;
-    const canPrompt = Boolean(process.stdin.isTTY && err.isTTY);
-    const color = this.errStyle.color;
+    const stderr = process.stderr;
+    const canPrompt = Boolean(process.stdin.isTTY && stderr.isTTY);
+    const errStyle = this.errStyle;
+    const color = errStyle.color;
     // ora never finishes a frame on a 0-column stream: a spinner only on a real, sized terminal.
-    const spin = Boolean(err.isTTY && err.columns) && process.env.TERM !== 'dumb';
+    const spin = Boolean(stderr.isTTY && stderr.columns) && process.env.TERM !== 'dumb';
     // ora takes tens of ms to load: only where a spinner will show.
     const ora = spin ? (await import('ora')).default : null;
+    // The spinner writes to the terminal itself: what it shows is cleaned like everything else first.
+    const shown = (text: string) => this.clean(text, errStyle);
     let spinner: Ora | null = null;
     let toldOutage = false;
 
@@ -96,7 +99,7 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
         { to: flags.to, deployment: flags.deployment, dryRun: flags['dry-run'], intervalMs, waitMs, signal: controller.signal },
         {
           plan: (plan, before) => {
-            if (!this.jsonMode) process.stdout.write(formatPlan(plan, before, this.style));
+            if (!this.jsonMode) this.out(formatPlan(plan, before, this.style));
           },
           confirm: async (plan) => {
             if (flags.yes) return true;
@@ -105,13 +108,19 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
                 remedy: 'Pass --yes to confirm (or --dry-run to only print the plan)',
               });
             }
-            return this.ask(confirmQuestion(plan), controller);
+            return this.ask(shown(confirmQuestion(plan)), controller);
           },
           hopStart: (hop, plan) => {
             const line = formatHopStart(hop, plan.hops.length, intervalMs, waitMs);
             if (ora)
-              spinner = ora({ stream: err, text: line, discardStdin: false, isEnabled: true, color: color ? 'cyan' : false }).start();
-            else err.write(`${line}\n`);
+              spinner = ora({
+                stream: stderr,
+                text: shown(line),
+                discardStdin: false,
+                isEnabled: true,
+                color: color ? 'cyan' : false,
+              }).start();
+            else this.err(`${line}\n`);
           },
           pollEvent: (event, hop, plan) => {
             const prefix = `hop ${hop.number}/${plan.hops.length} → ${sanitize(hop.to)}`;
@@ -119,18 +128,20 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
               const expected = event.state.outage && !toldOutage ? '; expected while the server restarts, still waiting' : '';
               if (event.state.outage) toldOutage = true;
               if (spinner)
-                spinner.text = `${prefix}: ${formatPollState(event.state).trim()}${event.state.outage ? ' (expected while it restarts)' : ''}`;
-              else if (event.changed) err.write(`${formatPollState(event.state)}${expected}\n`);
+                spinner.text = shown(
+                  `${prefix}: ${formatPollState(event.state).trim()}${event.state.outage ? ' (expected while it restarts)' : ''}`,
+                );
+              else if (event.changed) this.err(`${formatPollState(event.state)}${expected}\n`);
               return;
             }
             if (event.type === 'done') {
               const line = `${prefix}: reached (${sanitize(event.state.summary)})`;
-              if (spinner) spinner.succeed(line);
-              else err.write(`  ${line}\n`);
+              if (spinner) spinner.succeed(shown(line));
+              else this.err(`  ${line}\n`);
             } else if (spinner) {
-              spinner.fail(`${prefix}: ${event.type.replace('_', ' ')}`);
+              spinner.fail(shown(`${prefix}: ${event.type.replace('_', ' ')}`));
             } else if (event.type !== 'interrupted') {
-              err.write(`  ${prefix}: ${event.type.replace('_', ' ')}\n`);
+              this.err(`  ${prefix}: ${event.type.replace('_', ' ')}\n`);
             }
             spinner = null;
           },
@@ -157,7 +168,7 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
       return /^y(es)?$/i.test(answer.trim());
     } catch {
       if (controller.signal.aborted) {
-        process.stderr.write('\n');
+        this.err('\n');
         throw new HandshakeError(ErrorCode.Aborted, 'interrupted at the confirmation: nothing was polled and nothing was run', {
           remedy: `Check the server with: ${this.config.bin} server status`,
         });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { quote } from 'shell-quote';
 import { z } from 'zod';
 import { ErrorCode, HandshakeError } from '../errors.js';
 import { parseServerUrl, redactUrl } from '../url.js';
@@ -83,7 +84,7 @@ export function loadConfig(path: string): LoadedConfig {
   const holdsToken = Boolean(parsed.data.token || Object.values(parsed.data.servers).some((s) => s.token));
   if (holdsToken && mode !== null && (mode & 0o077) !== 0) {
     warnings.push(
-      `config file ${path} holds a token but is readable by others (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${path}`,
+      `config file ${path} holds a token but is readable by others (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${quote([path])}`,
     );
   }
   return { path, config: parsed.data, exists: true, warnings };

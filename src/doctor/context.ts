@@ -10,8 +10,7 @@ import { packageRoot } from '../package-root.js';
 import { detectInstallMethod } from '../session/install-method.js';
 import { DEFAULT_TIMEOUT_MS } from '../session/session.js';
 import { classifyError } from '../transport/errors.js';
-import { type HttpResponse, httpRequest, type RequestOptions } from '../transport/request.js';
-import { EnvHttpProxyAgent } from '../transport/undici.js';
+import { createAgent, type HttpResponse, httpRequest, type RequestOptions } from '../transport/request.js';
 import { redactUrl, resolveApiUrl } from '../url.js';
 import type { CliContext } from '../verdict/verdict.js';
 import { once } from './framework.js';
@@ -181,7 +180,8 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
   let ownDispatcher: Dispatcher | undefined;
   const dispatcher = (): Dispatcher => {
     if (options.dispatcher) return options.dispatcher;
-    ownDispatcher ??= new EnvHttpProxyAgent({ keepAliveTimeout: 1000, keepAliveMaxTimeout: 1000, connect: { timeout: timeoutMs } });
+    // From the transport's factory: TLS verification stays pinned on (NODE_TLS_REJECT_UNAUTHORIZED=0 cannot turn it off).
+    ownDispatcher ??= createAgent({ connectTimeoutMs: timeoutMs });
     return ownDispatcher;
   };
 

@@ -61,7 +61,9 @@ export async function observe(opts: ObserveOptions): Promise<Observation> {
 
 function fromTransportError(err: unknown): Observation {
   if (isHandshakeError(err)) {
-    if (err.code === ErrorCode.TooLarge) return { kind: 'invalid_response', reason: err.message, httpStatus: null };
+    if (err.code === ErrorCode.TooLarge || err.code === ErrorCode.InvalidResponse) {
+      return { kind: 'invalid_response', reason: err.message, httpStatus: null };
+    }
     return { kind: 'unreachable', reason: err.message, code: err.code, remedy: err.remedy, httpStatus: null };
   }
   throw err;
@@ -83,7 +85,7 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
       kind: 'unreachable',
       reason: `${res.url} answered HTTP ${status}${status === 502 || status === 503 || status === 504 ? ': the server behind the proxy is down or restarting' : ''}`,
       code: ErrorCode.HttpStatus,
-      remedy: status === 429 ? 'Wait a moment and run the command again' : 'Check the server logs, or try again when it is back',
+      remedy: retryAfterRemedy(status, retryAfterMs),
       httpStatus: status,
       ...(retryAfterMs === null ? {} : { retryAfterMs }),
     };
@@ -110,7 +112,11 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
   }
   const parsed = versionDocumentSchema.safeParse(json);
   if (!parsed.success) {
-    return { kind: 'invalid_response', reason: `the version document is invalid: ${describeIssue(parsed.error)}`, httpStatus: status };
+    return {
+      kind: 'invalid_response',
+      reason: `the version document is invalid: ${describeIssue(parsed.error, json)}`,
+      httpStatus: status,
+    };
   }
   return {
     kind: 'document',
@@ -120,6 +126,20 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
       serverVersion: headerValue(res.headers, h.server_version) ?? null,
     },
   };
+}
+
+/**
+ * One-shot commands do not retry (a CI gate should answer now, and a retry
+ * loop would add load to a server that asked for less): the remedy passes on
+ * how long the server asked to wait. Only `server upgrade`'s poll honours it.
+ */
+function retryAfterRemedy(status: number, retryAfterMs: number | null): string {
+  const wait = retryAfterMs === null ? null : `${Math.ceil(retryAfterMs / 1000)} s`;
+  if (status === 429)
+    return wait ? `Wait ${wait} (the server's Retry-After) and run the command again` : 'Wait a moment and run the command again';
+  return wait
+    ? `The server asks to retry after ${wait} (Retry-After); if it stays down, check the server logs`
+    : 'Check the server logs, or try again when it is back';
 }
 
 /**
@@ -137,17 +157,30 @@ export function parseRetryAfter(headers: HttpResponse['headers'], now: number = 
   return Math.max(0, at - (Number.isNaN(sent) ? now : sent));
 }
 
-function describeIssue(error: z.ZodError): string {
+function describeIssue(error: z.ZodError, input: unknown): string {
   const issue = error.issues[0];
   if (!issue) return 'unknown problem';
   const path = issue.path
     .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
     .join('.')
     .replace(/\.\[/g, '[');
+  // zod 4 leaves `issue.input` out unless asked: whether the field is there is read from the document itself.
+  const missing = valueAt(input, issue.path) === undefined;
   let message = issue.message;
-  if (issue.code === 'invalid_type') message = issue.input === undefined ? 'is missing' : `must be a ${issue.expected}`;
+  if (missing && issue.path.length > 0) message = 'is missing';
+  else if (issue.code === 'invalid_type') message = `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
   else if (issue.code === 'invalid_union' && path === 'server_version') message = 'must be a semver version such as 1.4.0, or "dev"';
   return `${path || 'document'} ${message.startsWith('must') || message.startsWith('is') ? message : `: ${message}`}`;
+}
+
+/** The value at a zod issue's path inside the parsed JSON (own properties only), or undefined. */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object' || typeof key === 'symbol' || !Object.hasOwn(v, key)) return undefined;
+    v = (v as Record<string | number, unknown>)[key];
+  }
+  return v;
 }
 
 /** The first characters of a body, whitespace collapsed, for an error message (sanitized later, at render). */

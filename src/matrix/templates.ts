@@ -13,6 +13,16 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
   });
 }
 
+/**
+ * A command line built from words, each shell-quoted: for the commands
+ * handshake composes itself (`handshake server status --server URL`), where a
+ * word such as a URL can hold `;`, `$(…)` or `&`.
+ */
+export function shellCommand(words: readonly string[]): string {
+  // A plain word (a URL such as https://host:8443/x) stays readable; anything else is quoted.
+  return words.map((w) => (/^[A-Za-z0-9_@%+:,./-]+$/.test(w) ? w : quote([w]))).join(' ');
+}
+
 /** The command that installs `version` of this CLI for an install method, from the matrix's templates. */
 export function cliInstallCommand(doc: MatrixDocument, method: InstallMethod, version: string): string {
   const template = doc.cli.install[method] ?? doc.cli.install.npm;

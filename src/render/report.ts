@@ -48,6 +48,19 @@ export function formatError(err: Pick<HandshakeError, 'message' | 'remedy'>, sty
   return out;
 }
 
+/** A warning on stderr (the passive check's, a config file's): `bin: warning: message`, then the fix. */
+export function formatWarning(bin: string, warning: { message: string; remedy: string | null }, style: Style): string {
+  let text = `${style.yellow(`${bin}: warning:`)} ${sanitize(warning.message)}\n`;
+  if (warning.remedy) text += `${style.dim('  Fix:')} ${sanitize(warning.remedy)}\n`;
+  return text;
+}
+
+/** `api`'s line on stderr for a non-2xx answer, with the wait a 429/503 asked for when it said. */
+export function formatApiStatus(bin: string, path: string, status: number, retryAfterMs: number | null): string {
+  const wait = retryAfterMs === null ? '' : `; it asks to retry after ${Math.ceil(retryAfterMs / 1000)} s (Retry-After)`;
+  return `${bin}: ${sanitize(path)} answered HTTP ${status}${wait}\n`;
+}
+
 /** The JSON document of an error (CONTRACT §8). */
 export function errorDocument(err: HandshakeError) {
   const issues = err instanceof MatrixError ? { file: err.file, issues: err.issues } : {};

@@ -2,7 +2,7 @@ import semver from 'semver';
 import type { Dispatcher } from 'undici';
 import type { HandshakeCache } from '../cache/cache.js';
 import { type Observation, observe } from '../handshake/observe.js';
-import { REVISION_PATTERN } from '../matrix/schema.js';
+import { type MatrixDocument, REVISION_PATTERN } from '../matrix/schema.js';
 import { DEV_VERSION, type VersionDocument } from '../protocol/version-document.js';
 import { type ResponseHeadInfo, withHeaderHook } from '../transport/interceptor.js';
 import { defaultDispatcher, type HttpResponse, headerValue, httpRequest, type RequestOptions } from '../transport/request.js';
@@ -109,15 +109,12 @@ export class CheckedClient {
 
   #observeHead(info: ResponseHeadInfo): void {
     if (info.origin !== this.#server.url.origin) return;
-    const h = this.#session.matrix.doc.headers;
-    const revision = headerValue(info.headers, h.schema_revision)?.trim();
-    const version = headerValue(info.headers, h.server_version)?.trim();
-    // Only well-formed values count: a header can never inject text into a warning or a command.
-    if (revision && REVISION_PATTERN.test(revision)) this.#seen.revision = revision;
-    if (version && (version === DEV_VERSION || semver.valid(version))) this.#seen.version = semver.valid(version) ?? version;
-    if (info.statusCode === 426) {
+    const facts = readVersionHeaders(info.statusCode, info.headers, this.#session.matrix.doc.headers);
+    if (facts.revision !== null) this.#seen.revision = facts.revision;
+    if (facts.version !== null) this.#seen.version = facts.version;
+    if (facts.rejected) {
       this.#seen.rejected = true;
-      this.#seen.requiredCliVersion = semver.valid(headerValue(info.headers, h.required_cli_version)?.trim() ?? '');
+      this.#seen.requiredCliVersion = facts.requiredCliVersion;
     }
   }
 
@@ -212,6 +209,37 @@ export class CheckedClient {
     );
     return v.severity === 'ok' ? { verdict: v, warning: null, handshakeRequests, drift: false } : say(v);
   }
+}
+
+/** What the headers of one response say about the server; every value validated, null when absent or malformed. */
+export interface VersionHeaders {
+  revision: string | null;
+  version: string | null;
+  /** HTTP 426: the server refuses this CLI. */
+  rejected: boolean;
+  /** With a 426: the CLI version it requires (validated semver), or null. */
+  requiredCliVersion: string | null;
+}
+
+/**
+ * Reads the revision and version headers of a response (pure; the passive
+ * check's parser). Only well-formed values count: a header can never inject
+ * text into a warning or a command.
+ */
+export function readVersionHeaders(
+  statusCode: number,
+  headers: ResponseHeadInfo['headers'],
+  names: Pick<MatrixDocument['headers'], 'schema_revision' | 'server_version' | 'required_cli_version'>,
+): VersionHeaders {
+  const revision = headerValue(headers, names.schema_revision)?.trim();
+  const version = headerValue(headers, names.server_version)?.trim();
+  const rejected = statusCode === 426;
+  return {
+    revision: revision && REVISION_PATTERN.test(revision) ? revision : null,
+    version: version && (version === DEV_VERSION || semver.valid(version)) ? (semver.valid(version) ?? version) : null,
+    rejected,
+    requiredCliVersion: rejected ? semver.valid(headerValue(headers, names.required_cli_version)?.trim() ?? '') : null,
+  };
 }
 
 /** Whether a passive verdict should turn a successful command's exit code into 3. */

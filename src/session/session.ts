@@ -1,11 +1,12 @@
 import { realpathSync } from 'node:fs';
 import { cacheDir, DEFAULT_CACHE_TTL_MS, HandshakeCache } from '../cache/cache.js';
-import { configPath, currentServer, loadConfig, lookupServer } from '../config/config.js';
+import { configPath, currentServer, loadConfig, lookupServer, namedServers } from '../config/config.js';
 import { ErrorCode, HandshakeError, MatrixError } from '../errors.js';
 import { type Observation, observe } from '../handshake/observe.js';
 import { BUNDLED, loadMatrix, type Matrix } from '../matrix/load.js';
 import { packageRoot } from '../package-root.js';
 import type { PendingMigration } from '../protocol/version-document.js';
+import { urlCredentialSecrets } from '../render/redact.js';
 import { redactUrl } from '../url.js';
 import { type CliContext, computeVerdict, type Verdict } from '../verdict/verdict.js';
 import { detectInstallMethod } from './install-method.js';
@@ -49,6 +50,17 @@ export interface Session {
   warnings: string[];
   /** The handshake cache (`<PREFIX>_CACHE_DIR`, TTL from `<PREFIX>_CACHE_TTL` in seconds). */
   cache: HandshakeCache;
+  /** Every secret this session knows of (tokens, URL and proxy passwords): whatever prints must redact them. */
+  secrets: string[];
+}
+
+/** The proxy variables undici's EnvHttpProxyAgent reads, both spellings. */
+export const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'] as const;
+
+/** The secrets the environment holds: the token, and the credentials in proxy URLs. */
+export function environmentSecrets(env: NodeJS.ProcessEnv, prefix = 'HANDSHAKE'): string[] {
+  const token = env[`${prefix}_TOKEN`];
+  return [...(token ? [token] : []), ...PROXY_VARIABLES.flatMap((name) => urlCredentialSecrets(env[name]))];
 }
 
 /** Loads the matrix (flag, env, bundled) and resolves the server and token. Throws coded errors for bad input. */
@@ -64,13 +76,8 @@ export function createSession(opts: SessionOptions): Session {
     });
   }
   const envToken = env[`${prefix}_TOKEN`] || undefined;
-  const { server, name, configWarnings } = resolveServer(
-    opts.server ?? (env[`${prefix}_SERVER`] || undefined),
-    envToken,
-    env,
-    product,
-    opts.bin ?? product,
-  );
+  const serverInput = opts.server ?? (env[`${prefix}_SERVER`] || undefined);
+  const { server, name, configWarnings, configSecrets } = resolveServer(serverInput, envToken, env, product, opts.bin ?? product);
   return {
     matrix,
     cli: { version: opts.cliVersion, installMethod: detectInstallMethod(selfPath()), envPrefix: prefix },
@@ -84,6 +91,7 @@ export function createSession(opts: SessionOptions): Session {
     serverName: name,
     warnings: configWarnings,
     cache: new HandshakeCache(cacheDir(env, prefix, product), cacheTtlMs(env[`${prefix}_CACHE_TTL`], prefix)),
+    secrets: [...environmentSecrets(env, prefix), ...configSecrets, ...urlCredentialSecrets(serverInput)],
   };
 }
 
@@ -108,10 +116,13 @@ function resolveServer(input: string | undefined, envToken: string | undefined, 
   const needFile = !input || !envToken || !/^[a-z][a-z0-9+.-]*:\/\//i.test(input);
   const loaded = needFile ? loadConfig(configPath(env, product)) : null;
   const config = loaded?.config ?? { servers: {} };
+  // Every token in the file is a secret, whichever server is in use: none of them may ever be printed.
+  const configSecrets = Object.values(namedServers(config)).flatMap((e) => [...(e.token ? [e.token] : []), ...urlCredentialSecrets(e.url)]);
+  const configWarnings = loaded?.warnings ?? [];
   const choice = input ?? currentServer(config);
-  if (!choice) return { server: null, name: null, configWarnings: loaded?.warnings ?? [] };
+  if (!choice) return { server: null, name: null, configWarnings, configSecrets };
   const found = lookupServer(config, choice, bin);
-  return { server: { url: found.url, token: envToken ?? found.token }, name: found.name, configWarnings: loaded?.warnings ?? [] };
+  return { server: { url: found.url, token: envToken ?? found.token }, name: found.name, configWarnings, configSecrets };
 }
 
 /** The matrix in use: `compatFile`, else `<PREFIX>_COMPAT_FILE`, else the host's default, else the bundled one. */
@@ -164,20 +175,26 @@ export interface StatusReport extends CompatReport {
   migration_status: 'idle' | 'running' | 'failed' | null;
 }
 
+/** One look at the session's version endpoint, with its token, headers and timeout. Never cached. */
+export function observeServer(session: Session, signal?: AbortSignal): Promise<Observation> {
+  const server = requireServer(session);
+  return observe({
+    baseUrl: server.url,
+    matrix: session.matrix,
+    token: server.token,
+    headers: session.headers,
+    timeoutMs: session.timeoutMs,
+    signal,
+  });
+}
+
 /**
  * One handshake with the session's server, and its verdict. With `remember`, a version document is
  * also written to the handshake cache, so the next ordinary command needs no handshake of its own.
  */
 export async function checkServer(session: Session, options: { signal?: AbortSignal; remember?: boolean } = {}): Promise<StatusReport> {
   const server = requireServer(session);
-  const observation = await observe({
-    baseUrl: server.url,
-    matrix: session.matrix,
-    token: server.token,
-    headers: session.headers,
-    timeoutMs: session.timeoutMs,
-    signal: options.signal,
-  });
+  const observation = await observeServer(session, options.signal);
   if (options.remember && observation.kind === 'document') session.cache.write(server.url, observation.document, Date.now());
   return buildReport(session, server.url, observation);
 }

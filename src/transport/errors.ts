@@ -1,4 +1,5 @@
 import { ErrorCode, HandshakeError, TransportError } from '../errors.js';
+import { redactText } from '../url.js';
 
 const TLS_CAUSES: Record<string, { reason: string; remedy: string }> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: {
@@ -63,6 +64,24 @@ function codesOf(err: unknown): string[] {
   return codes;
 }
 
+/** `address:port` of a failed connection that was not to `url`'s port (so: to a proxy), or null. */
+function elsewhere(err: unknown, url: string): string | null {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return null;
+  }
+  const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const { address, port: failed } = e as { address?: unknown; port?: unknown };
+    if (typeof address === 'string' && typeof failed === 'number') return failed === port ? null : `${address}:${failed}`;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
 /**
  * Turns whatever undici or node threw into a {@link TransportError} with a
  * stable code, a message naming the cause and a remedy. `timedOut` says the
@@ -84,8 +103,16 @@ export function classifyError(err: unknown, ctx: { url: string; timeoutMs: numbe
     if (tls)
       return new TransportError(ErrorCode.Tls, `TLS failure talking to ${url}: ${tls.reason}`, url, { remedy: tls.remedy, cause: err });
   }
+  const peer = elsewhere(err, url);
   for (const code of codes) {
     const reason = CONNECTION_CAUSES[code];
+    if (reason && peer) {
+      // The connection that failed was not to the server: with a proxy configured, it was to the proxy.
+      return new TransportError(ErrorCode.Unreachable, `cannot reach ${url} through the proxy at ${peer}: ${reason}`, url, {
+        remedy: 'Check HTTPS_PROXY / HTTP_PROXY, or list the server in NO_PROXY if it must not go through a proxy',
+        cause: err,
+      });
+    }
     if (reason) {
       return new TransportError(ErrorCode.Unreachable, `cannot reach ${url}: ${reason}`, url, {
         remedy:
@@ -96,7 +123,18 @@ export function classifyError(err: unknown, ctx: { url: string; timeoutMs: numbe
       });
     }
   }
-  const message = err instanceof Error ? err.message : String(err);
+  // Free text from below (undici, node, a proxy) may quote URLs: never with their credentials.
+  const message = redactText(err instanceof Error ? err.message : String(err));
+  const proxyStatus = /^Proxy response \((\d{3})\)/.exec(message)?.[1];
+  if (proxyStatus) {
+    return new TransportError(ErrorCode.Unreachable, `cannot reach ${url}: the proxy refused the tunnel (HTTP ${proxyStatus})`, url, {
+      remedy:
+        proxyStatus === '407'
+          ? 'The proxy wants credentials: check the user and password in HTTPS_PROXY / HTTP_PROXY'
+          : 'Check HTTPS_PROXY / HTTP_PROXY, or list the server in NO_PROXY if it must not go through the proxy',
+      cause: err,
+    });
+  }
   if (/certificate|TLS|SSL/i.test(message)) {
     return new TransportError(ErrorCode.Tls, `TLS failure talking to ${url}: ${message}`, url, {
       remedy: 'Check the server certificate; to trust a private CA: export NODE_EXTRA_CA_CERTS=/path/to/ca.pem',

@@ -38,11 +38,36 @@ export interface HttpResponse {
 
 let sharedDispatcher: Dispatcher | undefined;
 
-/** The process-wide agent: honours HTTP_PROXY, HTTPS_PROXY and NO_PROXY, TLS always verified. */
+// Verification pinned on for every TLS connection (direct, to a proxy, and through a proxy's tunnel), so
+// NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot silently turn it off. A private CA is trusted
+// with NODE_EXTRA_CA_CERTS; there is deliberately no way to skip verification.
+const VERIFY = { rejectUnauthorized: true } as const;
+
+/**
+ * An agent like the process-wide one: HTTP_PROXY, HTTPS_PROXY and NO_PROXY
+ * (either case), short keep-alive, and TLS verification pinned on whatever
+ * `connect` options are added (a connect timeout, say). Every agent that
+ * sends a request must come from here.
+ */
+export function createAgent(options: { connectTimeoutMs?: number } = {}): Dispatcher {
+  const connect = { ...(options.connectTimeoutMs === undefined ? {} : { timeout: options.connectTimeoutMs }), ...VERIFY };
+  return new EnvHttpProxyAgent({
+    keepAliveTimeout: 1000,
+    keepAliveMaxTimeout: 1000,
+    connect,
+    requestTls: VERIFY,
+    proxyTls: VERIFY,
+  } as EnvHttpProxyAgent.Options);
+}
+
+/** The process-wide agent: honours HTTP_PROXY, HTTPS_PROXY and NO_PROXY (either case), TLS always verified. */
 export function defaultDispatcher(): Dispatcher {
-  sharedDispatcher ??= new EnvHttpProxyAgent({ keepAliveTimeout: 1000, keepAliveMaxTimeout: 1000 });
+  sharedDispatcher ??= createAgent();
   return sharedDispatcher;
 }
+
+/** Request headers that carry credentials: never sent to another origin than the first request's. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'cookie2']);
 
 /** Drops the shared agent's sockets (and anything still in flight) so the process can exit at once. */
 export async function closeDefaultDispatcher(): Promise<void> {
@@ -51,10 +76,13 @@ export async function closeDefaultDispatcher(): Promise<void> {
   await d?.destroy();
 }
 
-/** First value of a header, whatever undici handed us. */
+/** First value of a header, whatever undici handed us; only an own, string value (a name such as `constructor` is no header). */
 export function headerValue(headers: HttpResponse['headers'], name: string): string | undefined {
-  const v = headers[name.toLowerCase()];
-  return Array.isArray(v) ? v[0] : v;
+  const key = name.toLowerCase();
+  if (!Object.hasOwn(headers, key)) return undefined;
+  const v = headers[key];
+  const first = Array.isArray(v) ? v[0] : v;
+  return typeof first === 'string' ? first : undefined;
 }
 
 /**
@@ -70,18 +98,28 @@ export async function httpRequest(input: URL | string, opts: RequestOptions): Pr
   const method = (opts.method ?? 'GET').toUpperCase();
   const follow = (opts.followRedirects ?? true) && (method === 'GET' || method === 'HEAD');
   let url = new URL(typeof input === 'string' ? input : input.href);
+  // Credentials in the URL (`user:pass@`) become Basic auth for this origin only, and leave the URL.
+  const origin = url.origin;
+  const basic =
+    url.username || url.password
+      ? `Basic ${Buffer.from(`${safeDecode(url.username)}:${safeDecode(url.password)}`).toString('base64')}`
+      : null;
+  if (basic) {
+    url.username = '';
+    url.password = '';
+  }
 
   for (let hop = 0; ; hop++) {
     const printable = redactUrl(url);
     try {
-      const headers: Record<string, string> = { ...opts.headers };
-      if (opts.auth && url.origin === opts.auth.origin) headers.authorization = `Bearer ${opts.auth.token}`;
-      if (url.username || url.password) {
-        headers.authorization ??= `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-        url = new URL(url.href);
-        url.username = '';
-        url.password = '';
+      // A redirect to another origin gets no credentials at all: not the token, not Basic, not the caller's own.
+      const sameOrigin = url.origin === origin;
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(opts.headers ?? {})) {
+        if (sameOrigin || !CREDENTIAL_HEADERS.has(name.toLowerCase())) headers[name] = value;
       }
+      if (opts.auth && url.origin === opts.auth.origin) headers.authorization = `Bearer ${opts.auth.token}`;
+      else if (basic && sameOrigin) headers.authorization ??= basic;
       const res = await undiciRequest(url, {
         method: method as Dispatcher.HttpMethod,
         headers,
@@ -91,8 +129,9 @@ export async function httpRequest(input: URL | string, opts: RequestOptions): Pr
       });
       const location = headerValue(res.headers, 'location');
       if (follow && res.statusCode >= 300 && res.statusCode < 400 && location && hop < MAX_REDIRECTS) {
-        res.body.resume();
-        url = new URL(location, url);
+        // Not read: a redirect's body could be endless. The connection goes with it.
+        discard(res.body);
+        url = redirectTarget(url, location);
         continue;
       }
       const body = await readCapped(res, maxBytes, printable);
@@ -108,6 +147,44 @@ export async function httpRequest(input: URL | string, opts: RequestOptions): Pr
   }
 }
 
+/** Where a redirect leads, if it may be followed: http(s) only, and never from https down to plain http. */
+function redirectTarget(from: URL, location: string): URL {
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    throw new TransportError(ErrorCode.InvalidResponse, `${redactUrl(from)} redirected to an invalid URL`, redactUrl(from), {
+      remedy: 'Check that --server points at the right service',
+    });
+  }
+  const insecure = from.protocol === 'https:' && next.protocol === 'http:';
+  if ((next.protocol !== 'http:' && next.protocol !== 'https:') || insecure) {
+    const why = insecure ? 'from https to plain http' : `to a ${next.protocol} URL`;
+    throw new TransportError(ErrorCode.InvalidResponse, `${redactUrl(from)} redirected ${why}: not followed`, redactUrl(from), {
+      remedy: insecure
+        ? 'Fix the redirect on the server, or use the https URL that serves the API'
+        : 'Check that --server points at the right service',
+    });
+  }
+  next.username = '';
+  next.password = '';
+  return next;
+}
+
+/** Drops a body unread: undici reports an unread body's destruction as an 'error', which must not go unhandled. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 async function readCapped(res: Dispatcher.ResponseData, maxBytes: number, url: string): Promise<Buffer> {
   const tooLarge = () =>
     new TransportError(ErrorCode.TooLarge, `the response from ${url} is larger than ${formatBytes(maxBytes)}`, url, {
@@ -115,7 +192,7 @@ async function readCapped(res: Dispatcher.ResponseData, maxBytes: number, url: s
     });
   const declared = Number(headerValue(res.headers, 'content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
-    res.body.destroy();
+    discard(res.body);
     throw tooLarge();
   }
   const chunks: Buffer[] = [];
@@ -123,7 +200,7 @@ async function readCapped(res: Dispatcher.ResponseData, maxBytes: number, url: s
   for await (const chunk of res.body) {
     total += (chunk as Buffer).length;
     if (total > maxBytes) {
-      res.body.destroy();
+      discard(res.body);
       throw tooLarge();
     }
     chunks.push(chunk as Buffer);

@@ -20,6 +20,10 @@ import DecoratorHandlerImpl from 'undici/lib/handler/decorator-handler.js';
 
 export const Dispatcher: typeof Undici.Dispatcher = DispatcherImpl;
 export const EnvHttpProxyAgent: typeof Undici.EnvHttpProxyAgent = EnvHttpProxyAgentImpl;
+/** `EnvHttpProxyAgent.Options`, as undici declares it. */
+export declare namespace EnvHttpProxyAgent {
+  type Options = Undici.EnvHttpProxyAgent.Options;
+}
 export const DecoratorHandler: typeof Undici.DecoratorHandler = DecoratorHandlerImpl;
 /** Raw header Buffers to an object with lower-cased names, as undici hands them to `onResponseStart`. */
 export const parseHeaders: typeof Undici.util.parseHeaders = parseHeadersImpl;

@@ -1,5 +1,5 @@
-import { observe } from '../handshake/observe.js';
-import { buildReport, requireServer, type Session, type StatusReport } from '../session/session.js';
+import { shellCommand } from '../matrix/templates.js';
+import { buildReport, observeServer, requireServer, type Session, type StatusReport } from '../session/session.js';
 import { UNCHECKED_STATUSES } from '../verdict/verdict.js';
 import { type Hop, hopReached, parseDeploymentFlag, parseTarget, planUpgrade, statusCommands, type UpgradePlan } from './plan.js';
 import { type PollEvent, type Probe, pollServer, type TerminalPollEvent } from './poll.js';
@@ -89,16 +89,8 @@ export interface UpgradeHooks {
 
 /** One look at the session's server, never cached: observation and report. */
 export async function probeServer(session: Session, signal?: AbortSignal): Promise<Probe> {
-  const server = requireServer(session);
-  const observation = await observe({
-    baseUrl: server.url,
-    matrix: session.matrix,
-    token: server.token,
-    headers: session.headers,
-    timeoutMs: session.timeoutMs,
-    signal,
-  });
-  return { observation, report: buildReport(session, server.url, observation) };
+  const observation = await observeServer(session, signal);
+  return { observation, report: buildReport(session, requireServer(session).url, observation) };
 }
 
 /** Runs `server upgrade`. Throws coded errors for usage problems (bad `--to`, `--deployment`, a refused confirmation from the hook). */
@@ -115,7 +107,8 @@ export async function upgradeServer(session: Session, options: UpgradeOptions, h
 
   const before = (await probe(signal)).report;
   const base = { before, plan: null, hop: null, after: null, commands: [] as string[] };
-  const statusCheck = `${bin} server status --server ${before.server.url}`;
+  // The URL is quoted: a path may hold `;`, `&` or `$(…)`, and this line is meant to be pasted.
+  const statusCheck = shellCommand([bin, 'server', 'status', '--server', before.server.url]);
 
   if (before.status === 'unreachable') {
     const groups = statusCommands(matrix, deployment);
@@ -154,7 +147,7 @@ export async function upgradeServer(session: Session, options: UpgradeOptions, h
       plan,
       outcome: 'planned',
       message: `dry run: ${hopsPhrase(plan)}; nothing was polled`,
-      remedy: `${bin} server upgrade${to ? ` --to ${to}` : ''}${deployment ? ` --deployment ${deployment}` : ''}`,
+      remedy: shellCommand([bin, 'server', 'upgrade', ...(to ? ['--to', to] : []), ...(deployment ? ['--deployment', deployment] : [])]),
     };
   }
   if (!(await hooks.confirm(plan))) {

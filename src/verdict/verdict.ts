@@ -93,7 +93,7 @@ export function computeVerdict(matrix: Matrix, observation: Observation, cli: Cl
       return make(
         'unauthorized',
         `the server refused the request (HTTP ${observation.httpStatus}): the token is missing, invalid or lacks access`,
-        `export ${envPrefix}_TOKEN=<a valid token>`,
+        `read -rs ${envPrefix}_TOKEN && export ${envPrefix}_TOKEN  # then paste a valid token`,
       );
     case 'not_found':
       return make(

@@ -336,7 +336,7 @@ const authentication: Run = async (ctx, t) => {
       ? {
           status: 'fail',
           detail: `the server refused ${sent} on ${where} (HTTP ${status}): it is invalid, expired or lacks access`,
-          remedy: `export ${tokenVar}=<a valid token for ${redactUrl(t.url)}>`,
+          remedy: `read -rs ${tokenVar} && export ${tokenVar}  # then paste a valid token for ${redactUrl(t.url)}`,
         }
       : {
           status: 'warn',

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { createSecretRedactor, REDACTED, secretVariants, urlCredentialSecrets } from '../../src/render/redact.js';
+
+describe('secret redaction', () => {
+  it('replaces every occurrence of every secret, the longest first', () => {
+    const r = createSecretRedactor(['tok-abcdef', 'tok-abcdef-longer', null, undefined, '']);
+    expect(r.text('a tok-abcdef-longer b tok-abcdef c')).toBe(`a ${REDACTED} b ${REDACTED} c`);
+  });
+
+  it('ignores secrets too short to search for without garbling the output', () => {
+    expect(createSecretRedactor(['ab']).text('tab cab')).toBe('tab cab');
+  });
+
+  it('matches a secret percent-encoded and percent-decoded', () => {
+    expect(secretVariants('p@ss word')).toEqual(expect.arrayContaining(['p@ss word', 'p%40ss%20word']));
+    const r = createSecretRedactor(['p%40ss-word']);
+    expect(r.text('p@ss-word and p%40ss-word')).toBe(`${REDACTED} and ${REDACTED}`);
+  });
+
+  it('knows the password and the Basic credentials of a URL', () => {
+    const secrets = urlCredentialSecrets('http://bob:s3cr%2Ft@proxy.example:3128');
+    expect(secrets).toContain('s3cr%2Ft');
+    expect(secrets).toContain('s3cr/t');
+    expect(secrets).toContain(Buffer.from('bob:s3cr/t').toString('base64'));
+    expect(urlCredentialSecrets('http://proxy.example:3128')).toEqual([]);
+    expect(urlCredentialSecrets(undefined)).toEqual([]);
+    // Not a URL at all: still finds what sits between "user:" and "@".
+    expect(urlCredentialSecrets('http://bob:s3cret-x@host:99999')).toEqual(expect.arrayContaining(['s3cret-x']));
+  });
+
+  it('redacts every string of a JSON document, keys and structure kept', () => {
+    const r = createSecretRedactor(['tok-abcdef']);
+    const doc = JSON.parse('{"a":"x tok-abcdef","b":[1,"tok-abcdef",null,true],"__proto__":{"c":"tok-abcdef"}}');
+    const out = r.value(doc) as Record<string, unknown>;
+    expect(JSON.stringify(out)).toBe(JSON.stringify({ a: `x ${REDACTED}`, b: [1, REDACTED, null, true], ['__proto__']: { c: REDACTED } }));
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+  });
+});
