@@ -13,10 +13,15 @@
  */
 import type * as Undici from 'undici';
 import apiRequest from 'undici/lib/api/api-request.js';
+import api from 'undici/lib/api/index.js';
 import { parseHeaders as parseHeadersImpl } from 'undici/lib/core/util.js';
 import DispatcherImpl from 'undici/lib/dispatcher/dispatcher.js';
 import EnvHttpProxyAgentImpl from 'undici/lib/dispatcher/env-http-proxy-agent.js';
 import DecoratorHandlerImpl from 'undici/lib/handler/decorator-handler.js';
+
+// What undici's index does on load, and its parts rely on: the proxy agent opens a tunnel with
+// `client.connect()`, a method the index puts on every dispatcher.
+Object.assign(DispatcherImpl.prototype, api);
 
 export const Dispatcher: typeof Undici.Dispatcher = DispatcherImpl;
 export const EnvHttpProxyAgent: typeof Undici.EnvHttpProxyAgent = EnvHttpProxyAgentImpl;
