@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } 
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { quote } from 'shell-quote';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorCode, HandshakeError } from '../errors.js';
 import { parseServerUrl, redactUrl } from '../url.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { matrixSchema } from './schema.js';
 
 /** The JSON Schema of `compat.json` as users write it (defaults optional), for editors and CI. */

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The one source of truth for `compat.json`. `compat.schema.json` is generated

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { z } from 'zod';
+import * as z from 'zod';
 import { REVISION_PATTERN } from '../matrix/schema.js';
 
 /**
