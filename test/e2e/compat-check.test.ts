@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, sandbox } from '../helpers/cli.js';
@@ -239,6 +240,24 @@ describe('compat check --json: one status per server, with its exit code', () =>
     expect(r.code).toBe(4);
     // Bounded, not timed: a hang would take the 20 s kill instead.
     expect(r.ms).toBeLessThan(10_000);
+  });
+
+  it('a server that accepts TCP but stalls the TLS handshake is cut by --timeout too, process exit included', async () => {
+    const sockets = new Set<Socket>();
+    const stall = createNetServer((socket) => {
+      sockets.add(socket);
+    });
+    await new Promise<void>((resolve) => stall.listen(0, '127.0.0.1', resolve));
+    try {
+      const { r, report } = await check(`https://127.0.0.1:${(stall.address() as AddressInfo).port}`, ['--timeout', '1000']);
+      expect(report.status).toBe('unreachable');
+      expect(r.code).toBe(4);
+      // undici would hold a stalled connect (and the process) for its own 10 s connect timeout: a bound under that.
+      expect(r.ms).toBeLessThan(8000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => stall.close(() => resolve()));
+    }
   });
 
   it('sends User-Agent and X-CLI-Version, and the token only as a bearer header', async () => {
