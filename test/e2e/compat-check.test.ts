@@ -3,20 +3,12 @@ import { type AddressInfo, createServer as createNetServer, type Socket } from '
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, sandbox } from '../helpers/cli.js';
-import { closedPort, json, startServer, type TestServer, versionServer } from '../helpers/http-server.js';
+import { closeAfterAll, closedPort, json, pumpBody, startServer, type TestServer, versionServer } from '../helpers/http-server.js';
 
 const box = sandbox();
 afterAll(() => box.cleanup());
 
-const servers: TestServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-async function serve(s: Promise<TestServer>): Promise<TestServer> {
-  const server = await s;
-  servers.push(server);
-  return server;
-}
+const serve = closeAfterAll();
 
 interface Report {
   status: string;
@@ -192,16 +184,7 @@ describe('compat check --json: one status per server, with its exit code', () =>
     const server = await serve(
       startServer((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        const chunk = Buffer.alloc(64 * 1024, 0x20);
-        let sent = 0;
-        const pump = () => {
-          while (sent < 64 * 1024 * 1024 && !res.destroyed) {
-            sent += chunk.length;
-            if (!res.write(chunk)) return void res.once('drain', pump);
-          }
-          res.end();
-        };
-        pump();
+        void pumpBody(res, 64 * 1024 * 1024);
       }),
     );
     const { r, report } = await check(server.url);
