@@ -70,10 +70,10 @@ export class CheckedClient {
     this.#passive = options.passive ?? !envFlag(session.env[`${prefix}_NO_VERSION_CHECK`]);
     const h = session.matrix.doc.headers;
     this.#dispatcher = this.#passive
-      ? withHeaderHook(defaultDispatcher(), (info) => this.#observeHead(info), {
+      ? withHeaderHook(defaultDispatcher(session.timeoutMs), (info) => this.#observeHead(info), {
           names: [h.schema_revision, h.server_version, h.required_cli_version],
         })
-      : defaultDispatcher();
+      : defaultDispatcher(session.timeoutMs);
     if (this.#passive) this.#start();
   }
 

@@ -36,7 +36,8 @@ export interface HttpResponse {
   url: string;
 }
 
-let sharedDispatcher: Dispatcher | undefined;
+/** The process-wide agents, one per connect timeout (a CLI run uses one `--timeout`, so one agent). */
+const sharedDispatchers = new Map<number | undefined, Dispatcher>();
 
 // Verification pinned on for every TLS connection (direct, to a proxy, and through a proxy's tunnel), so
 // NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot silently turn it off. A private CA is trusted
@@ -60,10 +61,19 @@ export function createAgent(options: { connectTimeoutMs?: number } = {}): Dispat
   } as EnvHttpProxyAgent.Options);
 }
 
-/** The process-wide agent: honours HTTP_PROXY, HTTPS_PROXY and NO_PROXY (either case), TLS always verified. */
-export function defaultDispatcher(): Dispatcher {
-  sharedDispatcher ??= createAgent();
-  return sharedDispatcher;
+/**
+ * The process-wide agent: honours HTTP_PROXY, HTTPS_PROXY and NO_PROXY (either case), TLS always verified.
+ * With `connectTimeoutMs`, connecting (TCP and the TLS handshake) is bounded by it too: undici does not
+ * abort a pending connect when a request's signal fires, so without this a server that accepts and never
+ * completes TLS would hold the process for undici's own 10 s connect timeout, past `--timeout`.
+ */
+export function defaultDispatcher(connectTimeoutMs?: number): Dispatcher {
+  let agent = sharedDispatchers.get(connectTimeoutMs);
+  if (!agent) {
+    agent = createAgent(connectTimeoutMs === undefined ? {} : { connectTimeoutMs });
+    sharedDispatchers.set(connectTimeoutMs, agent);
+  }
+  return agent;
 }
 
 /** Request headers that carry credentials: never sent to another origin than the first request's. */
@@ -71,9 +81,9 @@ const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'coo
 
 /** Drops the shared agent's sockets (and anything still in flight) so the process can exit at once. */
 export async function closeDefaultDispatcher(): Promise<void> {
-  const d = sharedDispatcher;
-  sharedDispatcher = undefined;
-  await d?.destroy();
+  const agents = [...sharedDispatchers.values()];
+  sharedDispatchers.clear();
+  await Promise.all(agents.map((a) => a.destroy()));
 }
 
 /** First value of a header, whatever undici handed us; only an own, string value (a name such as `constructor` is no header). */
@@ -125,7 +135,7 @@ export async function httpRequest(input: URL | string, opts: RequestOptions): Pr
         headers,
         body: opts.body,
         signal,
-        dispatcher: opts.dispatcher ?? defaultDispatcher(),
+        dispatcher: opts.dispatcher ?? defaultDispatcher(opts.timeoutMs),
       });
       const location = headerValue(res.headers, 'location');
       if (follow && res.statusCode >= 300 && res.statusCode < 400 && location && hop < MAX_REDIRECTS) {

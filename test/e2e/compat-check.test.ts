@@ -1,21 +1,14 @@
 import { writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, sandbox } from '../helpers/cli.js';
-import { closedPort, json, startServer, type TestServer, versionServer } from '../helpers/http-server.js';
+import { closeAfterAll, closedPort, json, pumpBody, startServer, type TestServer, versionServer } from '../helpers/http-server.js';
 
 const box = sandbox();
 afterAll(() => box.cleanup());
 
-const servers: TestServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-async function serve(s: Promise<TestServer>): Promise<TestServer> {
-  const server = await s;
-  servers.push(server);
-  return server;
-}
+const serve = closeAfterAll();
 
 interface Report {
   status: string;
@@ -191,16 +184,7 @@ describe('compat check --json: one status per server, with its exit code', () =>
     const server = await serve(
       startServer((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        const chunk = Buffer.alloc(64 * 1024, 0x20);
-        let sent = 0;
-        const pump = () => {
-          while (sent < 64 * 1024 * 1024 && !res.destroyed) {
-            sent += chunk.length;
-            if (!res.write(chunk)) return void res.once('drain', pump);
-          }
-          res.end();
-        };
-        pump();
+        void pumpBody(res, 64 * 1024 * 1024);
       }),
     );
     const { r, report } = await check(server.url);
@@ -239,6 +223,24 @@ describe('compat check --json: one status per server, with its exit code', () =>
     expect(r.code).toBe(4);
     // Bounded, not timed: a hang would take the 20 s kill instead.
     expect(r.ms).toBeLessThan(10_000);
+  });
+
+  it('a server that accepts TCP but stalls the TLS handshake is cut by --timeout too, process exit included', async () => {
+    const sockets = new Set<Socket>();
+    const stall = createNetServer((socket) => {
+      sockets.add(socket);
+    });
+    await new Promise<void>((resolve) => stall.listen(0, '127.0.0.1', resolve));
+    try {
+      const { r, report } = await check(`https://127.0.0.1:${(stall.address() as AddressInfo).port}`, ['--timeout', '1000']);
+      expect(report.status).toBe('unreachable');
+      expect(r.code).toBe(4);
+      // undici would hold a stalled connect (and the process) for its own 10 s connect timeout: a bound under that.
+      expect(r.ms).toBeLessThan(8000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => stall.close(() => resolve()));
+    }
   });
 
   it('sends User-Agent and X-CLI-Version, and the token only as a bearer header', async () => {

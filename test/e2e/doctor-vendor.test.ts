@@ -1,22 +1,15 @@
-import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
+import { linkVendorCli, parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
 import { json, startServer, type TestServer } from '../helpers/http-server.js';
 
 // `acme doctor`: examples/vendor-cli mounts handshake as an oclif plugin, linked as `npm install ../..` would.
-const VENDOR = join(ROOT, 'examples/vendor-cli');
-const ACME = join(VENDOR, 'bin/run.js');
+const ACME = join(ROOT, 'examples/vendor-cli/bin/run.js');
 const box = sandbox();
 let server: TestServer;
 
 beforeAll(async () => {
-  mkdirSync(join(VENDOR, 'node_modules'), { recursive: true });
-  try {
-    symlinkSync('../../..', join(VENDOR, 'node_modules/handshake'), 'dir');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
+  linkVendorCli();
   // No revision headers: the drift warning's fix is text a vendor's users see too.
   const doc = { server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' };
   server = await startServer((req, res) => json(res, 200, req.url === '/api/v1/config/version' ? doc : {}));

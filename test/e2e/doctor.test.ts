@@ -4,20 +4,12 @@ import { type AddressInfo, createServer as createNetServer, type Socket } from '
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
-import { closedPort, json, startServer, type TestServer } from '../helpers/http-server.js';
+import { closeAfterAll, closedPort, json, startServer, type TestServer } from '../helpers/http-server.js';
 
 const box = sandbox();
 afterAll(() => box.cleanup());
 
-const servers: TestServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-async function serve(s: Promise<TestServer>): Promise<TestServer> {
-  const server = await s;
-  servers.push(server);
-  return server;
-}
+const serve = closeAfterAll();
 
 interface Check {
   id: string;

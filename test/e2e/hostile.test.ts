@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, ROOT, runCli, sandbox } from '../helpers/cli.js';
 import { EVIL, rawControls, rawControlsInBytes, rawResponse, rawServer, SENTINEL_TOKEN } from '../helpers/hostile.js';
-import { closedPort, json, startServer } from '../helpers/http-server.js';
+import { closedPort, json, pumpBody, startServer } from '../helpers/http-server.js';
 import { startProxy } from '../helpers/proxy.js';
 import { makeCerts, startHttpsServer, type TestCerts } from '../helpers/tls.js';
 
@@ -199,18 +199,8 @@ const scenarios: Scenario[] = [
       const sentAtClose: number[] = [];
       const s = await http((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        const chunk = Buffer.from('0,'.repeat(32 * 1024));
-        let sent = 0;
         res.write('[');
-        const pump = () => {
-          while (sent < 64 * 1024 * 1024 && !res.destroyed) {
-            sent += chunk.length;
-            if (!res.write(chunk)) return void res.once('drain', pump);
-          }
-          res.end('0]');
-        };
-        res.on('close', () => sentAtClose.push(sent));
-        pump();
+        void pumpBody(res, 64 * 1024 * 1024, { chunk: Buffer.from('0,'.repeat(32 * 1024)), tail: '0]' }).then((n) => sentAtClose.push(n));
       });
       return {
         ...s,
@@ -232,17 +222,7 @@ const scenarios: Scenario[] = [
       const s = await http((_req, res) => {
         const size = 64 * 1024 * 1024;
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(size) });
-        const chunk = Buffer.alloc(64 * 1024, 0x20);
-        let sent = 0;
-        const pump = () => {
-          while (sent < size && !res.destroyed) {
-            sent += chunk.length;
-            if (!res.write(chunk)) return void res.once('drain', pump);
-          }
-          res.end();
-        };
-        res.on('close', () => sentAtClose.push(sent));
-        pump();
+        void pumpBody(res, size).then((n) => sentAtClose.push(n));
       });
       return {
         ...s,

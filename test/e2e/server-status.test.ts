@@ -1,18 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, sandbox } from '../helpers/cli.js';
-import { closedPort, type TestServer, versionServer } from '../helpers/http-server.js';
+import { closeAfterAll, closedPort, type TestServer, versionServer } from '../helpers/http-server.js';
 
 const box = sandbox();
 afterAll(() => box.cleanup());
-const servers: TestServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-async function serve(doc: Record<string, unknown>): Promise<TestServer> {
-  const s = await versionServer(doc);
-  servers.push(s);
-  return s;
-}
+const track = closeAfterAll();
+const serve = (doc: Record<string, unknown>): Promise<TestServer> => track(versionServer(doc));
 
 interface StatusDoc {
   status: string;

@@ -1,25 +1,19 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, spawnServe } from '../../examples/reference-server/index.js';
-import { parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
+import { linkVendorCli, parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
 
 // examples/vendor-cli is "acme", a vendor CLI that lists handshake in oclif.plugins. A vendor gets handshake
 // from npm; here its node_modules/handshake is this checkout, linked as `npm install ../..` would.
-const VENDOR = join(ROOT, 'examples/vendor-cli');
-const ACME = join(VENDOR, 'bin/run.js');
+const ACME = join(ROOT, 'examples/vendor-cli/bin/run.js');
 const box = sandbox();
 const data = mkdtempSync(join(tmpdir(), 'acme-ref-'));
 let server: ServerProcess;
 
 beforeAll(async () => {
-  mkdirSync(join(VENDOR, 'node_modules'), { recursive: true });
-  try {
-    symlinkSync('../../..', join(VENDOR, 'node_modules/handshake'), 'dir');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
+  linkVendorCli();
   server = await spawnServe([
     '--quiet',
     '--data',

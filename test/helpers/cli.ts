@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,4 +84,19 @@ export function parseJson<T = Record<string, unknown>>(r: CliResult): T {
   } catch {
     throw new Error(`stdout is not one JSON document (exit ${r.code}):\n${r.stdout}\n--- stderr:\n${r.stderr}`);
   }
+}
+
+/**
+ * The example vendor CLI (`acme`, examples/vendor-cli), with handshake linked into its node_modules as
+ * `npm install ../..` would. Returns the path of its bin script, for `runCli(args, { bin })`.
+ */
+export function linkVendorCli(): string {
+  const vendor = join(ROOT, 'examples/vendor-cli');
+  mkdirSync(join(vendor, 'node_modules'), { recursive: true });
+  try {
+    symlinkSync('../../..', join(vendor, 'node_modules/handshake'), 'dir');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return join(vendor, 'bin/run.js');
 }

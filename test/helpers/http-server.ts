@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterAll } from 'vitest';
 
 export interface RecordedRequest {
   method: string;
@@ -67,4 +68,38 @@ export async function closedPort(): Promise<number> {
   const s = await startServer(() => {});
   await s.close();
   return s.port;
+}
+
+/**
+ * Streams `total` bytes of `chunk` (repeated) with back-pressure, then ends with `tail` (unless `end` is false);
+ * stops as soon as the client hangs up. Resolves with how much was sent by then: a client that refuses a large
+ * body early makes this small.
+ */
+export function pumpBody(res: ServerResponse, total: number, opts: { chunk?: Buffer; tail?: string; end?: boolean } = {}): Promise<number> {
+  const chunk = opts.chunk ?? Buffer.alloc(64 * 1024, 0x20);
+  let sent = 0;
+  return new Promise((resolve) => {
+    res.on('close', () => resolve(sent));
+    const pump = () => {
+      while (sent < total && !res.destroyed) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      if (opts.end !== false && !res.destroyed) res.end(opts.tail ?? '');
+    };
+    pump();
+  });
+}
+
+/** For a test file: a function that awaits a started server and closes it after the file's tests. */
+export function closeAfterAll(): (started: Promise<TestServer>) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+  return async (started) => {
+    const server = await started;
+    servers.push(server);
+    return server;
+  };
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, isHandshakeError } from '../../src/errors.js';
 import { classifyError } from '../../src/transport/errors.js';
 import { headerValue, httpRequest } from '../../src/transport/request.js';
-import { json, startServer, type TestServer } from '../helpers/http-server.js';
+import { json, pumpBody, startServer, type TestServer } from '../helpers/http-server.js';
 import { makeCerts, startHttpsServer } from '../helpers/tls.js';
 
 /** httpRequest against real loopback servers: what crosses a redirect, what is read, what is refused. */
@@ -125,23 +125,15 @@ describe('https', () => {
 
 describe('the size cap', () => {
   it('a declared 64 MiB body is refused from its Content-Length, before reading it', async () => {
-    let sent = 0;
+    let sent: Promise<number> = Promise.resolve(0);
     const s = await serve((_req, res) => {
       const size = 64 * 1024 * 1024;
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(size) });
-      const chunk = Buffer.alloc(256 * 1024, 0x20);
-      const pump = () => {
-        while (sent < size && !res.destroyed) {
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once('drain', pump);
-        }
-      };
-      pump();
+      sent = pumpBody(res, size, { chunk: Buffer.alloc(256 * 1024, 0x20), end: false });
     });
     const err = await httpRequest(`${s.url}/big`, { timeoutMs: 10_000 }).catch((e: unknown) => e);
     expect(isHandshakeError(err, ErrorCode.TooLarge)).toBe(true);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(sent).toBeLessThan(16 * 1024 * 1024);
+    expect(await sent).toBeLessThan(16 * 1024 * 1024);
   });
 });
 
