@@ -118,6 +118,21 @@ async function http(
   return { url: s.url, requests: s.requests, close: () => s.close() };
 }
 
+/** A server that streams a large body; afterwards, every copy must have been refused early and cheaply (the client hung up long before 64 MiB went out). */
+async function refusedEarly(stream: (res: ServerResponse) => Promise<number>): Promise<Target> {
+  const sentAtClose: number[] = [];
+  const s = await http((_req, res) => {
+    void stream(res).then((n) => sentAtClose.push(n));
+  });
+  return {
+    ...s,
+    verify: async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      for (const sent of sentAtClose) expect(sent).toBeLessThan(24 * 1024 * 1024);
+    },
+  };
+}
+
 function evilBody(res: ServerResponse, status: number, headers: Record<string, string> = {}) {
   json(res, status, { error: `nope ${EVIL}`, detail: EVIL }, headers);
 }
@@ -195,43 +210,24 @@ const scenarios: Scenario[] = [
   {
     name: '64 MiB of JSON, streamed without a length',
     runs: TRANSPORT,
-    start: async () => {
-      const sentAtClose: number[] = [];
-      const s = await http((_req, res) => {
+    start: () =>
+      refusedEarly((res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('[');
-        void pumpBody(res, 64 * 1024 * 1024, { chunk: Buffer.from('0,'.repeat(32 * 1024)), tail: '0]' }).then((n) => sentAtClose.push(n));
-      });
-      return {
-        ...s,
-        // Refused early and cheaply: the client hung up long before 64 MiB went out.
-        verify: async () => {
-          await new Promise((r) => setTimeout(r, 100));
-          for (const sent of sentAtClose) expect(sent).toBeLessThan(24 * 1024 * 1024);
-        },
-      };
-    },
+        return pumpBody(res, 64 * 1024 * 1024, { chunk: Buffer.from('0,'.repeat(32 * 1024)), tail: '0]' });
+      }),
     exit: all(4),
     report: (d) => expect(d.status).toBe('invalid_response'),
   },
   {
     name: '64 MiB of JSON announced by Content-Length',
     runs: CORE,
-    start: async () => {
-      const sentAtClose: number[] = [];
-      const s = await http((_req, res) => {
+    start: () =>
+      refusedEarly((res) => {
         const size = 64 * 1024 * 1024;
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(size) });
-        void pumpBody(res, size).then((n) => sentAtClose.push(n));
-      });
-      return {
-        ...s,
-        verify: async () => {
-          await new Promise((r) => setTimeout(r, 100));
-          for (const sent of sentAtClose) expect(sent).toBeLessThan(24 * 1024 * 1024);
-        },
-      };
-    },
+        return pumpBody(res, size);
+      }),
     exit: all(4),
     report: (d) => expect(d.status).toBe('invalid_response'),
   },
