@@ -5,6 +5,8 @@
  * itself never prints or exits.
  */
 
+import type { Hint } from './hint.js';
+
 /** Stable error codes. Adding one is a minor change; renaming one is breaking. */
 export const ErrorCode = {
   /** A `compat.json` (bundled or `--compat`) failed to parse or validate. */
@@ -36,7 +38,10 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export interface HandshakeErrorOptions {
+  /** The remedy in words, when it needs no host context; otherwise give {@link hint}. */
   remedy?: string | null;
+  /** The remedy as data, said in the host CLI's words by render/remedy.ts. */
+  hint?: Hint | null;
   cause?: unknown;
 }
 
@@ -44,12 +49,14 @@ export interface HandshakeErrorOptions {
 export class HandshakeError extends Error {
   readonly code: ErrorCode;
   readonly remedy: string | null;
+  readonly hint: Hint | null;
 
   constructor(code: ErrorCode, message: string, options: HandshakeErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HandshakeError';
     this.code = code;
     this.remedy = options.remedy ?? null;
+    this.hint = options.hint ?? null;
   }
 }
 

@@ -2,7 +2,12 @@ import semver from 'semver';
 import type { z } from 'zod';
 import { ErrorCode, isHandshakeError } from '../errors.js';
 import type { Matrix } from '../matrix/load.js';
-import { type VersionDocument, versionDocumentSchema } from '../protocol/version-document.js';
+import {
+  type MigrationProgress,
+  migrationProgressSchema,
+  type VersionDocument,
+  versionDocumentSchema,
+} from '../protocol/version-document.js';
 import { type HttpResponse, headerValue, httpRequest, type RequestOptions } from '../transport/request.js';
 import { resolveApiUrl } from '../url.js';
 
@@ -20,7 +25,10 @@ export type Observation =
   /** The server refused this CLI with 426; `requiredVersion` is validated semver or null. */
   | { kind: 'cli_rejected'; requiredVersion: string | null; httpStatus: 426 }
   | { kind: 'unauthorized'; httpStatus: 401 | 403 }
-  | { kind: 'not_found'; httpStatus: number }
+  /** No version endpoint; `url` is the URL actually requested (without credentials). */
+  | { kind: 'not_found'; httpStatus: number; url?: string }
+  /** A maintenance-mode 503 (`{"error": "migrating"}`): the server is applying its migrations. */
+  | { kind: 'migrating'; httpStatus: 503; progress: MigrationProgress | null; retryAfterMs?: number }
   | { kind: 'invalid_response'; reason: string; httpStatus: number | null }
   | {
       kind: 'unreachable';
@@ -78,7 +86,9 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
     return { kind: 'cli_rejected', requiredVersion: required, httpStatus: 426 };
   }
   if (status === 401 || status === 403) return { kind: 'unauthorized', httpStatus: status };
-  if (status === 404 || status === 405 || status === 410) return { kind: 'not_found', httpStatus: status };
+  if (status === 404 || status === 405 || status === 410) return { kind: 'not_found', httpStatus: status, url: res.url };
+  const migrating = maintenance(res);
+  if (migrating) return migrating;
   if (status >= 500 || status === 429 || status === 408) {
     const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(res.headers) : null;
     return {
@@ -125,6 +135,29 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
       schemaRevision: headerValue(res.headers, h.schema_revision) ?? null,
       serverVersion: headerValue(res.headers, h.server_version) ?? null,
     },
+  };
+}
+
+/**
+ * A maintenance-mode answer (CONTRACT §1): HTTP 503 with a JSON body `{"error": "migrating", …}`. Any
+ * call can get one while the server migrates, so the passive check reads it too. Null for any other answer.
+ */
+export function maintenance(res: Pick<HttpResponse, 'status' | 'headers' | 'body'>): Extract<Observation, { kind: 'migrating' }> | null {
+  if (res.status !== 503 || res.body.length === 0 || res.body.length > 65_536) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(res.body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (json === null || typeof json !== 'object' || (json as { error?: unknown }).error !== 'migrating') return null;
+  const progress = migrationProgressSchema.safeParse((json as { migration_progress?: unknown }).migration_progress);
+  const retryAfterMs = parseRetryAfter(res.headers);
+  return {
+    kind: 'migrating',
+    httpStatus: 503,
+    progress: progress.success ? progress.data : null,
+    ...(retryAfterMs === null ? {} : { retryAfterMs }),
   };
 }
 

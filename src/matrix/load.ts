@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import semver from 'semver';
 import type { z } from 'zod';
 import { MatrixError, type MatrixIssue } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { type MatrixDocument, type MatrixInput, matrixSchema } from './schema.js';
+import { comparableVersion } from './versions.js';
 
 /** Where a revision stands relative to the matrix's chain and `min_schema_revision`. */
 export type RevisionPlacement = { known: true; index: number; relation: 'before' | 'at' | 'after'; distance: number } | { known: false };
@@ -17,6 +19,15 @@ export interface Matrix {
   placeRevision(revision: string): RevisionPlacement;
   /** The position of `revision` in the chain, or -1. */
   revisionIndex(revision: string): number;
+  /** The release that introduced the revision at `index` (its own `server_version`, else the one before it's), or null. */
+  releaseOf(index: number): string | null;
+  /**
+   * The last chain position the server release `version` includes: -1 when the release predates every
+   * revision that names one, null when the chain names no releases at all (a matrix of the first release).
+   */
+  releaseHead(version: string): number | null;
+  /** A reported server version as it compares: semver, a declared flavour dropped (`16.11.10-ee` → `16.11.10`); null when not semver. */
+  serverVersion(reported: string): string | null;
 }
 
 export const BUNDLED = 'bundled';
@@ -26,10 +37,14 @@ export function createMatrix(doc: MatrixDocument, source: string): Matrix {
   const index = new Map<string, number>();
   for (const [i, r] of doc.schema_chain.entries()) index.set(r.revision, i);
   const minIndex = index.get(doc.min_schema_revision) ?? 0;
+  const releases = chainReleases(doc);
   return {
     doc,
     source,
     revisionIndex: (revision) => index.get(revision) ?? -1,
+    releaseOf: (i) => releases.of[i] ?? null,
+    releaseHead: (version) => (releases.named ? releases.head(version) : null),
+    serverVersion: (reported) => comparableVersion(reported, doc.version_flavors),
     placeRevision(revision) {
       const i = index.get(revision);
       if (i === undefined) return { known: false };
@@ -37,6 +52,31 @@ export function createMatrix(doc: MatrixDocument, source: string): Matrix {
       return { known: true, index: i, relation, distance: i - minIndex };
     },
   };
+}
+
+/**
+ * Each chain entry's release (inherited from the entry before it when not named) and, for a server
+ * release, the last position it includes. Releases along the chain are expected to rise; where a
+ * vendor's do not (a backport), the head is the last entry whose release is at or below the version.
+ */
+function chainReleases(doc: MatrixDocument) {
+  const of: (string | null)[] = [];
+  let current: string | null = null;
+  for (const entry of doc.schema_chain) {
+    current = entry.server_version ?? current;
+    of.push(current);
+  }
+  const named = of.some((r) => r !== null);
+  const head = (version: string): number => {
+    let last = -1;
+    for (let i = 0; i < of.length; i++) {
+      const r = of[i];
+      if (r === null || r === undefined || semver.lte(r, version)) last = i;
+    }
+    // Entries before the first named release belong to every release: only count them when a named one is included.
+    return last >= 0 && of.slice(0, last + 1).some((r) => r !== null) ? last : -1;
+  };
+  return { of, named, head };
 }
 
 /** Validates a parsed JSON value as a matrix. Throws {@link MatrixError} naming every problem. */

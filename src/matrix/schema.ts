@@ -6,8 +6,16 @@ import * as z from 'zod';
  * from this schema (`npm run build`), and a test fails when it is stale.
  */
 
-/** An Alembic-style revision id: `0003_add_insight_meta_cache`, `ae1027a6acf`. */
-export const REVISION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/**
+ * A schema revision id, as the migration tool records it in the database: Alembic (`0003_add_events`,
+ * `1caa45d85720`), Django names, Prisma directories, Rails timestamps, Flyway versions (`1.1`),
+ * golang-migrate numbers, Liquibase `file::id::author`. Any printable text of 1 to 256 characters with no
+ * control, format or line-separator character and no space at either end.
+ */
+export const REVISION_PATTERN = /^(?![\s])[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]{1,256}(?<![\s])$/u;
+
+/** A suffix a server appends to its version that is not a prerelease (`ee` in GitLab's `16.11.10-ee`). */
+export const FLAVOR_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
 
 /** Deployment kinds with their own templates. Any other word gets the generic steps. */
 export const DEPLOYMENT_KINDS = ['docker-compose', 'helm', 'rpm', 'deb'] as const;
@@ -33,12 +41,20 @@ const semverRange = z
   .refine((v) => semver.validRange(v) !== null, { message: 'must be a semver range such as ">=1.3.0 <1.5.0-0"' });
 
 const revisionId = z.string().regex(REVISION_PATTERN, {
-  message: 'must be a revision id: letters, digits, "_", "." or "-", starting with a letter or digit',
+  message: 'must be a revision id: 1 to 256 printable characters, no control characters, no space at either end',
 });
 
 const template = z.string().min(1).max(1000);
 
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { message: 'must be an HTTP header name' });
+
+const upgradeStop = z
+  .strictObject({
+    version: semverString,
+    when_target: semverRange.optional().describe('The stop applies only when the upgrade target is in this range.'),
+    note: z.string().max(500).optional().describe('Why the stop exists, shown in the plan.'),
+  })
+  .transform((s) => ({ version: s.version, when_target: s.when_target ?? null, note: s.note ?? null }));
 
 const serverSteps = z.object({
   backup: z.array(template).min(1).describe('Commands that back up the server before an upgrade. Run first.'),
@@ -61,19 +77,44 @@ export const matrixSchema = z
         z.object({
           revision: revisionId,
           description: z.string().max(200).optional(),
-          server_version: semverString.optional().describe('The server release that introduced this revision.'),
+          server_version: semverString
+            .optional()
+            .describe(
+              'The server release that introduced this revision. A release includes every revision introduced at or before it; an entry without one belongs to the release of the entry before it.',
+            ),
+          parents: z
+            .array(revisionId)
+            .optional()
+            .describe('The revisions this one follows (a merge revision has several); by default the entry before it.'),
         }),
       )
       .min(1)
-      .describe('Every schema revision this CLI knows, oldest first.'),
+      .describe('Every schema revision this CLI knows, oldest first (a topological order when merges name their parents).'),
+    max_schema_revision: revisionId
+      .optional()
+      .describe('The newest schema revision this CLI works with: later revisions removed or changed what it uses.'),
     supported_server_range: semverRange.describe(
       'The server versions this CLI release supports (by policy the current and previous minor).',
     ),
     recommended_server_version: semverString.describe('What `server upgrade` installs when --to is not given.'),
     upgrade_stops: z
-      .array(semverString)
+      .array(z.union([semverString.transform((version) => ({ version, when_target: null, note: null })), upgradeStop]))
       .default([])
-      .describe('Server versions an upgrade may not skip, e.g. because their migrations must run on their own.'),
+      .describe(
+        'Server versions an upgrade may not skip, e.g. because their migrations must run on their own. A stop is reached by any release of its major.minor at or above it.',
+      ),
+    version_flavors: z
+      .array(z.string().regex(FLAVOR_PATTERN, { message: 'must be a word such as "ee"' }))
+      .default([])
+      .describe('Suffixes a server appends to its version that are not prereleases: with ["ee"], 16.11.10-ee compares as 16.11.10.'),
+    baseline: z
+      .strictObject({
+        revision: revisionId.describe('The first revision of the squashed or restarted chain; must be in schema_chain.'),
+        steps: z.array(template).min(1).describe('Commands that bring a server whose revision predates the chain onto the baseline.'),
+        note: z.string().max(500).optional(),
+      })
+      .optional()
+      .describe('The chain was squashed or restarted at `revision`; older servers run `steps` first.'),
     version_endpoint: z
       .string()
       .regex(/^\/[A-Za-z0-9/._~-]*$/, { message: 'must be an absolute path such as /api/v1/config/version' })
@@ -128,6 +169,17 @@ export const matrixSchema = z
     if (!seen.has(m.min_schema_revision)) {
       ctx.addIssue({ code: 'custom', path: ['min_schema_revision'], message: `"${m.min_schema_revision}" is not in schema_chain` });
     }
+    checkChainOrder(ctx, m.schema_chain);
+    if (m.max_schema_revision !== undefined) {
+      const max = ids.indexOf(m.max_schema_revision);
+      if (max < 0)
+        ctx.addIssue({ code: 'custom', path: ['max_schema_revision'], message: `"${m.max_schema_revision}" is not in schema_chain` });
+      else if (max < ids.indexOf(m.min_schema_revision))
+        ctx.addIssue({ code: 'custom', path: ['max_schema_revision'], message: 'precedes min_schema_revision in schema_chain' });
+    }
+    if (m.baseline && !seen.has(m.baseline.revision)) {
+      ctx.addIssue({ code: 'custom', path: ['baseline', 'revision'], message: `"${m.baseline.revision}" is not in schema_chain` });
+    }
     const range = m.supported_server_range;
     const opts = { includePrerelease: true };
     if (semver.validRange(range)) {
@@ -140,8 +192,12 @@ export const matrixSchema = z
         ctx.addIssue({ code: 'custom', path: ['recommended_server_version'], message: `is outside supported_server_range "${range}"` });
       }
       m.upgrade_stops.forEach((stop, i) => {
-        if (valid(stop) && semver.gtr(stop, range, opts)) {
-          ctx.addIssue({ code: 'custom', path: ['upgrade_stops', i], message: `${stop} is above supported_server_range "${range}"` });
+        if (valid(stop.version) && semver.gtr(stop.version, range, opts)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['upgrade_stops', i],
+            message: `${stop.version} is above supported_server_range "${range}"`,
+          });
         }
       });
     }
@@ -156,6 +212,20 @@ export const matrixSchema = z
       }
     }
   });
+
+/** Every parent must be listed before its child (a topological order), so the chain's order is the migrations' order. */
+function checkChainOrder(ctx: z.RefinementCtx, chain: readonly { revision: string; parents?: string[] | undefined }[]): void {
+  const before = new Set<string>();
+  for (const [i, entry] of chain.entries()) {
+    for (const [j, parent] of (entry.parents ?? []).entries()) {
+      if (!before.has(parent)) {
+        const where = chain.some((e) => e.revision === parent) ? 'is listed after it' : 'is not in schema_chain';
+        ctx.addIssue({ code: 'custom', path: ['schema_chain', i, 'parents', j], message: `parent "${parent}" ${where}` });
+      }
+    }
+    before.add(entry.revision);
+  }
+}
 
 function checkPlaceholders(ctx: z.RefinementCtx, tpl: string, known: readonly string[], path: (string | number)[]): void {
   for (const match of tpl.matchAll(/\{([^{}]*)\}/g)) {
@@ -175,3 +245,4 @@ export type MatrixInput = z.input<typeof matrixSchema>;
 /** The validated matrix, defaults applied. */
 export type MatrixDocument = z.output<typeof matrixSchema>;
 export type ServerSteps = z.output<typeof serverSteps>;
+export type UpgradeStop = MatrixDocument['upgrade_stops'][number];

@@ -32,6 +32,14 @@ const optionalVersion = version.nullish().transform((v) => v ?? null);
 
 const revision = z.string().regex(REVISION_PATTERN, { message: 'must be a schema revision id such as 0003_add_events' });
 
+/** While a migration run is going: how many of its migrations are applied, of how many, and the one running now. */
+export const migrationProgressSchema = z.object({
+  applied: z.number().int().min(0).max(1_000_000),
+  total: z.number().int().min(0).max(1_000_000),
+  current: revision.nullish().transform((v) => v ?? null),
+});
+export type MigrationProgress = z.output<typeof migrationProgressSchema>;
+
 export const pendingMigrationSchema = z.union([
   revision.transform((r) => ({ revision: r, description: null as string | null })),
   z.object({
@@ -69,6 +77,20 @@ export const versionDocumentSchema = z.object({
     .enum(['idle', 'running', 'failed'])
     .nullish()
     .transform((v) => v ?? null),
+  migration_progress: migrationProgressSchema.nullish().transform((v) => v ?? null),
+  background_migrations_pending: z
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .nullish()
+    .transform((v) => v ?? null),
+  // Optional and advisory: a shape this CLI does not understand means "no capabilities", never a failed handshake.
+  capabilities: z
+    .object({ migrate: z.string().min(1).max(2048).nullish() })
+    .nullish()
+    .transform((c) => ({ migrate: c?.migrate ?? null }))
+    .catch({ migrate: null }),
 });
 
 /** The version document as a server writes it. */

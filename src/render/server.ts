@@ -30,12 +30,12 @@ function versionWithSchema(version: string | null, revision: string | null): str
 /** `server status`: the verdict, then the server in an aligned block, the pending migrations listed under their row. */
 export function formatStatus(report: StatusReport, matrix: Matrix, style: Style): string {
   const s = report.server;
-  const pending = report.pending_migrations;
+  const pending = report.pending_migrations ?? [];
   const top: Array<readonly [string, string | null]> = [
     ['Server', s.url],
     ['Server version', s.version],
     ['Schema revision', s.schema_revision ? `${s.schema_revision} (${placeRevision(matrix, s.schema_revision)})` : null],
-    ['Pending migrations', s.version ? (pending.length ? String(pending.length) : 'none') : null],
+    ['Pending migrations', report.pending_migrations === null ? null : pending.length ? String(pending.length) : 'none'],
   ];
   const bottom: Array<readonly [string, string | null]> = [
     ['Deployment', report.deployment],
@@ -89,7 +89,7 @@ export function formatPlan(plan: UpgradePlan, before: StatusReport, style: Style
   const deployment = d.kind
     ? `${d.kind} (${DEPLOYMENT_SOURCE[d.source]}${d.templates === 'generic' ? '; generic steps' : ''})`
     : 'generic steps (no deployment kind known)';
-  const pending = before.pending_migrations;
+  const pending = before.pending_migrations ?? [];
   const head = formatRows(
     [
       ['Server', before.server.url],

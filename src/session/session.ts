@@ -1,40 +1,18 @@
-import { realpathSync } from 'node:fs';
 import { cacheDir, DEFAULT_CACHE_TTL_MS, HandshakeCache } from '../cache/cache.js';
-import { configPath, currentServer, loadConfig, lookupServer, namedServers } from '../config/config.js';
-import { ErrorCode, HandshakeError, MatrixError } from '../errors.js';
+import { ErrorCode, HandshakeError } from '../errors.js';
 import { type Observation, observe } from '../handshake/observe.js';
-import { BUNDLED, loadMatrix, type Matrix } from '../matrix/load.js';
-import { packageRoot } from '../package-root.js';
-import type { PendingMigration } from '../protocol/version-document.js';
-import { urlCredentialSecrets } from '../render/redact.js';
+import { hint, type RemedyContext, remedyText, type ServerRef } from '../hint.js';
+import type { Matrix } from '../matrix/load.js';
+import type { MigrationProgress, PendingMigration } from '../protocol/version-document.js';
 import { redactUrl } from '../url.js';
-import { type CliContext, computeVerdict, type Verdict } from '../verdict/verdict.js';
-import { detectInstallMethod } from './install-method.js';
+import { type CliContext, type Findings, judge, type Verdict } from '../verdict/verdict.js';
+import { type Resolution, type ResolveOptions, resolveRun } from './resolve.js';
 
-export const DEFAULT_TIMEOUT_MS = 5000;
+export { DEFAULT_TIMEOUT_MS, environmentSecrets, PROXY_VARIABLES } from './resolve.js';
 
-export interface SessionOptions {
-  /** `--server`; falls back to `<PREFIX>_SERVER`, then the config file. */
-  server?: string;
-  /** `--timeout` in ms (default 5000). */
-  timeoutMs?: number;
-  /** `--compat`; falls back to `<PREFIX>_COMPAT_FILE`, then the bundled matrix. */
-  compatFile?: string;
-  /** This CLI's version (the host's `package.json` version). */
-  cliVersion: string;
-  /** Environment to read (default `process.env`). */
-  env?: NodeJS.ProcessEnv;
-  /** Prefix of the environment variables (default `HANDSHAKE`). */
-  envPrefix?: string;
-  /** Product name for User-Agent and the config directory (default `handshake`). */
-  product?: string;
-  /** The CLI's command name, for remedies (default: `product`). */
-  bin?: string;
-  /** The matrix when neither `compatFile` nor `<PREFIX>_COMPAT_FILE` names one (default: handshake's bundled `compat.json`). */
-  defaultCompatFile?: string;
-}
+export interface SessionOptions extends ResolveOptions {}
 
-/** Everything a command needs to talk to one server, resolved once. */
+/** Everything a command needs to talk to one server, resolved once (from the run's one {@link Resolution}). */
 export interface Session {
   matrix: Matrix;
   cli: CliContext;
@@ -42,57 +20,52 @@ export interface Session {
   env: NodeJS.ProcessEnv;
   /** Headers sent on every request. */
   headers: Record<string, string>;
-  /** The server, or null when none was configured (resolved lazily by {@link requireServer}). */
+  /** The server, or null when none was configured or it could not be resolved ({@link requireServer} says why). */
   server: { url: URL; token: string | null } | null;
   /** The configured name of the server, when it has one. */
   serverName: string | null;
+  /** How remedies name the server that was checked: `--server NAME`, `--server URL`, or nothing for the current one. */
+  serverRef: ServerRef | null;
   /** Things worth one line on stderr (a config file readable by others…). */
   warnings: string[];
   /** The handshake cache (`<PREFIX>_CACHE_DIR`, TTL from `<PREFIX>_CACHE_TTL` in seconds). */
   cache: HandshakeCache;
   /** Every secret this session knows of (tokens, URL and proxy passwords): whatever prints must redact them. */
   secrets: string[];
+  /** The resolution it was made from: branding, the loaded config, problems recorded as values. */
+  resolution: Resolution;
 }
 
-/** The proxy variables undici's EnvHttpProxyAgent reads, both spellings. */
-export const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'] as const;
-
-/** The secrets the environment holds: the token, and the credentials in proxy URLs. */
-export function environmentSecrets(env: NodeJS.ProcessEnv, prefix = 'HANDSHAKE'): string[] {
-  const token = env[`${prefix}_TOKEN`];
-  return [...(token ? [token] : []), ...PROXY_VARIABLES.flatMap((name) => urlCredentialSecrets(env[name]))];
+/** A session from a resolution: throws the matrix's problem (every command needs one); the server's only when asked for. */
+export function sessionFrom(resolution: Resolution): Session {
+  const { env, envPrefix: prefix, product } = resolution;
+  if (!resolution.matrix.ok) throw resolution.matrix.error;
+  const timeoutMs = resolution.timeoutMs;
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new HandshakeError(ErrorCode.Usage, `the timeout must be a positive number of milliseconds, got ${timeoutMs}`, {
+      hint: hint.flag('timeout', '5000'),
+    });
+  }
+  const target = resolution.server;
+  return {
+    matrix: resolution.matrix.matrix,
+    cli: resolution.cli,
+    timeoutMs,
+    env,
+    headers: { ...resolution.headers },
+    server: target.kind === 'ok' ? { url: target.url, token: target.token } : null,
+    serverName: target.kind === 'ok' ? target.name : null,
+    serverRef: target.kind === 'ok' ? target.ref : null,
+    warnings: resolution.config.state === 'ok' ? [...resolution.config.warnings] : [],
+    cache: new HandshakeCache(cacheDir(env, prefix, product), cacheTtlMs(env[`${prefix}_CACHE_TTL`], prefix)),
+    secrets: [...resolution.secrets],
+    resolution,
+  };
 }
 
 /** Loads the matrix (flag, env, bundled) and resolves the server and token. Throws coded errors for bad input. */
 export function createSession(opts: SessionOptions): Session {
-  const env = opts.env ?? process.env;
-  const prefix = opts.envPrefix ?? 'HANDSHAKE';
-  const product = opts.product ?? 'handshake';
-  const matrix = resolveMatrix(opts);
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-    throw new HandshakeError(ErrorCode.Usage, `--timeout must be a positive number of milliseconds, got ${timeoutMs}`, {
-      remedy: '--timeout 5000',
-    });
-  }
-  const envToken = env[`${prefix}_TOKEN`] || undefined;
-  const serverInput = opts.server ?? (env[`${prefix}_SERVER`] || undefined);
-  const { server, name, configWarnings, configSecrets } = resolveServer(serverInput, envToken, env, product, opts.bin ?? product);
-  return {
-    matrix,
-    cli: { version: opts.cliVersion, installMethod: detectInstallMethod(selfPath()), envPrefix: prefix },
-    timeoutMs,
-    env,
-    headers: {
-      'user-agent': `${product}/${opts.cliVersion} (node ${process.version}; ${process.platform})`,
-      [matrix.doc.headers.cli_version.toLowerCase()]: opts.cliVersion,
-    },
-    server,
-    serverName: name,
-    warnings: configWarnings,
-    cache: new HandshakeCache(cacheDir(env, prefix, product), cacheTtlMs(env[`${prefix}_CACHE_TTL`], prefix)),
-    secrets: [...environmentSecrets(env, prefix), ...configSecrets, ...urlCredentialSecrets(serverInput)],
-  };
+  return sessionFrom(resolveRun(opts));
 }
 
 function cacheTtlMs(value: string | undefined, prefix: string): number {
@@ -106,59 +79,44 @@ function cacheTtlMs(value: string | undefined, prefix: string): number {
   return seconds * 1000;
 }
 
-/**
- * Which server, and its token. `input` (flag or `<PREFIX>_SERVER`) is a configured name or a URL; without
- * one, the config's current server. The environment token goes to the server chosen; a token from the
- * config file only ever goes to the server it was stored with.
- */
-function resolveServer(input: string | undefined, envToken: string | undefined, env: NodeJS.ProcessEnv, product: string, bin: string) {
-  // The file is read only when it can matter: no server given, no token in the environment, or a name to look up.
-  const needFile = !input || !envToken || !/^[a-z][a-z0-9+.-]*:\/\//i.test(input);
-  const loaded = needFile ? loadConfig(configPath(env, product)) : null;
-  const config = loaded?.config ?? { servers: {} };
-  // Every token in the file is a secret, whichever server is in use: none of them may ever be printed.
-  const configSecrets = Object.values(namedServers(config)).flatMap((e) => [...(e.token ? [e.token] : []), ...urlCredentialSecrets(e.url)]);
-  const configWarnings = loaded?.warnings ?? [];
-  const choice = input ?? currentServer(config);
-  if (!choice) return { server: null, name: null, configWarnings, configSecrets };
-  const found = lookupServer(config, choice, bin);
-  return { server: { url: found.url, token: envToken ?? found.token }, name: found.name, configWarnings, configSecrets };
-}
-
 /** The matrix in use: `compatFile`, else `<PREFIX>_COMPAT_FILE`, else the host's default, else the bundled one. */
 export function resolveMatrix(opts: Pick<SessionOptions, 'compatFile' | 'env' | 'envPrefix' | 'defaultCompatFile'>): Matrix {
-  const env = opts.env ?? process.env;
-  const variable = `${opts.envPrefix ?? 'HANDSHAKE'}_COMPAT_FILE`;
-  const fromEnv = opts.compatFile === undefined ? env[variable] || undefined : undefined;
-  try {
-    return opts.compatFile || fromEnv ? loadMatrix(opts.compatFile ?? fromEnv) : loadMatrix(opts.defaultCompatFile, BUNDLED);
-  } catch (err) {
-    // Name the variable the user actually set, so the fix is the exact thing to change.
-    if (fromEnv && err instanceof MatrixError)
-      throw new MatrixError(err.file, err.issues, { remedy: `Fix ${fromEnv}, or unset ${variable} to use the bundled matrix`, cause: err });
-    throw err;
-  }
+  const r = resolveRun({ ...opts, cliVersion: '0.0.0' });
+  if (!r.matrix.ok) throw r.matrix.error;
+  return r.matrix.matrix;
 }
 
-/** The configured server, or a usage error naming the ways to set one. */
+/** The configured server, or a usage error naming the ways to set one (or what is wrong with the one given). */
 export function requireServer(session: Session): { url: URL; token: string | null } {
   if (session.server) return session.server;
+  const target = session.resolution.server;
+  if (target.kind === 'invalid') throw target.error;
   const prefix = session.cli.envPrefix ?? 'HANDSHAKE';
   throw new HandshakeError(ErrorCode.NoServer, 'no server to check: none was given and none is configured', {
-    remedy: `Pass --server https://your-server.example.com, or export ${prefix}_SERVER=https://your-server.example.com`,
+    hint: hint.steps(
+      hint.flag('server', 'https://your-server.example.com', 'Pass {flag}'),
+      hint.text(`or export ${prefix}_SERVER=https://your-server.example.com`),
+    ),
   });
 }
 
-function selfPath(): string {
-  try {
-    return realpathSync(packageRoot());
-  } catch {
-    return packageRoot();
-  }
+/** What a report is built from: the matrix and CLI, and (for remedies) the branding and the server checked. */
+export interface ReportContext extends Pick<Session, 'matrix' | 'cli'> {
+  resolution?: Pick<Resolution, 'bin' | 'envPrefix'>;
+  serverRef?: ServerRef | null;
+}
+
+/** The context remedies are said in: this session's bin, prefix and the server it checked. */
+export function remedyContext(session: ReportContext, server: ServerRef | null = session.serverRef ?? null): RemedyContext {
+  return {
+    bin: session.resolution?.bin ?? session.matrix.doc.cli.bin,
+    envPrefix: session.resolution?.envPrefix ?? session.cli.envPrefix ?? 'HANDSHAKE',
+    server,
+  };
 }
 
 /** A verdict with what was seen of both sides: the `compat check --json` document (CONTRACT §8). */
-export interface CompatReport extends Verdict {
+export interface CompatReport extends Omit<Verdict, 'hint'> {
   cli: { version: string };
   server: {
     url: string;
@@ -168,11 +126,15 @@ export interface CompatReport extends Verdict {
   };
 }
 
-/** What `server status` adds to a report. */
+/** What `server status` adds to a report. `pending_migrations` is null when unknown (the server did not answer). */
 export interface StatusReport extends CompatReport {
-  pending_migrations: PendingMigration[];
+  pending_migrations: PendingMigration[] | null;
   deployment: string | null;
   migration_status: 'idle' | 'running' | 'failed' | null;
+  migration_progress: MigrationProgress | null;
+  background_migrations_pending: number | null;
+  /** What the judge found (null when no version document was read); not part of any JSON document. */
+  findings: Findings | null;
 }
 
 /** One look at the session's version endpoint, with its token, headers and timeout. Never cached. */
@@ -199,12 +161,22 @@ export async function checkServer(session: Session, options: { signal?: AbortSig
   return buildReport(session, server.url, observation);
 }
 
-/** Combines the verdict with the versions seen (pure). */
-export function buildReport(session: Pick<Session, 'matrix' | 'cli'>, url: URL, observation: Observation): StatusReport {
-  const verdict = computeVerdict(session.matrix, observation, session.cli);
+/**
+ * Combines the judgement with the versions seen (pure). The remedy is said for `server` (default: the
+ * session's), so a report of `compat check --all` names its own row's server.
+ */
+export function buildReport(
+  session: ReportContext,
+  url: URL,
+  observation: Observation,
+  server: ServerRef | null = session.serverRef ?? null,
+): StatusReport {
+  const { verdict, findings } = judge(session.matrix, observation, session.cli);
   const d = observation.kind === 'document' ? observation.document : null;
+  const { hint: h, ...rest } = verdict;
   return {
-    ...verdict,
+    ...rest,
+    remedy: remedyText(h, remedyContext(session, server)),
     cli: { version: session.cli.version },
     server: {
       url: redactUrl(url),
@@ -212,9 +184,12 @@ export function buildReport(session: Pick<Session, 'matrix' | 'cli'>, url: URL, 
       schema_revision: d?.schema_revision ?? null,
       min_cli_version: d?.min_cli_version ?? (observation.kind === 'cli_rejected' ? observation.requiredVersion : null),
     },
-    pending_migrations: d?.pending_migrations ?? [],
+    pending_migrations: d ? d.pending_migrations : null,
     deployment: d?.deployment ?? null,
-    migration_status: d?.migration_status ?? null,
+    migration_status: d?.migration_status ?? (observation.kind === 'migrating' ? 'running' : null),
+    migration_progress: d?.migration_progress ?? (observation.kind === 'migrating' ? observation.progress : null),
+    background_migrations_pending: d?.background_migrations_pending ?? null,
+    findings,
   };
 }
 

@@ -220,7 +220,7 @@ export function hopReached(
   report: Pick<StatusReport, 'status' | 'server' | 'pending_migrations' | 'migration_status'>,
 ): boolean {
   if (report.migration_status === 'running' || report.migration_status === 'failed') return false;
-  if (report.pending_migrations.length > 0) return false;
+  if (report.pending_migrations === null || report.pending_migrations.length > 0) return false;
   if (goal.compatible && report.status !== 'compatible') return false;
   const v = report.server.version;
   if (goal.min_version !== null && (v === null || !isSemver(v) || semver.lt(v, goal.min_version))) return false;
@@ -326,7 +326,7 @@ export function planUpgrade(input: PlanInput): PlanDecision {
   }
 
   // Same version again: only worth it when migrations are what is missing.
-  if (semver.eq(version, target) && report.pending_migrations.length === 0 && report.status !== 'schema_behind') {
+  if (semver.eq(version, target) && (report.pending_migrations ?? []).length === 0 && report.status !== 'schema_behind') {
     return refuse(
       'not_an_upgrade',
       `server ${version} already runs the target ${target}, and its verdict (${report.status}) is not something a server upgrade fixes: ${report.message}`,
@@ -334,7 +334,11 @@ export function planUpgrade(input: PlanInput): PlanDecision {
     );
   }
 
-  const stops = [...new Set(matrix.upgrade_stops)].filter((s) => semver.gt(s, version) && semver.lt(s, target)).sort(semver.compare);
+  const stops = [
+    ...new Set(matrix.upgrade_stops.filter((s) => !s.when_target || semver.satisfies(target, s.when_target)).map((s) => s.version)),
+  ]
+    .filter((s) => semver.gt(s, version) && semver.lt(s, target))
+    .sort(semver.compare);
   const points = [version, ...stops, target];
   const { steps } = stepsFor(matrix, choice.kind);
   const restoreTemplates = steps.restore ?? matrix.server.generic.restore ?? [];

@@ -1,9 +1,10 @@
 import semver from 'semver';
 import type { Observation } from '../handshake/observe.js';
-import type { Matrix } from '../matrix/load.js';
+import { type Hint, hint, remedyText } from '../hint.js';
+import type { Matrix, RevisionPlacement } from '../matrix/load.js';
 import type { InstallMethod } from '../matrix/schema.js';
-import { cliInstallCommand } from '../matrix/templates.js';
-import { DEV_VERSION, type VersionDocument } from '../protocol/version-document.js';
+import { cliInstallCommand, fillTemplate } from '../matrix/templates.js';
+import { DEV_VERSION, type MigrationProgress, type PendingMigration, type VersionDocument } from '../protocol/version-document.js';
 
 /** Every status a check can end in (CONTRACT §3). */
 export const STATUSES = [
@@ -12,6 +13,9 @@ export const STATUSES = [
   'cli_too_new',
   'server_outdated',
   'schema_behind',
+  'schema_ahead',
+  'migration_running',
+  'migration_failed',
   'server_newer',
   'schema_unknown',
   'dev_server',
@@ -29,6 +33,9 @@ export const SEVERITY: Readonly<Record<Status, Severity>> = {
   cli_too_new: 'error',
   server_outdated: 'error',
   schema_behind: 'error',
+  schema_ahead: 'error',
+  migration_running: 'error',
+  migration_failed: 'error',
   server_newer: 'warn',
   schema_unknown: 'warn',
   dev_server: 'warn',
@@ -38,8 +45,17 @@ export const SEVERITY: Readonly<Record<Status, Severity>> = {
   unreachable: 'error',
 };
 
-/** Statuses meaning the server could not be checked at all (exit 4), as opposed to checked and found incompatible. */
-export const UNCHECKED_STATUSES: ReadonlySet<Status> = new Set(['unauthorized', 'not_found', 'invalid_response', 'unreachable']);
+/**
+ * Statuses meaning the server could not be checked (exit 4), as opposed to checked and found
+ * incompatible (3). A server in the middle of its migrations is one: ask again when it is done.
+ */
+export const UNCHECKED_STATUSES: ReadonlySet<Status> = new Set([
+  'migration_running',
+  'unauthorized',
+  'not_found',
+  'invalid_response',
+  'unreachable',
+]);
 
 export interface Verdict {
   status: Status;
@@ -48,6 +64,8 @@ export interface Verdict {
   message: string;
   /** The exact command (or, where none exists, the step) that fixes it; null when nothing is to be done. */
   remedy: string | null;
+  /** The remedy as data; `remedy` is this said in the host CLI's words (render/remedy.ts). */
+  hint: Hint | null;
 }
 
 export interface CliContext {
@@ -57,145 +75,349 @@ export interface CliContext {
   envPrefix?: string;
 }
 
+/**
+ * What the judge found, one finding per question, each read by whoever needs it (doctor's Server
+ * health rows, `server status`, the passive check, the upgrade decision). The verdict is the first
+ * finding that blocks the user, in the order {@link judge} documents.
+ */
+export interface Findings {
+  /** Does the server accept this CLI? (`min_cli_version` / `max_cli_version`, or a 426.) */
+  cli: { status: 'ok' | 'cli_outdated' | 'cli_too_new'; min: string | null; max: string | null };
+  /** Is the server inside this CLI's window? `version` is the comparable one (a declared flavour dropped). */
+  server: {
+    status: 'ok' | 'server_outdated' | 'server_newer' | 'dev';
+    reported: string;
+    version: string | null;
+    range: string;
+    /** Inside `supported_server_range`: this CLI covers the release, so its chain should know the revision. */
+    covered: boolean;
+  };
+  /** The database's revision against this CLI's chain and window. */
+  schema: {
+    revision: string | null;
+    placement: RevisionPlacement | null;
+    /** The release that introduced the revision, when the chain says. */
+    release: string | null;
+    status: 'ok' | 'none' | 'unknown' | 'behind_min' | 'past_max';
+  };
+  /** The database against the server's own release (null when the chain names no releases or the server is dev). */
+  release: {
+    /** The last revision the server's release includes, or null when its release predates the chain. */
+    head: string | null;
+    /** Revisions the release includes that the database has not applied (its migrations never ran). */
+    missing: string[];
+    /** The database is at a revision a later release introduced (a rollback without a downgrade). */
+    ahead: boolean;
+  } | null;
+  /** What the server says it has not applied, and which of that counts (its own release's, and what this CLI needs). */
+  migrations: { pending: PendingMigration[]; counted: PendingMigration[] };
+  /** The server's own migration runner. */
+  runner: { status: 'idle' | 'running' | 'failed' | null; progress: MigrationProgress | null; background: number | null };
+}
+
+/** The verdict and, when the server answered with a version document, what was found. */
+export interface Judgement {
+  verdict: Verdict;
+  findings: Findings | null;
+}
+
 /** Semver comparisons: prereleases order before their release (1.4.0-rc.1 < 1.4.0) and count as inside ranges. */
 const RANGE_OPTS = { includePrerelease: true } as const;
 
-/**
- * The verdict engine: a pure function of the matrix, what the server said
- * and this CLI. Exactly one status; when several apply, the one that blocks
- * the user first wins (the server refusing this CLI, then the server being
- * too old, then its schema, then the warnings).
- */
+/** The verdict alone, its remedy said for the matrix's bin and no particular server. */
 export function computeVerdict(matrix: Matrix, observation: Observation, cli: CliContext): Verdict {
-  const doc = matrix.doc;
-  const bin = doc.cli.bin;
-  const envPrefix = cli.envPrefix ?? bin.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  const install = (version: string) => cliInstallCommand(doc, cli.installMethod, version);
-  const make = (status: Status, message: string, remedy: string | null): Verdict => ({
-    status,
-    severity: SEVERITY[status],
-    message,
-    remedy,
-  });
+  const { verdict } = judge(matrix, observation, cli);
+  const envPrefix = cli.envPrefix ?? matrix.doc.cli.bin.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+  return { ...verdict, remedy: remedyText(verdict.hint, { bin: matrix.doc.cli.bin, envPrefix }) };
+}
 
+type Make = (status: Status, message: string, remedy: Hint | null) => Verdict;
+
+const make: Make = (status, message, h) => ({ status, severity: SEVERITY[status], message, remedy: null, hint: h });
+
+/**
+ * The one judge: a pure function of the matrix, what the server said and this CLI. The order, and why
+ * (README "Verdict precedence"): a server mid-migration is judged on nothing else (its schema moves);
+ * a failed run breaks the server whatever the CLI; a server that refuses this CLI blocks every command;
+ * a server below this CLI's window; its database ahead of its own release or of this CLI; its database
+ * behind this CLI or its own release; then the warnings (dev build, newer than this CLI knows, a
+ * revision not in the chain).
+ */
+export function judge(matrix: Matrix, observation: Observation, cli: CliContext): Judgement {
+  const doc = matrix.doc;
+  const install = (version: string) => hint.shell(cliInstallCommand(doc, cli.installMethod, version));
   switch (observation.kind) {
     case 'cli_rejected': {
       const required = observation.requiredVersion;
-      return make(
-        'cli_outdated',
-        required
-          ? `the server requires CLI ${required} or newer; this is CLI ${cli.version} (HTTP 426)`
-          : `the server refused CLI ${cli.version} as too old (HTTP 426) without naming the version it requires`,
-        install(required ?? 'latest'),
-      );
+      return {
+        findings: null,
+        verdict: make(
+          'cli_outdated',
+          required
+            ? `the server requires CLI ${required} or newer; this is CLI ${cli.version} (HTTP 426)`
+            : `the server refused CLI ${cli.version} as too old (HTTP 426) without naming the version it requires`,
+          install(required ?? 'latest'),
+        ),
+      };
     }
+    case 'migrating':
+      return {
+        findings: null,
+        verdict: make(
+          'migration_running',
+          `the server is applying its migrations (${progressText(observation.progress)}); it answers HTTP 503 until they are done`,
+          hint.steps(hint.text('Wait for the run to finish, then check again:'), hint.run(['server', 'status'], { forServer: true })),
+        ),
+      };
     case 'unauthorized':
-      return make(
-        'unauthorized',
-        `the server refused the request (HTTP ${observation.httpStatus}): the token is missing, invalid or lacks access`,
-        `read -rs ${envPrefix}_TOKEN && export ${envPrefix}_TOKEN  # then paste a valid token`,
-      );
+      return {
+        findings: null,
+        verdict: make(
+          'unauthorized',
+          `the server refused the request (HTTP ${observation.httpStatus}): the token is missing, invalid or lacks access`,
+          hint.variable('TOKEN', { secret: true }),
+        ),
+      };
     case 'not_found':
-      return make(
-        'not_found',
-        `the server has no version endpoint (${doc.version_endpoint} answered HTTP ${observation.httpStatus}): it predates version reporting, or the URL is wrong`,
-        `Check the URL; if it is right, upgrade the server to ${doc.recommended_server_version} (${bin} compat show lists the supported versions)`,
-      );
+      return {
+        findings: null,
+        verdict: make(
+          'not_found',
+          `the server has no version endpoint (${observation.url ?? doc.version_endpoint} answered HTTP ${observation.httpStatus}): it predates version reporting, or the URL is wrong`,
+          hint.steps(
+            hint.text(`Check the server URL; if it is right, upgrade the server to ${doc.recommended_server_version}`),
+            hint.run(['compat', 'show']),
+          ),
+        ),
+      };
     case 'invalid_response':
-      return make(
-        'invalid_response',
-        observation.reason,
-        'Check that the URL is the server base URL, not a proxy or login page; then ask the server operator',
-      );
+      return {
+        findings: null,
+        verdict: make(
+          'invalid_response',
+          observation.reason,
+          hint.text('Check that the URL is the server base URL, not a proxy or login page; then ask the server operator'),
+        ),
+      };
     case 'unreachable':
-      return make('unreachable', observation.reason, observation.remedy);
-    case 'document':
-      return documentVerdict(matrix, observation.document, cli, install, make);
+      return {
+        findings: null,
+        verdict: make('unreachable', observation.reason, observation.remedy ? hint.text(observation.remedy) : null),
+      };
+    case 'document': {
+      const findings = find(matrix, observation.document, cli);
+      return { findings, verdict: decide(matrix, observation.document, findings, cli, install) };
+    }
   }
 }
 
-function documentVerdict(
-  matrix: Matrix,
-  d: VersionDocument,
-  cli: CliContext,
-  install: (version: string) => string,
-  make: (status: Status, message: string, remedy: string | null) => Verdict,
-): Verdict {
+/** Every finding about a version document (pure). */
+export function find(matrix: Matrix, d: VersionDocument, cli: CliContext): Findings {
   const doc = matrix.doc;
-  const upgradeServer = `${doc.cli.bin} server upgrade`;
   const dev = d.server_version === DEV_VERSION;
-  const server = dev ? 'server dev' : `server ${d.server_version}`;
+  const version = dev ? null : matrix.serverVersion(d.server_version);
+  const cliStatus =
+    d.min_cli_version && semver.lt(cli.version, d.min_cli_version)
+      ? 'cli_outdated'
+      : d.max_cli_version && semver.gt(cli.version, d.max_cli_version)
+        ? 'cli_too_new'
+        : 'ok';
+  const covered = version !== null && semver.satisfies(version, doc.supported_server_range, RANGE_OPTS);
+  const serverStatus = dev
+    ? 'dev'
+    : version && (semver.lt(version, doc.min_server_version) || semver.ltr(version, doc.supported_server_range, RANGE_OPTS))
+      ? 'server_outdated'
+      : covered
+        ? 'ok'
+        : 'server_newer';
+
+  const rev = d.schema_revision;
+  const placement = rev ? matrix.placeRevision(rev) : null;
+  const index = placement?.known ? placement.index : -1;
+  const maxIndex = doc.max_schema_revision ? matrix.revisionIndex(doc.max_schema_revision) : -1;
+  const schemaStatus = !placement
+    ? 'none'
+    : !placement.known
+      ? 'unknown'
+      : placement.relation === 'before'
+        ? 'behind_min'
+        : maxIndex >= 0 && index > maxIndex
+          ? 'past_max'
+          : 'ok';
+
+  // A prerelease ships its release's migrations: 1.4.0-rc.1 includes what 1.4.0 introduced.
+  const release = version ? releaseVersion(version) : null;
+  const head = release ? matrix.releaseHead(release) : null;
+  const ownRelease =
+    head === null || release === null
+      ? null
+      : {
+          head: head >= 0 ? (doc.schema_chain[head]?.revision ?? null) : null,
+          missing: index >= 0 ? missingOf(matrix, release, index, head) : [],
+          ahead: index >= 0 && index > head && aheadOf(matrix.releaseOf(index), release),
+        };
+
+  // The server's own pending migrations always count, except one the chain places in a later release
+  // than it runs (a server that lists every file it ships); and whatever this CLI needs counts.
+  const minIndex = matrix.revisionIndex(doc.min_schema_revision);
+  const counted = d.pending_migrations.filter((m) => {
+    const i = matrix.revisionIndex(m.revision);
+    if (i >= 0 && i <= minIndex) return true;
+    if (i < 0 || release === null) return !dev;
+    return !aheadOf(matrix.releaseOf(i), release);
+  });
+
+  return {
+    cli: { status: cliStatus, min: d.min_cli_version, max: d.max_cli_version },
+    server: { status: serverStatus, reported: d.server_version, version, range: doc.supported_server_range, covered },
+    schema: { revision: rev, placement, release: index >= 0 ? matrix.releaseOf(index) : null, status: schemaStatus },
+    release: ownRelease,
+    migrations: { pending: d.pending_migrations, counted },
+    runner: { status: d.migration_status, progress: d.migration_progress, background: d.background_migrations_pending },
+  };
+}
+
+/** Revisions after `index` up to the release head that the release includes (a database with no revision lacks them all). */
+function missingOf(matrix: Matrix, version: string, index: number, head: number): string[] {
+  const out: string[] = [];
+  for (let i = index + 1; i <= head; i++) {
+    const r = matrix.releaseOf(i);
+    if (r === null || semver.lte(r, version)) out.push(matrix.doc.schema_chain[i]?.revision ?? '');
+  }
+  return out;
+}
+
+function releaseVersion(version: string): string {
+  const v = semver.parse(version);
+  return v ? `${v.major}.${v.minor}.${v.patch}` : version;
+}
+
+function aheadOf(release: string | null, version: string): boolean {
+  return release !== null && semver.gt(release, version);
+}
+
+function progressText(p: MigrationProgress | null | undefined): string {
+  if (!p) return 'progress not reported';
+  return `${p.applied} of ${p.total} applied${p.current ? `, now ${p.current}` : ''}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function list(items: readonly string[], max = 3): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** The verdict from the findings, in the documented order. */
+function decide(matrix: Matrix, d: VersionDocument, f: Findings, cli: CliContext, install: (v: string) => Hint): Verdict {
+  const doc = matrix.doc;
+  const upgradeServer = hint.run(['server', 'upgrade'], { forServer: true });
+  const server = f.server.status === 'dev' ? 'server dev' : `server ${d.server_version}`;
   const schema = d.schema_revision ? ` (schema ${d.schema_revision})` : '';
   const latestCli = d.recommended_cli_version ?? 'latest';
 
-  if (d.min_cli_version && semver.lt(cli.version, d.min_cli_version)) {
+  if (f.runner.status === 'running') {
+    return make(
+      'migration_running',
+      `${server}${schema} is applying its migrations (${progressText(f.runner.progress)})`,
+      hint.steps(hint.text('Wait for the run to finish, then check again:'), hint.run(['server', 'status'], { forServer: true })),
+    );
+  }
+  if (f.runner.status === 'failed') {
+    const steps = (d.deployment ? doc.server.deployments[d.deployment] : undefined) ?? doc.server.generic;
+    const restore = (steps.restore ?? doc.server.generic.restore ?? []).map((t) =>
+      fillTemplate(t, { backup_file: 'BACKUP_FILE', bin: doc.cli.bin }),
+    );
+    return make(
+      'migration_failed',
+      `${server}${schema} reports that its last migration run failed`,
+      hint.steps(
+        hint.text('Restore the backup taken before the run (the server logs name the migration that failed), then upgrade again'),
+        ...restore.map((c) => hint.shell(c)),
+      ),
+    );
+  }
+  if (f.cli.status === 'cli_outdated' && d.min_cli_version) {
+    const rec = d.recommended_cli_version;
     const target =
-      d.recommended_cli_version &&
-      semver.gte(d.recommended_cli_version, d.min_cli_version) &&
-      (!d.max_cli_version || semver.lte(d.recommended_cli_version, d.max_cli_version))
-        ? d.recommended_cli_version
-        : d.min_cli_version;
+      rec && semver.gte(rec, d.min_cli_version) && (!d.max_cli_version || semver.lte(rec, d.max_cli_version)) ? rec : d.min_cli_version;
     return make(
       'cli_outdated',
       `CLI ${cli.version} is older than ${server} accepts (min_cli_version ${d.min_cli_version})`,
       install(target),
     );
   }
-  if (d.max_cli_version && semver.gt(cli.version, d.max_cli_version)) {
+  if (f.cli.status === 'cli_too_new' && d.max_cli_version) {
     return make(
       'cli_too_new',
       `CLI ${cli.version} is newer than ${server} accepts (max_cli_version ${d.max_cli_version})`,
       install(d.max_cli_version),
     );
   }
-  const serverVersion = dev ? null : d.server_version;
-  if (
-    serverVersion &&
-    (semver.lt(serverVersion, doc.min_server_version) || semver.ltr(serverVersion, doc.supported_server_range, RANGE_OPTS))
-  ) {
+  if (f.server.status === 'server_outdated') {
     return make(
       'server_outdated',
       `${server}${schema} is older than CLI ${cli.version} supports (min_server_version ${doc.min_server_version})`,
       upgradeServer,
     );
   }
-
-  const placement = d.schema_revision ? matrix.placeRevision(d.schema_revision) : null;
-  if (placement?.known && placement.relation === 'before') {
-    const behind = -placement.distance;
+  if (f.release?.ahead) {
+    return make(
+      'schema_ahead',
+      `${server} runs on schema ${d.schema_revision}, which release ${f.schema.release} introduced: the database is newer than its code (rolled back without a downgrade?)`,
+      hint.steps(
+        hint.text(`Run release ${f.schema.release} or newer again, or restore the backup taken before its upgrade:`),
+        hint.run(['server', 'upgrade'], { forServer: true, args: [{ flag: 'to', value: f.schema.release ?? '' }] }),
+      ),
+    );
+  }
+  if (f.schema.status === 'past_max') {
+    return make(
+      'schema_ahead',
+      `${server} schema ${d.schema_revision} is past ${doc.max_schema_revision}, the newest revision CLI ${cli.version} works with (a later migration removed or changed what it uses)`,
+      install(latestCli),
+    );
+  }
+  if (f.schema.status === 'behind_min' && f.schema.placement?.known) {
+    const behind = -f.schema.placement.distance;
     return make(
       'schema_behind',
-      `${server} schema ${d.schema_revision} is ${behind} revision${behind === 1 ? '' : 's'} behind ${doc.min_schema_revision}, which CLI ${cli.version} needs`,
+      `${server} schema ${d.schema_revision} is ${plural(behind, 'revision')} behind ${doc.min_schema_revision}, which CLI ${cli.version} needs`,
       upgradeServer,
     );
   }
-  const minIndex = matrix.revisionIndex(doc.min_schema_revision);
-  const needed = d.pending_migrations.filter((m) => {
-    const i = matrix.revisionIndex(m.revision);
-    return i >= 0 && i <= minIndex;
-  });
-  if (needed.length > 0) {
+  if (f.release && f.release.missing.length > 0) {
+    const n = f.release.missing.length;
     return make(
       'schema_behind',
-      `${server}${schema} has ${needed.length} pending migration${needed.length === 1 ? '' : 's'} that CLI ${cli.version} needs (${needed.map((m) => m.revision).join(', ')})`,
+      `${server}${schema} has not applied ${plural(n, 'migration')} of its own release (${list(f.release.missing)}): its migrations never ran`,
       upgradeServer,
     );
   }
-  if (dev) {
+  if (f.migrations.counted.length > 0) {
+    const pending = f.migrations.counted.map((m) => m.revision);
+    return make('schema_behind', `${server}${schema} has ${plural(pending.length, 'pending migration')} (${list(pending)})`, upgradeServer);
+  }
+  if (f.server.status === 'dev') {
     return make('dev_server', `${server}${schema} is an unversioned development build; CLI ${cli.version} cannot check its version`, null);
   }
-  if (serverVersion && !semver.satisfies(serverVersion, doc.supported_server_range, RANGE_OPTS)) {
+  if (f.server.status === 'server_newer') {
     return make(
       'server_newer',
       `${server}${schema} is newer than CLI ${cli.version} knows (it supports ${doc.supported_server_range})`,
       install(latestCli),
     );
   }
-  if (placement && !placement.known) {
+  if (f.schema.status === 'unknown') {
+    // The release is one this CLI covers, so its chain should know the revision: the schema diverged
+    // (a hand-made hotfix) or was never stamped. A newer CLI cannot help; a person must look.
     return make(
       'schema_unknown',
-      `${server} schema ${d.schema_revision} is not in CLI ${cli.version}'s chain (the server is ahead of this CLI, or its schema diverged)`,
-      install(latestCli),
+      `${server} schema ${d.schema_revision} is not in CLI ${cli.version}'s chain, though the chain covers release ${d.server_version}: the schema diverged or was never stamped`,
+      hint.text(
+        `Compare the database's migration history with the release's migrations (${doc.cli.bin} compat show lists the chain); stamp or repair the revision before upgrading`,
+      ),
     );
   }
   return make('compatible', `CLI ${cli.version} and ${server}${schema} are compatible`, null);

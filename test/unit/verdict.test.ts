@@ -63,7 +63,8 @@ describe('verdict: every status of the contract', () => {
 
   it('covers every status of the contract', () => {
     const covered = new Set(table.map(([, , s]) => s));
-    covered.add('schema_behind');
+    // The statuses of the truth round have their own table (verdict-truth.test.ts).
+    for (const s of ['schema_behind', 'schema_ahead', 'migration_running', 'migration_failed'] as const) covered.add(s);
     expect([...STATUSES].filter((s) => !covered.has(s))).toEqual([]);
   });
 });
@@ -92,8 +93,11 @@ describe('verdict: pending migrations', () => {
     expect(v.status).toBe('schema_behind');
     expect(v.message).toContain(MIN);
   });
-  it('a pending migration after min_schema_revision is not needed by this CLI', () => {
-    expect(status(doc({ server_version: '1.4.0', schema_revision: MIN, pending_migrations: [{ revision: HEAD }] }))).toBe('compatible');
+  it("a pending migration of the server's own release counts, even one this CLI does not need", () => {
+    expect(status(doc({ server_version: '1.4.0', schema_revision: MIN, pending_migrations: [{ revision: HEAD }] }))).toBe('schema_behind');
+  });
+  it('a pending migration the chain places in a later release than the server runs does not count', () => {
+    expect(status(doc({ server_version: '1.3.0', schema_revision: MIN, pending_migrations: [{ revision: HEAD }] }))).toBe('compatible');
   });
 });
 

@@ -74,6 +74,8 @@ function notChecked(p: VersionProbe): string {
       return "not checked: the version endpoint's answer is invalid (see Verdict)";
     case 'cli_rejected':
       return 'not checked: the server refused this CLI (HTTP 426; see CLI window)';
+    case 'migrating':
+      return 'not checked: the server is applying its migrations (see Verdict)';
   }
 }
 

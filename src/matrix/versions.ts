@@ -1,0 +1,16 @@
+import semver from 'semver';
+
+/**
+ * The one normalisation of a server version. A server may report a leading "v", and a suffix that is
+ * a flavour of the product rather than a prerelease (GitLab's `16.11.10-ee`): with `ee` declared in the
+ * matrix's `version_flavors`, that compares as `16.11.10`. Null when the text is not semver.
+ */
+export function comparableVersion(reported: string, flavors: readonly string[] = []): string | null {
+  const parsed = semver.parse(reported.trim());
+  if (!parsed) return null;
+  const [first, ...rest] = parsed.prerelease;
+  if (rest.length === 0 && typeof first === 'string' && flavors.some((f) => f.toLowerCase() === first.toLowerCase())) {
+    return `${parsed.major}.${parsed.minor}.${parsed.patch}`;
+  }
+  return parsed.version;
+}
