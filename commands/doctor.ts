@@ -3,7 +3,6 @@ import { runDoctor } from '../src/doctor/index.js';
 import { doctorDocument, formatDoctor, formatDoctorMarkdown } from '../src/render/doctor.js';
 import { ExitCode } from '../src/render/exit-codes.js';
 import { BaseCommand, commonFlags, serverFlags } from './_lib/base.js';
-import { hostBranding } from './_lib/branding.js';
 
 export default class Doctor extends BaseCommand {
   static override summary = 'Check this CLI, the network and the server: one screen, safe to paste into a support ticket.';
@@ -25,16 +24,8 @@ export default class Doctor extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Doctor);
-    const report = await runDoctor({
-      cliVersion: this.config.version,
-      server: flags.server,
-      timeoutMs: flags.timeout,
-      compatFile: flags.compat,
-      network: !flags['no-network'],
-      bin: this.config.bin,
-      root: this.config.root,
-      ...hostBranding(this.config),
-    });
+    const resolution = this.resolve(flags);
+    const report = await runDoctor({ cliVersion: this.config.version, resolution, network: !flags['no-network'] });
     const width = process.stdout.isTTY ? process.stdout.columns : undefined;
     this.emit(doctorDocument(report), (_, style) =>
       flags.markdown ? formatDoctorMarkdown(report, { bin: this.config.bin }) : formatDoctor(report, style, { width }),

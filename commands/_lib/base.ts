@@ -1,13 +1,15 @@
 import { Command, Errors, Flags } from '@oclif/core';
 import { configPath } from '../../src/config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
+import type { RemedyContext } from '../../src/hint.js';
 import type { Matrix } from '../../src/matrix/load.js';
 import { ExitCode, exitCodeForError } from '../../src/render/exit-codes.js';
 import { createSecretRedactor, type Redactor } from '../../src/render/redact.js';
 import { errorDocument, formatError, formatWarning } from '../../src/render/report.js';
 import { safeJson, sanitizeOutput } from '../../src/render/sanitize.js';
 import { createStyle, type Style, wantsColor } from '../../src/render/style.js';
-import { createSession, environmentSecrets, resolveMatrix, type Session } from '../../src/session/session.js';
+import { environmentSecrets, type Resolution, resolveRun } from '../../src/session/resolve.js';
+import { resolveMatrix, type Session, sessionFrom } from '../../src/session/session.js';
 import { closeDefaultDispatcher } from '../../src/transport/request.js';
 import { redactText } from '../../src/url.js';
 import { hostBranding } from './branding.js';
@@ -45,6 +47,7 @@ export const serverFlags = {
 export abstract class BaseCommand extends Command {
   #secrets: string[] = [];
   #redactor: Redactor = createSecretRedactor([]);
+  #remedies: RemedyContext | null = null;
 
   override async init(): Promise<void> {
     await super.init();
@@ -64,17 +67,33 @@ export abstract class BaseCommand extends Command {
    * command prints; its warnings go to stderr.
    */
   protected openSession(flags: { server?: string; timeout?: number; compat?: string }): Session {
-    const session = createSession({
+    const session = sessionFrom(this.resolve(flags));
+    for (const warning of session.warnings) this.err(formatWarning(this.config.bin, { message: warning, remedy: null }, this.errStyle));
+    return session;
+  }
+
+  /**
+   * The run's ONE resolution (src/session/resolve.ts), branded from the host CLI, problems recorded as
+   * values. Every secret it knows is redacted from everything this command prints from here on, and
+   * remedies of errors name the server it resolved.
+   */
+  protected resolve(flags: { server?: string; timeout?: number; compat?: string }): Resolution {
+    const resolution = resolveRun({
       server: flags.server,
       timeoutMs: flags.timeout,
       compatFile: flags.compat,
       cliVersion: this.config.version,
       bin: this.config.bin,
+      root: this.config.root,
       ...hostBranding(this.config),
     });
-    this.addSecrets(session.secrets);
-    for (const warning of session.warnings) this.err(formatWarning(this.config.bin, { message: warning, remedy: null }, this.errStyle));
-    return session;
+    this.addSecrets(resolution.secrets);
+    this.#remedies = {
+      bin: this.config.bin,
+      envPrefix: resolution.envPrefix,
+      server: resolution.server.kind === 'ok' ? resolution.server.ref : null,
+    };
+    return resolution;
   }
 
   /** The user's config file, for the commands that edit it. */
@@ -167,8 +186,9 @@ export abstract class BaseCommand extends Command {
     const coded = toHandshakeError(err, this.id ?? '', this.config.bin);
     const exit = exitCodeForError(coded);
     process.exitCode = exit;
-    if (this.jsonMode) this.outJson(errorDocument(coded));
-    else this.err(formatError(coded, this.errStyle));
+    const ctx = this.#remedies ?? { bin: this.config.bin, envPrefix: hostBranding(this.config).envPrefix };
+    if (this.jsonMode) this.outJson(errorDocument(coded, ctx));
+    else this.err(formatError(coded, this.errStyle, ctx));
     if (exit === ExitCode.Bug && process.env.DEBUG) this.err(`${redactText(err.stack ?? '')}\n`);
   }
 }

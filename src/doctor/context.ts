@@ -1,14 +1,20 @@
-import { realpathSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { type Config, configPath, currentServer, loadConfig, lookupServer } from '../config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../errors.js';
 import { classifyResponse, type Observation, observationFromError } from '../handshake/observe.js';
-import { BUNDLED, loadMatrix, type Matrix } from '../matrix/load.js';
-import { packageRoot } from '../package-root.js';
-import { detectInstallMethod } from '../session/install-method.js';
-import { DEFAULT_TIMEOUT_MS } from '../session/session.js';
+import type { RemedyContext } from '../hint.js';
+import type { Matrix } from '../matrix/load.js';
+import type { VersionDocument } from '../protocol/version-document.js';
+import {
+  type ConfigState,
+  type MatrixState,
+  type Resolution,
+  type ResolveOptions,
+  resolveRun,
+  type ServerTarget,
+} from '../session/resolve.js';
+import { buildReport, type StatusReport } from '../session/session.js';
 import { classifyError } from '../transport/errors.js';
 import { createAgent, type HttpResponse, httpRequest, type RequestOptions } from '../transport/request.js';
 import { redactUrl, resolveApiUrl } from '../url.js';
@@ -17,35 +23,22 @@ import { once } from './framework.js';
 
 /** The ordinary API request whose headers the drift check compares with the version document. */
 export const DEFAULT_HEALTH_PATH = '/api/v1/health';
+/** The default request the Authentication check makes, once without and once with the token. */
+export const DEFAULT_AUTH_PATH = '/api/v1/auth-check';
 
-export interface DoctorContextOptions {
-  /** This CLI's version (the host's `package.json` version). */
-  cliVersion: string;
-  /** `--server`; falls back to `<PREFIX>_SERVER`, then the config file. */
-  server?: string;
-  /** Per-request timeout in ms (default 5000). */
-  timeoutMs?: number;
-  /** `--compat`; falls back to `<PREFIX>_COMPAT_FILE`, then the bundled matrix. */
-  compatFile?: string;
+export interface DoctorContextOptions extends ResolveOptions {
+  /** The run's resolution, when the command already made it (else it is made from these options). */
+  resolution?: Resolution;
   /** False skips every check that would talk to the server (`--no-network`). */
   network?: boolean;
-  /** Environment to read (default `process.env`). */
-  env?: NodeJS.ProcessEnv;
-  /** Prefix of the environment variables (default `HANDSHAKE`). */
-  envPrefix?: string;
-  /** Product name for User-Agent and the config directory (default `handshake`). */
-  product?: string;
-  /** The CLI's command name, for remedies (default: `product`). */
-  bin?: string;
-  /** The host CLI's own matrix, used when neither `compatFile` nor `<PREFIX>_COMPAT_FILE` names one. */
-  defaultCompatFile?: string;
-  /**
-   * The running CLI's package root (oclif's `config.root`): where it is installed, which tells the
-   * install method, and whose `engines.node` applies. Default: handshake's own.
-   */
-  root?: string;
   /** The ordinary request for the header-drift check (default `/api/v1/health`). */
   healthPath?: string;
+  /**
+   * A request that needs the token, for the Authentication check (default {@link DEFAULT_AUTH_PATH}: a
+   * route no server has, which a server that authenticates before routing refuses without a token). A
+   * vendor names one of its own authenticated routes.
+   */
+  authPath?: string;
   /** Cancels every request (Ctrl-C). */
   signal?: AbortSignal;
   /** The wall clock, ms since the epoch (tests). */
@@ -58,26 +51,7 @@ export interface DoctorContextOptions {
   dispatcher?: Dispatcher;
 }
 
-/** Which server doctor checks, and where that came from. */
-export type ServerTarget =
-  | { kind: 'none' }
-  | { kind: 'invalid'; source: string; error: HandshakeError }
-  | {
-      kind: 'ok';
-      url: URL;
-      /** The configured name, when the server is one of the config file's. */
-      name: string | null;
-      source: string;
-      token: string | null;
-      tokenSource: string | null;
-    };
-
-export type MatrixState = { ok: true; matrix: Matrix; origin: string } | { ok: false; error: HandshakeError; origin: string; file: string };
-
-export type ConfigState =
-  | { path: string; state: 'missing' }
-  | { path: string; state: 'ok'; config: Config; warnings: string[] }
-  | { path: string; state: 'invalid'; error: HandshakeError };
+export type { ConfigState, MatrixState, ServerTarget };
 
 /** One request as doctor saw it: the raw answer (or the error), and when. */
 export interface HttpProbe {
@@ -114,6 +88,8 @@ export type TlsProbe =
 
 /** What every check receives. Vendor checks get the same, requests included. */
 export interface DoctorContext {
+  /** The run's one resolution (the same every other command gets). */
+  readonly resolution: Resolution;
   readonly cli: CliContext;
   readonly product: string;
   /** The CLI's command name, for remedies. */
@@ -137,6 +113,15 @@ export interface DoctorContext {
   versionProbe(): Promise<VersionProbe>;
   /** One ordinary API request ({@link healthPath}), requested once. */
   apiProbe(): Promise<HttpProbe>;
+  readonly authPath: string;
+  /** {@link authPath} requested once without the token (`withToken` false) and once with it. */
+  authProbe(withToken: boolean): Promise<HttpProbe>;
+  /** The judge's report on the version document (verdict, remedy for the checked server, findings), or null without a valid matrix. */
+  report(): Promise<StatusReport | null>;
+  /** The version document, once {@link versionProbe} has one. */
+  versionDocument(): VersionDocument | null;
+  /** How remedies name things here: the host's bin and prefix, and the server that was checked. */
+  remedyContext(): RemedyContext;
   /** A TLS connection to the server, made once, to read its certificate. */
   tlsProbe(): Promise<TlsProbe>;
   /** An authenticated request to the server (for vendor checks); throws coded errors. */
@@ -151,22 +136,9 @@ export interface DoctorContext {
  * reported by its check, so doctor works exactly when other commands do not.
  */
 export function createDoctorContext(options: DoctorContextOptions): DoctorContext {
-  const env = options.env ?? process.env;
-  const prefix = options.envPrefix ?? 'HANDSHAKE';
-  const product = options.product ?? 'handshake';
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const resolution = options.resolution ?? resolveRun(options);
+  const { env, envPrefix: prefix, product, timeoutMs, installPath, cli, matrix, requestMatrix, config, server, headers } = resolution;
   const now = options.now ?? Date.now;
-  const installPath = realPath(options.root ?? packageRoot());
-  const cli: CliContext = { version: options.cliVersion, installMethod: detectInstallMethod(installPath), envPrefix: prefix };
-
-  const matrix = resolveMatrix(options.compatFile, options.defaultCompatFile, env, prefix);
-  const requestMatrix: Matrix | null = matrix.ok ? matrix.matrix : fallbackMatrix(options.defaultCompatFile);
-  const config = resolveConfig(env, product);
-  const server = resolveServer(options.server, env, prefix, options.bin ?? product, config);
-  const headers: Record<string, string> = {
-    'user-agent': `${product}/${options.cliVersion} (node ${process.version}; ${process.platform})`,
-  };
-  if (requestMatrix) headers[requestMatrix.doc.headers.cli_version.toLowerCase()] = options.cliVersion;
 
   const target = (): { url: URL; token: string | null; matrix: Matrix } => {
     if (options.network === false) throw new HandshakeError(ErrorCode.Usage, 'network checks are off');
@@ -185,7 +157,7 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
     return ownDispatcher;
   };
 
-  const probe = async (path: string, accept: string): Promise<HttpProbe> => {
+  const probe = async (path: string, accept: string, withToken = true): Promise<HttpProbe> => {
     const t = target();
     const url = resolveApiUrl(t.url, path);
     const wallStart = now();
@@ -200,7 +172,7 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
         signal: options.signal,
         dispatcher: dispatcher(),
         headers: { accept, ...headers },
-        auth: t.token ? { origin: t.url.origin, token: t.token } : null,
+        auth: t.token && withToken ? { origin: t.url.origin, token: t.token } : null,
       });
       return done(res, null);
     } catch (err) {
@@ -210,10 +182,23 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
   };
 
   const healthPath = options.healthPath ?? DEFAULT_HEALTH_PATH;
+  const authPath = options.authPath ?? DEFAULT_AUTH_PATH;
+  const ref = server.kind === 'ok' ? server.ref : null;
+  const remedies = (): RemedyContext => ({ bin: resolution.bin, envPrefix: prefix, server: ref });
+  let seenDocument: VersionDocument | null = null;
+  const versionProbe = once(async (): Promise<VersionProbe> => {
+    const t = target();
+    const p = await probe(t.matrix.doc.version_endpoint, 'application/json');
+    const observation = p.response ? classifyResponse(p.response, t.matrix) : observationFromError(p.error);
+    if (observation.kind === 'document') seenDocument = observation.document;
+    return { ...p, observation };
+  });
+  const authProbes = [once(() => probe(authPath, 'application/json', false)), once(() => probe(authPath, 'application/json', true))];
   const context: DoctorContext = {
+    resolution,
     cli,
     product,
-    bin: options.bin ?? product,
+    bin: resolution.bin,
     envPrefix: prefix,
     env,
     timeoutMs,
@@ -226,13 +211,17 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
     headers,
     healthPath,
     now,
-    versionProbe: once(async () => {
-      const t = target();
-      const p = await probe(t.matrix.doc.version_endpoint, 'application/json');
-      const observation = p.response ? classifyResponse(p.response, t.matrix) : observationFromError(p.error);
-      return { ...p, observation };
-    }),
+    versionProbe,
     apiProbe: once(() => probe(healthPath, 'application/json')),
+    authPath,
+    authProbe: (withToken) => (authProbes[withToken ? 1 : 0] as () => Promise<HttpProbe>)(),
+    report: once(async () => {
+      if (!matrix.ok || server.kind !== 'ok') return null;
+      const p = await versionProbe();
+      return buildReport({ matrix: matrix.matrix, cli, resolution, serverRef: ref }, server.url, p.observation);
+    }),
+    versionDocument: () => seenDocument,
+    remedyContext: remedies,
     tlsProbe: once(() => inspectTls(target().url, timeoutMs, options.signal)),
     async request(path, init = {}) {
       const t = target();
@@ -253,76 +242,6 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
     },
   };
   return context;
-}
-
-/** As the session resolves it: `--compat`, else `<PREFIX>_COMPAT_FILE`, else the host's own, else the bundled one. */
-function resolveMatrix(compatFile: string | undefined, hostFile: string | undefined, env: NodeJS.ProcessEnv, prefix: string): MatrixState {
-  const envFile = env[`${prefix}_COMPAT_FILE`] || undefined;
-  const explicit = compatFile ?? envFile;
-  const origin = compatFile !== undefined ? '--compat' : envFile !== undefined ? `${prefix}_COMPAT_FILE` : BUNDLED;
-  try {
-    return { ok: true, matrix: explicit ? loadMatrix(explicit) : loadMatrix(hostFile, BUNDLED), origin };
-  } catch (err) {
-    return { ok: false, error: asHandshakeError(err), origin, file: explicit ?? BUNDLED };
-  }
-}
-
-/** The matrix requests use when the chosen one is invalid: only for its endpoint path and header names. */
-function fallbackMatrix(hostFile: string | undefined): Matrix | null {
-  for (const load of [() => loadMatrix(hostFile, BUNDLED), () => loadMatrix()]) {
-    try {
-      return load();
-    } catch {
-      // try the next one
-    }
-  }
-  return null;
-}
-
-function resolveConfig(env: NodeJS.ProcessEnv, product: string): ConfigState {
-  const path = configPath(env, product);
-  try {
-    const loaded = loadConfig(path);
-    return loaded.exists ? { path, state: 'ok', config: loaded.config, warnings: loaded.warnings } : { path, state: 'missing' };
-  } catch (err) {
-    return { path, state: 'invalid', error: asHandshakeError(err) };
-  }
-}
-
-/**
- * As the session resolves it: `--server` or `<PREFIX>_SERVER` (a configured name or a URL), else the
- * config file's current server. The environment token goes to the server chosen; a token from the config
- * file only to the server it was stored with.
- */
-function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv, prefix: string, bin: string, config: ConfigState): ServerTarget {
-  const envServer = env[`${prefix}_SERVER`] || undefined;
-  const input = flag || envServer;
-  const fromFile: Config = config.state === 'ok' ? config.config : { servers: {} };
-  const choice = input ?? currentServer(fromFile);
-  if (!choice) return { kind: 'none' };
-  const source = !input ? "the config file's current server" : flag && flag !== envServer ? '--server' : `${prefix}_SERVER`;
-  let found: ReturnType<typeof lookupServer>;
-  try {
-    found = lookupServer(fromFile, choice, bin);
-  } catch (err) {
-    return { kind: 'invalid', source, error: asHandshakeError(err) };
-  }
-  const envToken = env[`${prefix}_TOKEN`] || undefined;
-  const tokenSource = envToken ? `${prefix}_TOKEN` : found.token ? `the config file, server "${found.name}"` : null;
-  return { kind: 'ok', url: found.url, name: found.name, source, token: envToken ?? found.token, tokenSource };
-}
-
-function asHandshakeError(err: unknown): HandshakeError {
-  if (isHandshakeError(err)) return err;
-  return new HandshakeError(ErrorCode.Internal, err instanceof Error ? err.message : String(err), { cause: err });
-}
-
-function realPath(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
 }
 
 /**

@@ -72,6 +72,10 @@ export interface DoctorReport {
   /** The checks' facts in check order (first label wins), for a ticket's header. */
   facts: Array<{ label: string; value: string }>;
   durationMs: number;
+  /** When the checks ran (ISO 8601), set by runDoctor. */
+  generatedAt?: string;
+  /** What a ticket reader wants first: this CLI's version, the server checked (no credentials), the verdict. */
+  about?: { cli: string; server: string | null; verdict: string | null };
 }
 
 export interface RunChecksOptions<C> {

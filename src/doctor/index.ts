@@ -1,13 +1,12 @@
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { namedServers } from '../config/config.js';
+import { createRedactor } from '../render/redact.js';
+import { redactUrl } from '../url.js';
 import { cliChecks, networkChecks } from './checks/local.js';
 import { SECTION, SECTION_ORDER } from './checks/sections.js';
 import { serverChecks } from './checks/server.js';
 import { createDoctorContext, type DoctorContext, type DoctorContextOptions } from './context.js';
 import { type DoctorCheck, type DoctorReport, runChecks } from './framework.js';
-import { PROXY_VARIABLES } from './proxy.js';
-import { createRedactor, urlSecrets } from './redact.js';
 
 /**
  * `handshake doctor` as a function: the built-in checks (or yours), run
@@ -49,37 +48,37 @@ export function builtinChecks(): DoctorCheck<DoctorContext>[] {
 
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const context = createDoctorContext(options);
+  const generatedAt = new Date((options.now ?? Date.now)()).toISOString();
   try {
-    return await runChecks({
+    const report = await runChecks({
       checks: options.checks ?? builtinChecks(),
       context,
       timeoutMs: context.timeoutMs + (options.graceMs ?? DEFAULT_GRACE_MS),
       sections: SECTION_ORDER,
       signal: options.signal,
-      redact: createRedactor({ secrets: secretsOf(context, options), home: homes() }),
+      // The run's one list of secrets (src/session/resolve.ts), through the one redactor.
+      redact: createRedactor({ secrets: context.resolution.secrets, home: homes() }),
     });
+    const verdict = context.network && context.server.kind === 'ok' ? await context.report().catch(() => null) : null;
+    const server = context.server.kind === 'ok' ? redactUrl(context.server.url) : null;
+    const redact = createRedactor({ secrets: context.resolution.secrets, home: homes() });
+    return {
+      ...report,
+      generatedAt,
+      about: { cli: context.cli.version, server: server && redact(server), verdict: verdict?.status ?? null },
+    };
   } finally {
     await context.close();
   }
 }
 
-/** Every value that must not reach the report: tokens, and passwords in the server and proxy URLs. */
-function secretsOf(ctx: DoctorContext, options: DoctorOptions): string[] {
-  const env = ctx.env;
-  const secrets: Array<string | null | undefined> = [env[`${ctx.envPrefix}_TOKEN`]];
-  if (ctx.server.kind === 'ok') secrets.push(ctx.server.token, ...urlSecrets(ctx.server.url.href));
-  secrets.push(...urlSecrets(options.server), ...urlSecrets(env[`${ctx.envPrefix}_SERVER`]));
-  if (ctx.config.state === 'ok') {
-    // Every token the config file holds, not only the chosen server's: a server may echo any of them.
-    for (const entry of Object.values(namedServers(ctx.config.config))) secrets.push(entry.token, ...urlSecrets(entry.url));
-    secrets.push(ctx.config.config.token, ...urlSecrets(ctx.config.config.server));
-  }
-  for (const name of PROXY_VARIABLES) secrets.push(...urlSecrets(env[name]));
-  return secrets.filter((s): s is string => Boolean(s));
-}
-
 function homes(): string[] {
-  const home = homedir();
+  let home: string;
+  try {
+    home = homedir();
+  } catch {
+    return []; // a uid with no passwd entry and no HOME: nothing to shorten
+  }
   try {
     return [home, realpathSync(home)];
   } catch {
@@ -87,6 +86,7 @@ function homes(): string[] {
   }
 }
 
+export { createRedactor, REDACTED } from '../render/redact.js';
 export { cliChecks, networkChecks, nodeVersionOutcome } from './checks/local.js';
 export { CERT_WARN_DAYS, MAX_CLOCK_SKEW_MS, serverChecks } from './checks/server.js';
 export type {
@@ -111,5 +111,4 @@ export type {
   RunChecksOptions,
 } from './framework.js';
 export { CHECK_STATUSES, DEFAULT_CHECK_TIMEOUT_MS, once, runChecks } from './framework.js';
-export { createRedactor, REDACTED } from './redact.js';
 export { SECTION, SECTION_ORDER };

@@ -7,7 +7,9 @@
  * Pure, so it is tested without touching `process.env`.
  */
 
-export const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY'] as const;
+import { PROXY_VARIABLES } from '../session/resolve.js';
+
+export { PROXY_VARIABLES };
 
 export interface ProxySettings {
   /** The variables that are set (even to an empty string), in {@link PROXY_VARIABLES} order. */

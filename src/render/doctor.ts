@@ -5,6 +5,10 @@ import { createStyle, type Style } from './style.js';
 /** The `doctor --json` document (CONTRACT §6): `ok` and the sections, each check with its duration. */
 export interface DoctorDocument {
   ok: boolean;
+  /** When the checks ran (ISO 8601). */
+  generated_at: string | null;
+  /** This CLI's version, the server checked, the verdict (CONTRACT §6). */
+  summary: { cli: string; server: string | null; verdict: string | null } | null;
   sections: Array<{
     title: string;
     checks: Array<Pick<CheckResult, 'id' | 'title' | 'status' | 'detail' | 'remedy' | 'durationMs'>>;
@@ -14,6 +18,8 @@ export interface DoctorDocument {
 export function doctorDocument(report: DoctorReport): DoctorDocument {
   return {
     ok: report.ok,
+    generated_at: report.generatedAt ?? null,
+    summary: report.about ?? null,
     sections: report.sections.map((s) => ({
       title: s.title,
       checks: s.checks.map(({ id, title, status, detail, remedy, durationMs }) => ({ id, title, status, detail, remedy, durationMs })),
@@ -78,6 +84,7 @@ export function formatDoctor(report: DoctorReport, style: Style, options: Format
   }
   const colour = report.summary.failed ? style.red : report.summary.warnings ? style.yellow : style.green;
   out.push(colour(doctorSummaryLine(report)));
+  if (report.generatedAt) out.push(style.dim(`Generated ${report.generatedAt}`));
   return `${out.join('\n')}\n`;
 }
 
@@ -123,6 +130,7 @@ export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOpti
   const labelWidth = Math.max(0, ...report.facts.map((f) => sanitize(f.label).length));
   const summary = [
     `${bin} doctor: ${doctorSummaryLine(report)}`,
+    ...(report.generatedAt ? [`Generated ${report.generatedAt}`] : []),
     ...report.facts.map((f) => `${sanitize(f.label).padEnd(labelWidth)}  ${sanitize(f.value)}`),
   ].join('\n');
 

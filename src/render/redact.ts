@@ -1,11 +1,15 @@
 import { Buffer } from 'node:buffer';
+import { redactText } from '../url.js';
 
 /**
- * Secret redaction for everything a command prints. A server can echo the
- * token back (an error page saying "invalid token …", a proxy quoting the
- * request), so URL redaction alone is not enough: every value known to be a
- * secret — the token, URL and proxy passwords, and the Basic credentials made
- * from them — is replaced wherever it appears, in text and in JSON documents.
+ * THE redactor: the one function every printed byte passes, in every command and every format (doctor's
+ * report included), before anything is cut short. A server can echo a token back (an error page saying
+ * "invalid token …", a proxy quoting the request's Authorization header), so URL redaction alone is not
+ * enough: every secret the run knows — tokens, the admin token, URL userinfo, proxy credentials — is
+ * replaced in every spelling (as given, percent-decoded, percent-encoded, and the Basic base64 of
+ * `user:password`), and so is **any run of {@link PARTIAL_LENGTH} or more characters of one**, so a preview
+ * cut off in the middle of a token never keeps half of it. `user:password@` is stripped from URLs and the
+ * home directory is shown as `~`.
  */
 
 /** What replaces a secret value. */
@@ -14,11 +18,19 @@ export const REDACTED = '[redacted]';
 /** Secrets shorter than this are not searched for in free text: replacing every "ab" would garble the output. */
 export const MIN_SECRET_LENGTH = 4;
 
+/** Any run of this many characters of a secret is redacted, wherever it appears. */
+export const PARTIAL_LENGTH = 8;
+
 export interface Redactor {
-  /** `text` with every known secret replaced by {@link REDACTED}. */
+  /** `text` with every known secret (and any part of one of {@link PARTIAL_LENGTH}+ characters) replaced. */
   text(text: string): string;
   /** A copy of a JSON-like value with every string redacted (keys are ours and left alone). */
   value<T>(value: T): T;
+}
+
+export interface RedactorOptions {
+  /** The home directory (or its several spellings, e.g. through a symlink), shown as `~`. */
+  home?: string | ReadonlyArray<string | null | undefined> | null;
 }
 
 /** The spellings under which a secret can travel: as given, percent-decoded and percent-encoded. */
@@ -44,25 +56,69 @@ export function urlCredentialSecrets(input: string | URL | null | undefined): st
     const m = /:\/\/[^/@\s:]*:([^\s/?#]*)@/.exec(String(input));
     return m?.[1] ? secretVariants(m[1]) : [];
   }
-  if (!url.password) return [];
+  if (!url.password && !url.username) return [];
   const user = safeDecode(url.username);
   const password = safeDecode(url.password);
-  return [...secretVariants(url.password), Buffer.from(`${user}:${password}`).toString('base64')];
+  const basic = Buffer.from(`${user}:${password}`).toString('base64');
+  // Without a password, the user name is the credential (`https://TOKEN@host`).
+  return [...secretVariants(url.password || url.username), basic];
+}
+
+/** The redactor as one function over text, for callers that only redact text (doctor's SDK surface). */
+export function createRedactor(
+  options: { secrets?: ReadonlyArray<string | null | undefined> } & RedactorOptions,
+): (text: string) => string {
+  return createSecretRedactor(options.secrets ?? [], options).text;
 }
 
 /** Builds the redactor for a set of secrets (empty and short values are ignored). */
-export function createSecretRedactor(secrets: Iterable<string | null | undefined>): Redactor {
+export function createSecretRedactor(secrets: Iterable<string | null | undefined>, options: RedactorOptions = {}): Redactor {
   const set = new Set<string>();
   for (const s of secrets) if (s) for (const v of secretVariants(s)) set.add(v);
   // Longest first, so a secret containing another is replaced whole.
-  const list = [...set].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+  const whole = [...set].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+  const grams = new Set<string>();
+  for (const s of whole) for (let i = 0; i + PARTIAL_LENGTH <= s.length; i++) grams.add(s.slice(i, i + PARTIAL_LENGTH));
+  const home = homePattern(options.home);
   const text = (t: string): string => {
-    let out = t;
-    for (const secret of list) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    let out = redactText(t);
+    for (const secret of whole) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    if (grams.size) out = redactPartials(out, grams);
+    if (home) out = out.replace(home, '~');
     return out;
   };
   const value = <T>(v: T): T => deepMap(v, text) as T;
   return { text, value };
+}
+
+/** Replaces every run covered by windows of {@link PARTIAL_LENGTH} characters that occur in a secret. */
+function redactPartials(text: string, grams: ReadonlySet<string>): string {
+  if (text.length < PARTIAL_LENGTH) return text;
+  let out = '';
+  let last = 0;
+  let runEnd = -1;
+  let runStart = -1;
+  for (let i = 0; i + PARTIAL_LENGTH <= text.length; i++) {
+    if (!grams.has(text.slice(i, i + PARTIAL_LENGTH))) continue;
+    if (i > runEnd) {
+      if (runStart >= 0) {
+        out += `${text.slice(last, runStart)}${REDACTED}`;
+        last = runEnd;
+      }
+      runStart = i;
+    }
+    runEnd = i + PARTIAL_LENGTH;
+  }
+  if (runStart < 0) return text;
+  return `${out}${text.slice(last, runStart)}${REDACTED}${text.slice(runEnd)}`;
+}
+
+function homePattern(home: RedactorOptions['home']): RegExp | null {
+  const homes = (typeof home === 'string' ? [home] : [...(home ?? [])])
+    .map((h) => h?.replace(/\/+$/, ''))
+    .filter((h): h is string => Boolean(h && h.length > 1))
+    .sort((a, b) => b.length - a.length);
+  return homes.length ? new RegExp(`(?:${homes.map(escapeRegExp).join('|')})(?=$|[^A-Za-z0-9._-])`, 'g') : null;
 }
 
 /** Maps every string of a JSON-like value, as JSON.stringify would see it (toJSON applied, own keys kept as keys). */
@@ -89,4 +145,8 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

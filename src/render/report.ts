@@ -1,4 +1,5 @@
 import { type HandshakeError, MatrixError } from '../errors.js';
+import { type RemedyContext, remedyText } from '../hint.js';
 import type { Matrix } from '../matrix/load.js';
 import { DEPLOYMENT_KINDS } from '../matrix/schema.js';
 import type { CompatReport } from '../session/session.js';
@@ -39,12 +40,13 @@ export function formatCompatReport(report: CompatReport, style: Style): string {
 }
 
 /** Human output of an error: what happened, then the fix. */
-export function formatError(err: Pick<HandshakeError, 'message' | 'remedy'>, style: Style): string {
+export function formatError(err: Pick<HandshakeError, 'message' | 'remedy' | 'hint'>, style: Style, ctx?: RemedyContext): string {
+  const remedy = errorRemedy(err, ctx);
   let out = `${style.red('Error:')} ${sanitize(err.message)}\n`;
   if (err instanceof MatrixError && err.issues.length > 1) {
     out += `${err.issues.map((i) => `  - ${sanitize(i.path || '(root)')}: ${sanitize(i.message)}`).join('\n')}\n`;
   }
-  if (err.remedy) out += `${style.dim('Fix:')}   ${sanitize(err.remedy)}\n`;
+  if (remedy) out += `${style.dim('Fix:')}   ${sanitize(remedy)}\n`;
   return out;
 }
 
@@ -62,9 +64,14 @@ export function formatApiStatus(bin: string, path: string, status: number, retry
 }
 
 /** The JSON document of an error (CONTRACT §8). */
-export function errorDocument(err: HandshakeError) {
+export function errorDocument(err: HandshakeError, ctx?: RemedyContext) {
   const issues = err instanceof MatrixError ? { file: err.file, issues: err.issues } : {};
-  return { error: { code: err.code, message: err.message, remedy: err.remedy, ...issues } };
+  return { error: { code: err.code, message: err.message, remedy: errorRemedy(err, ctx), ...issues } };
+}
+
+/** An error's remedy in the host's words: its text, else its hint said for the context. */
+export function errorRemedy(err: Pick<HandshakeError, 'remedy' | 'hint'>, ctx?: RemedyContext): string | null {
+  return err.remedy ?? (ctx ? remedyText(err.hint, ctx) : null);
 }
 
 /** `compat show`: the matrix as a readable block. */

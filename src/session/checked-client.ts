@@ -2,13 +2,14 @@ import semver from 'semver';
 import type { Dispatcher } from 'undici';
 import type { HandshakeCache } from '../cache/cache.js';
 import { type Observation, observe } from '../handshake/observe.js';
+import { remedyText } from '../hint.js';
 import { type MatrixDocument, REVISION_PATTERN } from '../matrix/schema.js';
 import { DEV_VERSION, type VersionDocument } from '../protocol/version-document.js';
 import { type ResponseHeadInfo, withHeaderHook } from '../transport/interceptor.js';
 import { defaultDispatcher, type HttpResponse, headerValue, httpRequest, type RequestOptions } from '../transport/request.js';
 import { resolveApiUrl } from '../url.js';
-import { computeVerdict, UNCHECKED_STATUSES, type Verdict } from '../verdict/verdict.js';
-import { requireServer, type Session } from './session.js';
+import { judge, UNCHECKED_STATUSES, type Verdict } from '../verdict/verdict.js';
+import { remedyContext, requireServer, type Session } from './session.js';
 
 /** What the passive check concluded, handed back to the command to report after its own output. */
 export interface PassiveReport {
@@ -142,6 +143,11 @@ export class CheckedClient {
     if (!this.#passive) return none;
     const matrix = this.#session.matrix;
     const cli = this.#session.cli;
+    // The one judge, its remedy said for the server this client talks to.
+    const computeVerdict = (m: typeof matrix, o: Observation, c: typeof cli): Verdict => {
+      const v = judge(m, o, c).verdict;
+      return { ...v, remedy: remedyText(v.hint, remedyContext(this.#session)) };
+    };
     const handshakeRequests = this.#cold ? 1 : 0;
     const say = (v: Verdict): PassiveReport => ({
       verdict: v,

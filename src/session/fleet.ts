@@ -1,4 +1,4 @@
-import { configPath, loadConfig, namedServers } from '../config/config.js';
+import { namedServers } from '../config/config.js';
 import { parseServerUrl } from '../url.js';
 import { type CompatReport, checkServer, compatDocument, type Session } from './session.js';
 
@@ -8,16 +8,24 @@ export interface FleetReport extends CompatReport {
 }
 
 /**
- * `compat check --all`: every configured server checked concurrently, in name
- * order. Each server gets only its own token from the config file: the
- * environment's token is never sent to a whole fleet.
+ * `compat check --all`: every configured server checked concurrently, in name order, from the config the
+ * session's resolution loaded (the server a flag or variable names is not used, so a wrong one does not
+ * matter). Each server gets only its own token from the config file: the environment's token is never
+ * sent to a whole fleet. Each row's remedy names its own server (`--server NAME`).
  */
-export async function checkFleet(session: Session, product = 'handshake', options: { signal?: AbortSignal } = {}): Promise<FleetReport[]> {
-  const { config } = loadConfig(configPath(session.env, product));
-  const entries = Object.entries(namedServers(config)).sort(([a], [b]) => a.localeCompare(b));
+export async function checkFleet(session: Session, _product?: string, options: { signal?: AbortSignal } = {}): Promise<FleetReport[]> {
+  const config = session.resolution.config;
+  if (config.state === 'invalid') throw config.error;
+  const servers = config.state === 'ok' ? namedServers(config.config) : {};
+  const entries = Object.entries(servers).sort(([a], [b]) => a.localeCompare(b));
   return Promise.all(
     entries.map(async ([name, entry]) => {
-      const one: Session = { ...session, server: { url: parseServerUrl(entry.url), token: entry.token ?? null }, serverName: name };
+      const one: Session = {
+        ...session,
+        server: { url: parseServerUrl(entry.url), token: entry.token ?? null },
+        serverName: name,
+        serverRef: { kind: 'name', name },
+      };
       return { name, ...compatDocument(await checkServer(one, options)) };
     }),
   );

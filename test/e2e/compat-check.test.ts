@@ -115,7 +115,7 @@ describe('compat check --json: one status per server, with its exit code', () =>
   it('gives `handshake server upgrade` as the remedy for a schema behind', async () => {
     const server = await serve(versionServer({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' }));
     const { report } = await check(server.url);
-    expect(report.remedy).toBe('handshake server upgrade');
+    expect(report.remedy).toBe(`handshake server upgrade --server ${server.url}`);
   });
 
   it('--strict turns a warning into exit 3', async () => {

@@ -33,7 +33,10 @@ describe('acme doctor: handshake mounted in a vendor CLI', () => {
     expect(checks.get('cli.version')?.detail).toMatch(/^2\.3\.0\b/);
     expect(checks.get('cli.config')?.detail).toContain('~/config/acme/config.json');
     expect(checks.get('cli.token')?.detail).toContain('ACME_TOKEN');
-    expect(checks.get('server.verdict')).toMatchObject({ status: 'fail', remedy: 'acme server upgrade' });
+    expect(checks.get('server.verdict')).toMatchObject({
+      status: 'fail',
+      remedy: expect.stringMatching(/^acme server upgrade --server http:/),
+    });
     expect(server.requests.some((q) => q.headers.authorization === 'Bearer acme-token-4242')).toBe(true);
     expect(r.code).toBe(3);
     for (const format of [['--json'], [], ['--markdown']]) {

@@ -51,7 +51,9 @@ describe('doctor --json against real loopback servers', () => {
     const { r, doc } = await doctor(['--server', server.url]);
     expect(r.code).toBe(0);
     expect(doc.ok).toBe(true);
-    expect(Object.keys(doc).sort()).toEqual(['ok', 'sections']);
+    expect(Object.keys(doc).sort()).toEqual(['generated_at', 'ok', 'sections', 'summary']);
+    expect(Date.parse((doc as unknown as { generated_at: string }).generated_at)).not.toBeNaN();
+    expect((doc as unknown as { summary: unknown }).summary).toEqual({ cli: '0.9.0', server: server.url, verdict: 'compatible' });
     const health = section(doc, 'Server health');
     expect(health).toBeDefined();
     for (const id of [
@@ -141,8 +143,8 @@ describe('doctor --json against real loopback servers', () => {
     const verdict = checkOf(doc, 'server.verdict');
     expect(verdict.status).toBe('fail');
     expect(verdict.detail).toContain('schema_behind');
-    expect(verdict.remedy).toBe('handshake server upgrade');
-    expect(checkOf(doc, 'server.schema')).toMatchObject({ status: 'fail', remedy: 'handshake server upgrade' });
+    expect(verdict.remedy).toBe(`handshake server upgrade --server ${server.url}`);
+    expect(checkOf(doc, 'server.schema')).toMatchObject({ status: 'fail', remedy: `handshake server upgrade --server ${server.url}` });
   });
 
   it('a Date header ten minutes behind: the clock check warns, and a warning alone still exits 0', async () => {
@@ -285,7 +287,9 @@ describe('doctor --json against real loopback servers', () => {
     expect(checkOf(accepted.doc, 'server.auth').status).toBe('pass');
     expect(accepted.r.code).toBe(0);
     const none = await doctor(['--server', server.url]);
-    expect(checkOf(none.doc, 'server.auth').status).toBe('warn');
+    // The route needs a token and none is set: that fails too, naming the variable.
+    expect(checkOf(none.doc, 'server.auth').status).toBe('fail');
+    expect(checkOf(none.doc, 'server.auth').remedy).toContain('HANDSHAKE_TOKEN');
   });
 
   it('says whether NO_PROXY covers the server', async () => {
@@ -379,7 +383,7 @@ describe('doctor: human and Markdown output', () => {
     for (const title of ['CLI', 'Network', 'Server health']) expect(lines).toContain(title);
     const failLine = lines.findIndex((l) => /^\s+FAIL\s+Verdict\b/.test(l));
     expect(failLine).toBeGreaterThan(-1);
-    expect(lines[failLine + 1]).toMatch(/^\s+Fix: handshake server upgrade$/);
+    expect(lines[failLine + 1]).toMatch(/^\s+Fix: handshake server upgrade --server http:\/\/127\.0\.0\.1:\d+$/);
     expect(lines.some((l) => /^\s+PASS\s+Reachable\b/.test(l))).toBe(true);
     expect(r.stdout).toMatch(/\n\d+ checks: \d+ passed, \d+ warnings?, [1-9]\d* failed/);
   });

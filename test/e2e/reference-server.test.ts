@@ -150,7 +150,7 @@ describe('drift staged with --at: the verdict on the real server', { timeout: 60
     const doc = parseJson<CompatDoc>(r);
     expect(doc).toMatchObject({ status, server: { url: server.url, version: reported, schema_revision: at } });
     // An incompatible server comes with the command that fixes it; a compatible one with none.
-    expect(doc.remedy).toBe(exit === 0 ? null : 'handshake server upgrade');
+    expect(doc.remedy).toBe(exit === 0 ? null : `handshake server upgrade --server ${server.url}`);
 
     // An ordinary call (cold cache): the body on stdout whatever the verdict, the verdict's exit code, a warning only when incompatible.
     const api = await runCli(['api', '/api/v1/projects', '--server', server.url], { env: freshEnv(ctx) });

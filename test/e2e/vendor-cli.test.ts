@@ -45,7 +45,8 @@ describe('a vendor CLI mounting handshake (acme)', () => {
     const report = parseJson<{ status: string; remedy: string; cli: { version: string } }>(r);
     expect(report.status).toBe('server_outdated');
     expect(report.cli.version).toBe('2.3.0');
-    expect(report.remedy).toBe('acme server upgrade');
+    // ACME_SERVER names the server by URL, so the remedy does too: it can be pasted in any shell.
+    expect(report.remedy).toBe(`acme server upgrade --server ${server.url}`);
     expect(r.code).toBe(3);
     expectBranded(r);
     expectBranded(await acme(['compat', 'check']));
@@ -87,6 +88,6 @@ describe('a vendor CLI mounting handshake (acme)', () => {
 describe('the same commands as handshake itself', () => {
   it('handshake compat check against the same server', async () => {
     const r = await runCli(['compat', 'check', '--json', '--server', server.url], { env: box.env });
-    expect(parseJson<{ remedy: string }>(r).remedy).toBe('handshake server upgrade');
+    expect(parseJson<{ remedy: string }>(r).remedy).toBe(`handshake server upgrade --server ${server.url}`);
   });
 });

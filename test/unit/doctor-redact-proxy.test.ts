@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeProxy, noProxyMatch, readProxySettings, routeFor } from '../../src/doctor/proxy.js';
-import { createRedactor, REDACTED, urlSecrets } from '../../src/doctor/redact.js';
+import { createRedactor, REDACTED, urlCredentialSecrets } from '../../src/render/redact.js';
 
 describe('createRedactor', () => {
   it('strips URL credentials, replaces known secrets raw and percent-decoded, and shows the home directory as ~', () => {
@@ -26,11 +26,13 @@ describe('createRedactor', () => {
     expect(createRedactor({ secrets: ['a'] })('a banana')).toBe('a banana');
   });
 
-  it('urlSecrets finds a URL password, even in a string that is not a valid URL', () => {
-    expect(urlSecrets('http://u:p%21ss@h:1')).toEqual(['p%21ss', 'p!ss']);
-    expect(urlSecrets('http://h:1')).toEqual([]);
-    expect(urlSecrets('http://u:s3cret@bad host')).toEqual(['s3cret']);
-    expect(urlSecrets(undefined)).toEqual([]);
+  it('urlCredentialSecrets finds a URL password (and its Basic credentials), even in a string that is not a valid URL', () => {
+    expect(urlCredentialSecrets('http://u:p%21ss@h:1')).toEqual(
+      expect.arrayContaining(['p%21ss', 'p!ss', Buffer.from('u:p!ss').toString('base64')]),
+    );
+    expect(urlCredentialSecrets('http://h:1')).toEqual([]);
+    expect(urlCredentialSecrets('http://u:s3cret@bad host')).toContain('s3cret');
+    expect(urlCredentialSecrets(undefined)).toEqual([]);
   });
 });
 

@@ -86,7 +86,7 @@ describe('doctorSummaryLine', () => {
 describe('doctorDocument', () => {
   it('is exactly the contract shape, plus durationMs', () => {
     const doc = doctorDocument(report());
-    expect(Object.keys(doc).sort()).toEqual(['ok', 'sections']);
+    expect(Object.keys(doc).sort()).toEqual(['generated_at', 'ok', 'sections', 'summary']);
     expect(Object.keys(doc.sections[0] ?? {}).sort()).toEqual(['checks', 'title']);
     expect(Object.keys(doc.sections[0]?.checks[0] ?? {}).sort()).toEqual(['detail', 'durationMs', 'id', 'remedy', 'status', 'title']);
   });

@@ -1,12 +1,14 @@
 import semver from 'semver';
 import { ErrorCode } from '../../errors.js';
+import { hint, remedyText } from '../../hint.js';
 import type { Matrix } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
-import { DEV_VERSION, type VersionDocument } from '../../protocol/version-document.js';
-import { buildReport } from '../../session/session.js';
+import { DEV_VERSION } from '../../protocol/version-document.js';
+import type { StatusReport } from '../../session/session.js';
 import { classifyError } from '../../transport/errors.js';
 import { type HttpResponse, headerValue } from '../../transport/request.js';
 import { redactUrl } from '../../url.js';
+import type { Findings } from '../../verdict/verdict.js';
 import type { DoctorContext, HttpProbe, VersionProbe } from '../context.js';
 import type { CheckOutcome, CheckStatus, DoctorCheck } from '../framework.js';
 import { describeProxy, readProxySettings, routeFor } from '../proxy.js';
@@ -21,7 +23,6 @@ type Target = { url: URL; name: string | null; source: string; matrix: Matrix };
 type Run = (ctx: DoctorContext, target: Target, signal: AbortSignal) => Promise<CheckOutcome>;
 
 const skip = (detail: string, remedy: string | null = null): CheckOutcome => ({ status: 'skip', detail, remedy });
-const RANGE_OPTS = { includePrerelease: true } as const;
 
 /**
  * A server check: skipped with the reason when network checks are off, no
@@ -79,17 +80,6 @@ function notChecked(p: VersionProbe): string {
   }
 }
 
-/** The version document, or the skip that says why there is none. Needs a valid matrix too. */
-async function withDocument(
-  ctx: DoctorContext,
-  run: (doc: VersionDocument, matrix: Matrix, probe: VersionProbe) => CheckOutcome,
-): Promise<CheckOutcome> {
-  if (!ctx.matrix.ok) return skip('not checked: the compat matrix is invalid (see Compat matrix)');
-  const p = await ctx.versionProbe();
-  if (p.observation.kind !== 'document') return skip(notChecked(p));
-  return run(p.observation.document, ctx.matrix.matrix, p);
-}
-
 const SEVERITY_STATUS: Record<'ok' | 'warn' | 'error', CheckStatus> = { ok: 'pass', warn: 'warn', error: 'fail' };
 
 function isLoopback(url: URL): boolean {
@@ -115,9 +105,9 @@ export function serverChecks(): DoctorCheck<DoctorContext>[] {
   return [
     serverCheck('server.reachable', 'Reachable', reachable, true),
     serverCheck('server.tls', 'TLS', tls),
-    serverCheck('server.version', 'Server version', (ctx) => withDocument(ctx, serverVersion)),
-    serverCheck('server.schema', 'Schema revision', (ctx) => withDocument(ctx, schemaRevision)),
-    serverCheck('server.migrations', 'Migrations', (ctx) => withDocument(ctx, (doc, m) => migrations(ctx, doc, m))),
+    serverCheck('server.version', 'Server version', serverVersion),
+    serverCheck('server.schema', 'Schema revision', schemaRevision),
+    serverCheck('server.migrations', 'Migrations', migrations),
     serverCheck('server.verdict', 'Verdict', verdict),
     serverCheck('server.auth', 'Authentication', authentication),
     serverCheck('server.cli_window', 'CLI window', cliWindow),
@@ -210,113 +200,144 @@ const tls: Run = async (ctx, t) => {
   return { status: 'pass', detail };
 };
 
-function serverVersion(doc: VersionDocument, matrix: Matrix): CheckOutcome {
-  const d = matrix.doc;
-  const facts: Record<string, string> = { 'Server version': doc.server_version };
-  if (doc.deployment) facts.Deployment = doc.deployment;
-  const extra = [doc.deployment ? `deployment ${doc.deployment}` : null, doc.api_version ? `API ${doc.api_version}` : null].filter(Boolean);
-  const suffix = extra.length ? ` (${extra.join(', ')})` : '';
-  const v = doc.server_version;
-  if (v === DEV_VERSION) {
-    return {
-      status: 'warn',
-      detail: `dev: an unversioned development build${suffix}; its place in the window cannot be checked`,
-      remedy: `Run a released server version (${d.recommended_server_version} is recommended) to check compatibility`,
-      facts,
-    };
-  }
-  if (semver.lt(v, d.min_server_version) || semver.ltr(v, d.supported_server_range, RANGE_OPTS)) {
-    return {
-      status: 'fail',
-      detail: `${v}${suffix} is older than this CLI supports (${d.supported_server_range})`,
-      remedy: `${d.cli.bin} server upgrade`,
-      facts,
-    };
-  }
-  if (!semver.satisfies(v, d.supported_server_range, RANGE_OPTS)) {
-    return {
-      status: 'warn',
-      detail: `${v}${suffix} is newer than this CLI knows (${d.supported_server_range})`,
-      remedy: `Upgrade this CLI (see CLI › Version)`,
-      facts,
-    };
-  }
-  return { status: 'pass', detail: `${v}${suffix}, inside this CLI's window ${d.supported_server_range}`, facts };
+/**
+ * The checks below read the judge's findings (src/verdict/verdict.ts) for the version document, said for
+ * the server that was checked: no second copy of a verdict rule lives in doctor. Each check speaks for
+ * one finding; the Verdict row says which one decided.
+ */
+async function withJudgement(ctx: DoctorContext, run: (r: StatusReport, f: Findings) => CheckOutcome): Promise<CheckOutcome> {
+  if (!ctx.matrix.ok) return skip('not checked: the compat matrix is invalid (see Compat matrix)');
+  const [p, report] = await Promise.all([ctx.versionProbe(), ctx.report()]);
+  if (!report?.findings) return skip(notChecked(p));
+  return run(report, report.findings);
 }
 
-function schemaRevision(doc: VersionDocument, matrix: Matrix): CheckOutcome {
-  const d = matrix.doc;
-  const rev = doc.schema_revision;
-  if (!rev) {
-    return {
-      status: 'warn',
-      detail: 'the server does not report a schema revision, so its schema cannot be checked',
-      remedy: 'Ask the server operator to report schema_revision on the version endpoint',
-    };
-  }
-  const facts = { 'Schema revision': rev };
-  const place = matrix.placeRevision(rev);
-  const of = `${d.schema_chain.length}`;
-  if (!place.known) {
-    return {
-      status: 'warn',
-      detail: `${rev} is not in this CLI's chain (the server is ahead of this CLI, or its schema diverged)`,
-      remedy: 'Upgrade this CLI (see CLI › Version)',
-      facts,
-    };
-  }
-  if (place.relation === 'before') {
-    const behind = -place.distance;
-    return {
-      status: 'fail',
-      detail: `${rev} is ${behind} revision${behind === 1 ? '' : 's'} behind ${d.min_schema_revision}, which this CLI needs`,
-      remedy: `${d.cli.bin} server upgrade`,
-      facts,
-    };
-  }
-  return { status: 'pass', detail: `${rev} (${place.index + 1} of ${of} known; this CLI needs ${d.min_schema_revision} or later)`, facts };
+const serverVersion: Run = (ctx) =>
+  withJudgement(ctx, (r, f) => {
+    const d = ctx.versionDocument();
+    const facts: Record<string, string> = { 'Server version': f.server.reported };
+    if (r.deployment) facts.Deployment = r.deployment;
+    const extra = [r.deployment ? `deployment ${r.deployment}` : null, d?.api_version ? `API ${d.api_version}` : null].filter(Boolean);
+    const v = `${f.server.reported}${extra.length ? ` (${extra.join(', ')})` : ''}`;
+    const range = f.server.range;
+    switch (f.server.status) {
+      case 'dev':
+        return {
+          status: 'warn',
+          detail: `dev: an unversioned development build${extra.length ? ` (${extra.join(', ')})` : ''}; its place in the window cannot be checked`,
+          remedy: 'Run a released server version to check compatibility',
+          facts,
+        };
+      case 'server_outdated':
+        return { status: 'fail', detail: `${v} is older than this CLI supports (${range})`, remedy: upgradeRemedy(ctx), facts };
+      case 'server_newer':
+        return {
+          status: 'warn',
+          detail: `${v} is newer than this CLI knows (${range})`,
+          remedy: 'Upgrade this CLI (see CLI › Version)',
+          facts,
+        };
+      case 'ok':
+        return { status: 'pass', detail: `${v}, inside this CLI's window ${range}`, facts };
+    }
+  });
+
+const schemaRevision: Run = (ctx) =>
+  withJudgement(ctx, (r, f) => {
+    const d = ctx.resolution.matrix.ok ? ctx.resolution.matrix.matrix.doc : null;
+    const rev = f.schema.revision;
+    if (!rev || !d) {
+      return {
+        status: 'warn',
+        detail: 'the server does not report a schema revision, so its schema cannot be checked',
+        remedy: 'Ask the server operator to report schema_revision on the version endpoint',
+      };
+    }
+    const facts = { 'Schema revision': rev };
+    const p = f.schema.placement;
+    const release = f.schema.release ? `, introduced by release ${f.schema.release}` : '';
+    if (f.release?.ahead) {
+      return {
+        status: 'fail',
+        detail: `${rev}${release}: newer than server ${f.server.reported} includes (${r.status})`,
+        remedy: r.remedy,
+        facts,
+      };
+    }
+    switch (f.schema.status) {
+      case 'unknown':
+        return f.server.covered
+          ? {
+              status: 'warn',
+              detail: `${rev} is not in this CLI's chain, though it covers release ${f.server.reported}: the schema diverged or was never stamped`,
+              remedy: r.status === 'schema_unknown' ? r.remedy : null,
+              facts,
+            }
+          : {
+              status: 'warn',
+              detail: `${rev} is not in this CLI's chain (the server is ahead of this CLI)`,
+              remedy: 'Upgrade this CLI (see CLI › Version)',
+              facts,
+            };
+      case 'behind_min': {
+        const behind = p?.known ? -p.distance : 0;
+        return {
+          status: 'fail',
+          detail: `${rev} is ${behind} revision${behind === 1 ? '' : 's'} behind ${d.min_schema_revision}, which this CLI needs`,
+          remedy: upgradeRemedy(ctx),
+          facts,
+        };
+      }
+      case 'past_max':
+        return {
+          status: 'fail',
+          detail: `${rev} is past ${d.max_schema_revision}, the newest revision this CLI works with`,
+          remedy: r.remedy,
+          facts,
+        };
+      default: {
+        const at = p?.known ? `${p.index + 1} of ${d.schema_chain.length} known` : 'known';
+        return { status: 'pass', detail: `${rev} (${at}${release}; this CLI needs ${d.min_schema_revision} or later)`, facts };
+      }
+    }
+  });
+
+const migrations: Run = (ctx) =>
+  withJudgement(ctx, (r, f) => {
+    const pending = f.migrations.pending.map((m) => m.revision);
+    const pendingText = pending.length ? `${pending.length} pending: ${list(pending)}` : 'none pending';
+    const runner = f.runner.status ? `; runner ${f.runner.status}` : '';
+    if (f.runner.status === 'failed') {
+      return { status: 'fail', detail: `the server's migration runner reports "failed" (${pendingText})`, remedy: r.remedy };
+    }
+    if (f.runner.status === 'running') {
+      return { status: 'fail', detail: `migrations are running (${r.message})`, remedy: r.remedy };
+    }
+    const missing = f.release?.missing ?? [];
+    if (missing.length) {
+      return {
+        status: 'fail',
+        detail: `${missing.length} migration${missing.length === 1 ? '' : 's'} of release ${f.server.reported} never ran (${list(missing)}); ${pendingText}`,
+        remedy: upgradeRemedy(ctx),
+      };
+    }
+    if (f.migrations.counted.length) return { status: 'fail', detail: `${pendingText}${runner}`, remedy: upgradeRemedy(ctx) };
+    if (pending.length) return { status: 'warn', detail: `${pendingText} (of later releases, not the one it runs)${runner}`, remedy: null };
+    const background = f.runner.background ? `; ${f.runner.background} background migrations still running` : '';
+    return { status: background ? 'warn' : 'pass', detail: `${pendingText}${runner}${background}` };
+  });
+
+/** `server upgrade` for the server that was checked. */
+function upgradeRemedy(ctx: DoctorContext): string | null {
+  return remedyText(hint.run(['server', 'upgrade'], { forServer: true }), ctx.remedyContext());
 }
 
-function migrations(ctx: DoctorContext, doc: VersionDocument, matrix: Matrix): CheckOutcome {
-  const bin = matrix.doc.cli.bin;
-  const pending = doc.pending_migrations.map((m) => m.revision);
-  const state = doc.migration_status;
-  const pendingText = pending.length ? `${pending.length} pending: ${list(pending)}` : 'none pending';
-  if (state === 'failed') {
-    return {
-      status: 'fail',
-      detail: `the server's migration runner reports "failed" (${pendingText})`,
-      remedy: `Read the server's migration logs; restore the backup taken before the upgrade if the schema is damaged, then run ${bin} server upgrade again`,
-    };
-  }
-  if (state === 'running') {
-    return {
-      status: 'warn',
-      detail: `migrations are running (${pendingText})`,
-      remedy: `Wait for them to finish, then run ${bin} doctor again`,
-    };
-  }
-  const runner = state ? `; runner ${state}` : '';
-  if (pending.length) {
-    const minIndex = matrix.revisionIndex(matrix.doc.min_schema_revision);
-    const needed = pending.filter((r) => {
-      const i = matrix.revisionIndex(r);
-      return i >= 0 && i <= minIndex;
-    });
-    return {
-      status: needed.length ? 'fail' : 'warn',
-      detail: `${pendingText}${needed.length ? `; CLI ${ctx.cli.version} needs ${list(needed)}` : ''}${runner}`,
-      remedy: `${bin} server upgrade`,
-    };
-  }
-  return { status: 'pass', detail: `${pendingText}${runner}` };
-}
-
-const verdict: Run = async (ctx, t) => {
+const verdict: Run = async (ctx) => {
   if (!ctx.matrix.ok) return skip('not checked: the compat matrix is invalid (see Compat matrix)');
   const p = await ctx.versionProbe();
   if (p.observation.kind === 'unreachable') return skip(notChecked(p));
-  const report = buildReport({ matrix: ctx.matrix.matrix, cli: ctx.cli }, t.url, p.observation);
+  const report = await ctx.report();
+  if (!report) return skip(notChecked(p));
   return {
     status: SEVERITY_STATUS[report.severity],
     detail: `${report.status}: ${report.message}`,
@@ -325,30 +346,42 @@ const verdict: Run = async (ctx, t) => {
   };
 };
 
+/**
+ * Authentication is judged on a request that needs a token: first without one (a 401/403 proves the
+ * route needs one), then with the token. A route that answers without a token proves nothing about the
+ * token, and says so, so a wrong token never passes.
+ */
 const authentication: Run = async (ctx, t) => {
-  const ap = await ctx.apiProbe();
-  const where = `GET ${ctx.healthPath}`;
   const tokenVar = `${ctx.envPrefix}_TOKEN`;
   const server = ctx.server.kind === 'ok' ? ctx.server : null;
-  const sent = server?.token ? `the token (from ${server.tokenSource})` : null;
-  if (!ap.response) return skip('not checked: the server could not be reached');
-  const status = ap.response.status;
-  if (status === 401 || status === 403) {
-    return sent
-      ? {
-          status: 'fail',
-          detail: `the server refused ${sent} on ${where} (HTTP ${status}): it is invalid, expired or lacks access`,
-          remedy: `read -rs ${tokenVar} && export ${tokenVar}  # then paste a valid token for ${redactUrl(t.url)}`,
-        }
-      : {
-          status: 'warn',
-          detail: `${where} answered HTTP ${status} and no token is set: API requests need one`,
-          remedy: `export ${tokenVar}=<a token for ${redactUrl(t.url)}>`,
-        };
-  }
+  const anon = await ctx.authProbe(false);
+  const where = `GET ${ctx.authPath}`;
+  if (!anon.response) return skip('not checked: the server could not be reached');
+  const status = anon.response.status;
   if (status === 426) return skip('not checked: the server refused this CLI (HTTP 426; see CLI window)');
-  // Only a refusal proves anything: an endpoint that needs no token answers 200 to any token.
-  return { status: 'pass', detail: `${where} did not refuse ${sent ?? 'a request without a token'} (HTTP ${status})` };
+  if (status !== 401 && status !== 403) {
+    return skip(
+      `not tested: ${where} answered HTTP ${status} without a token, so it cannot tell a valid token from a wrong one${server?.token ? ' (a token is set)' : ''}`,
+    );
+  }
+  if (!server?.token) {
+    return {
+      status: 'fail',
+      detail: `${where} needs a token (HTTP ${status} without one), and none is set`,
+      remedy: `read -rs ${tokenVar} && export ${tokenVar}  # then paste a token for ${redactUrl(t.url)}`,
+    };
+  }
+  const authed = await ctx.authProbe(true);
+  const code = authed.response?.status ?? null;
+  if (code === 401 || code === 403) {
+    return {
+      status: 'fail',
+      detail: `the server refused the token (from ${server.tokenSource}) on ${where} (HTTP ${code}): it is invalid, expired or lacks access`,
+      remedy: `read -rs ${tokenVar} && export ${tokenVar}  # then paste a valid token for ${redactUrl(t.url)}`,
+    };
+  }
+  if (code === null) return skip('not checked: the request with the token got no answer');
+  return { status: 'pass', detail: `${where} needs a token and accepted the one from ${server.tokenSource} (HTTP ${code})` };
 };
 
 /** The CLI version a 426 named, if this response is one. */
@@ -375,26 +408,23 @@ const cliWindow: Run = async (ctx, t) => {
   }
   if (vp.observation.kind !== 'document') return skip(notChecked(vp));
   const doc = vp.observation.document;
-  const min = doc.min_cli_version;
-  const max = doc.max_cli_version;
+  const report = await ctx.report();
+  const f = report?.findings;
+  if (!f) return skip(notChecked(vp));
+  const { min, max } = f.cli;
   const window = min && max ? `${min} to ${max}` : min ? `${min} or newer` : max ? `up to ${max}` : null;
-  if (!window) {
-    return { status: 'pass', detail: 'not enforced: no min_cli_version or max_cli_version, and no 426' };
+  if (!window) return { status: 'pass', detail: 'not enforced: no min_cli_version or max_cli_version, and no 426' };
+  if (f.cli.status !== 'ok') {
+    const older = f.cli.status === 'cli_outdated';
+    return {
+      status: 'fail',
+      detail: `CLI ${v} is ${older ? 'older' : 'newer'} than the server accepts (${window})`,
+      remedy: report.remedy,
+    };
   }
   const rec = doc.recommended_cli_version;
-  const recInWindow = rec && (!min || semver.gte(rec, min)) && (!max || semver.lte(rec, max)) ? rec : null;
-  if (min && semver.lt(v, min)) {
-    return { status: 'fail', detail: `CLI ${v} is older than the server accepts (${window})`, remedy: install(recInWindow ?? min) };
-  }
-  if (max && semver.gt(v, max)) {
-    return { status: 'fail', detail: `CLI ${v} is newer than the server accepts (${window})`, remedy: install(max) };
-  }
-  if (recInWindow && semver.gt(recInWindow, v)) {
-    return {
-      status: 'warn',
-      detail: `CLI ${v} is accepted (${window}), but the server recommends ${recInWindow}`,
-      remedy: install(recInWindow),
-    };
+  if (rec && (!min || semver.gte(rec, min)) && (!max || semver.lte(rec, max)) && semver.gt(rec, v)) {
+    return { status: 'warn', detail: `CLI ${v} is accepted (${window}), but the server recommends ${rec}`, remedy: install(rec) };
   }
   return { status: 'pass', detail: `CLI ${v} is inside the server's window (${window})` };
 };
