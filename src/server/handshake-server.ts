@@ -143,13 +143,7 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
     if (rejection) sendAnswer(res, rejection);
     else next?.();
   };
-  const exempt = controller?.enabled ? [versionPath, controller.path] : [versionPath];
-  const maintenanceRejection = (req: IncomingMessage) => maintenanceAnswer(controller, requestPath(req), exempt);
-  const maintenance: Middleware = (req, res, next) => {
-    const answer = maintenanceRejection(req);
-    if (answer) sendAnswer(res, answer);
-    else next?.();
-  };
+  const { maintenance, maintenanceRejection } = maintenanceGuard(controller, versionPath);
   const middleware: Middleware = (req, res, next) => {
     handlers.headers(req, res, () => {
       if (isPath(req, versionPath)) return handlers.versionHandler(req, res);
@@ -177,6 +171,17 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
     versionPath,
     migrations: controller,
   };
+}
+
+function maintenanceGuard(controller: MigrationController | null, versionPath: string) {
+  const exempt = controller?.enabled ? [versionPath, controller.path] : [versionPath];
+  const maintenanceRejection = (req: IncomingMessage) => maintenanceAnswer(controller, requestPath(req), exempt);
+  const maintenance: Middleware = (req, res, next) => {
+    const answer = maintenanceRejection(req);
+    if (answer) sendAnswer(res, answer);
+    else next?.();
+  };
+  return { maintenance, maintenanceRejection };
 }
 
 function staticInfoOf(options: HandshakeServerOptions): ServerInfo {

@@ -113,6 +113,25 @@ export function createMigrationController(options: AdminMigrationOptions): Migra
   if (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 1) {
     throw new HandshakeServerError(`Invalid retryAfterSeconds ${retryAfterSeconds}`, 'Use a whole number of seconds, 1 or more');
   }
+  const credentials = credentialsOf(options);
+  const runs = runSlot(options.run, options.onError ?? (() => {}));
+  return {
+    enabled: credentials.enabled,
+    path,
+    retryAfterSeconds,
+    state: runs.state,
+    running: runs.running,
+    caller: credentials.caller,
+    head: async () => options.head(),
+    tryStart: (target, from) => credentials.enabled && runs.tryStart(target, from),
+    whenIdle: runs.whenIdle,
+    stop: runs.stop,
+    onSettled: runs.onSettled,
+  };
+}
+
+/** The admin and ordinary credentials, kept as SHA-256 digests and compared in constant time. */
+function credentialsOf(options: AdminMigrationOptions): { enabled: boolean; caller: MigrationController['caller'] } {
   const adminDigest = options.adminToken ? digest(options.adminToken) : null;
   const ordinaryDigest = options.ordinaryToken ? digest(options.ordinaryToken) : null;
   if (adminDigest && ordinaryDigest && timingSafeEqual(adminDigest, ordinaryDigest)) {
@@ -121,23 +140,40 @@ export function createMigrationController(options: AdminMigrationOptions): Migra
       'Give the admin migration endpoint a credential of its own',
     );
   }
-  const onError = options.onError ?? (() => {});
+  return {
+    enabled: adminDigest !== null,
+    async caller(authorization) {
+      const token = bearer(authorization);
+      if (token === null) return 'anonymous';
+      const presented = digest(token);
+      if (adminDigest && timingSafeEqual(presented, adminDigest)) return 'admin';
+      if (ordinaryDigest && timingSafeEqual(presented, ordinaryDigest)) return 'ordinary';
+      if (options.isOrdinaryToken && (await options.isOrdinaryToken(token))) return 'ordinary';
+      return 'anonymous';
+    },
+  };
+}
+
+const IDLE: MigrationRunState = Object.freeze({ status: null, progress: null, schemaRevision: null, error: null });
+
+/** At most one run at a time, and its state. */
+function runSlot(runner: MigrationRunner, onError: (err: unknown) => void) {
   const listeners: (() => void)[] = [];
-  let state: MigrationRunState = { status: null, progress: null, schemaRevision: null, error: null };
+  let state: MigrationRunState = IDLE;
   let run: { done: Promise<void>; abort: AbortController } | null = null;
 
-  async function caller(authorization: string | string[] | undefined): Promise<Caller> {
-    const token = bearer(authorization);
-    if (token === null) return 'anonymous';
-    const presented = digest(token);
-    if (adminDigest && timingSafeEqual(presented, adminDigest)) return 'admin';
-    if (ordinaryDigest && timingSafeEqual(presented, ordinaryDigest)) return 'ordinary';
-    if (options.isOrdinaryToken && (await options.isOrdinaryToken(token))) return 'ordinary';
-    return 'anonymous';
-  }
+  const progress = (report: MigrationReport) => {
+    if (state.status !== 'running') return;
+    const { applied, total, current, schemaRevision } = report;
+    state = { ...state, progress: { applied, total, current: current ?? null }, schemaRevision: schemaRevision ?? state.schemaRevision };
+  };
+  const settle = (err?: unknown) => {
+    state = err === undefined ? IDLE : { ...IDLE, status: 'failed', error: err instanceof Error ? err.message : String(err) };
+    if (err !== undefined) onError(err);
+  };
 
   function tryStart(target: string, from: { total: number; schemaRevision: string | null }): boolean {
-    if (!adminDigest || run) return false;
+    if (run) return false;
     state = {
       status: 'running',
       progress: { applied: 0, total: from.total, current: null },
@@ -145,26 +181,9 @@ export function createMigrationController(options: AdminMigrationOptions): Migra
       error: null,
     };
     const abort = new AbortController();
-    const progress = (report: MigrationReport) => {
-      if (state.status !== 'running') return;
-      const { schemaRevision, ...p } = report;
-      state = {
-        ...state,
-        progress: { applied: p.applied, total: p.total, current: p.current ?? null },
-        schemaRevision: schemaRevision ?? state.schemaRevision,
-      };
-    };
     const done = Promise.resolve()
-      .then(() => options.run({ target, progress, signal: abort.signal }))
-      .then(
-        () => {
-          state = { status: null, progress: null, schemaRevision: null, error: null };
-        },
-        (err: unknown) => {
-          state = { status: 'failed', progress: null, schemaRevision: null, error: err instanceof Error ? err.message : String(err) };
-          onError(err);
-        },
-      )
+      .then(() => runner({ target, progress, signal: abort.signal }))
+      .then(() => settle(), settle)
       .finally(() => {
         run = null;
         for (const listener of listeners) listener();
@@ -174,14 +193,9 @@ export function createMigrationController(options: AdminMigrationOptions): Migra
   }
 
   return {
-    enabled: adminDigest !== null,
-    path,
-    retryAfterSeconds,
+    tryStart,
     state: () => state,
     running: () => run !== null,
-    caller,
-    head: async () => options.head(),
-    tryStart,
     whenIdle: async () => {
       while (run) await run.done;
     },
@@ -191,7 +205,7 @@ export function createMigrationController(options: AdminMigrationOptions): Migra
       current.abort.abort();
       await current.done;
     },
-    onSettled: (listener) => {
+    onSettled: (listener: () => void) => {
       listeners.push(listener);
     },
   };

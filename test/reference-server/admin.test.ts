@@ -179,7 +179,7 @@ describe('the admin migration endpoint, as an operator runs it', { timeout: 120_
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  const env = (extra: Record<string, string> = {}) => ({ ...process.env, REF_ADMIN: ADMIN, REF_TOKEN: ORDINARY, ...extra });
+  const env = (extra: Record<string, string | undefined> = {}) => ({ ...process.env, REF_ADMIN: ADMIN, REF_TOKEN: ORDINARY, ...extra });
   const args = (dataDir: string, port = '0') => [
     '--data',
     dataDir,
