@@ -17,12 +17,15 @@ export interface Io {
 const USAGE = `Usage:
   reference-server serve   --data DIR [--port N] [--host ADDR] [--at REVISION] [--version X.Y.Z]
                            [--deployment KIND] [--min-cli-version V] [--max-cli-version V]
-                           [--recommended-cli-version V] [--migrations DIR] [--token-env NAME] [--quiet]
-  reference-server migrate --data DIR [--to REVISION] [--migrations DIR]
+                           [--recommended-cli-version V] [--migrations DIR] [--token-env NAME]
+                           [--admin-token-env NAME] [--backup-dir DIR] [--quiet]
+  reference-server migrate --data DIR [--to REVISION] [--version X.Y.Z] [--migrations DIR]
 
 serve prints one JSON line on stdout once listening: {"url": ..., "pid": ..., ...}.
 migrate backs the data directory up first and prints one JSON line with the outcome.
-Auth: set REFERENCE_SERVER_TOKEN (or name another variable with --token-env) to require a bearer token.`;
+Auth: set REFERENCE_SERVER_TOKEN (or name another variable with --token-env) to require a bearer token.
+Admin: --admin-token-env NAME enables POST /api/v1/admin/migrations (apply this release's pending
+migrations, backup first) for the token in that variable; off without it.`;
 
 const SERVE_OPTIONS = {
   data: { type: 'string' },
@@ -36,6 +39,8 @@ const SERVE_OPTIONS = {
   'recommended-cli-version': { type: 'string' },
   migrations: { type: 'string' },
   'token-env': { type: 'string' },
+  'admin-token-env': { type: 'string' },
+  'backup-dir': { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -43,6 +48,7 @@ const SERVE_OPTIONS = {
 const MIGRATE_OPTIONS = {
   data: { type: 'string' },
   to: { type: 'string' },
+  version: { type: 'string' },
   migrations: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -96,12 +102,11 @@ async function serve(argv: readonly string[], io: Io): Promise<number> {
   if (values.deployment !== undefined && !/^[a-z0-9][a-z0-9._-]{0,31}$/.test(values.deployment)) {
     throw usage(`--deployment must be one lower-case word such as docker-compose, helm, rpm or deb`);
   }
-  let token: string | null = null;
-  if (values['token-env'] !== undefined) {
-    token = io.env[values['token-env']] || null;
-    if (!token) throw usage(`--token-env names ${values['token-env']}, which is not set`, `Export ${values['token-env']}=<token> first`);
-  } else {
-    token = io.env['REFERENCE_SERVER_TOKEN'] || null;
+  const token =
+    values['token-env'] !== undefined ? tokenFrom(io.env, '--token-env', values['token-env']) : io.env['REFERENCE_SERVER_TOKEN'] || null;
+  const adminToken = values['admin-token-env'] !== undefined ? adminTokenFrom(io.env, values['admin-token-env']) : null;
+  if (adminToken !== null && adminToken === token) {
+    throw usage('The admin token is the same as the API token', 'Give --admin-token-env a variable holding a credential of its own');
   }
 
   const log = values.quiet ? () => {} : (line: string) => io.stderr(`reference-server: ${line}`);
@@ -117,12 +122,16 @@ async function serve(argv: readonly string[], io: Io): Promise<number> {
     maxCliVersion: values['max-cli-version'] ?? null,
     recommendedCliVersion: values['recommended-cli-version'] ?? null,
     token,
+    adminToken,
+    backupDir: values['backup-dir'] ?? null,
+    migrationDelayMs: delayFrom(io.env),
     log,
   });
   io.stdout(
     JSON.stringify({ url: server.url, pid: process.pid, server_version: server.serverVersion, schema_revision: server.schemaRevision }),
   );
   log(`listening on ${server.url}${token ? ' (bearer token required)' : ''}`);
+  if (adminToken) log(`admin migration endpoint on: POST ${server.handshake.migrations?.path} (admin token required)`);
   const signal = await io.stopSignal();
   log(`${signal}: stopping`);
   await server.close();
@@ -140,6 +149,7 @@ async function runMigrate(argv: readonly string[], io: Io): Promise<number> {
   const result = await migrate({
     dataDir: data,
     to: values.to ?? null,
+    version: versionFlag(values.version),
     migrationsDir: values.migrations,
     log: (line) => io.stderr(`reference-server: ${line}`),
   });
@@ -158,6 +168,40 @@ async function runMigrate(argv: readonly string[], io: Io): Promise<number> {
       : `reference-server: migrated ${result.from ?? 'a new database'} → ${result.revision}${result.backup ? ` (backup: ${result.backup})` : ''}`,
   );
   return 0;
+}
+
+function versionFlag(v: string | undefined): string | null {
+  if (v !== undefined && v !== 'dev' && semver.valid(v) !== v)
+    throw usage(`--version must be a semver version such as 1.4.0 (or "dev"), not "${v}"`);
+  return v ?? null;
+}
+
+/** A secret from the environment variable a flag names; never from argv. */
+function tokenFrom(env: NodeJS.ProcessEnv, flag: string, name: string): string {
+  const value = env[name];
+  if (!value) throw usage(`${flag} names ${name}, which is not set`, `Export ${name}=<token> first`);
+  return value;
+}
+
+/** The admin token: a credential that can change the schema, so at least 16 visible characters. */
+function adminTokenFrom(env: NodeJS.ProcessEnv, name: string): string {
+  const value = tokenFrom(env, '--admin-token-env', name);
+  if (!/^[\x21-\x7e]{16,4096}$/.test(value)) {
+    throw usage(
+      `--admin-token-env: ${name} must hold 16 to 4096 visible ASCII characters, no spaces`,
+      `Export ${name}="$(openssl rand -hex 32)"`,
+    );
+  }
+  return value;
+}
+
+/** REFERENCE_SERVER_MIGRATION_DELAY_MS: a test-only pause inside each admin-run migration, so a test can kill the server mid-migration. */
+function delayFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env['REFERENCE_SERVER_MIGRATION_DELAY_MS'];
+  if (!raw) return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) throw usage(`REFERENCE_SERVER_MIGRATION_DELAY_MS must be 0-600000, not "${raw}"`);
+  return ms;
 }
 
 function required(value: string | undefined, flag: string): string {

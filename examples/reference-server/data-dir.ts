@@ -12,8 +12,8 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { basename, join, resolve } from 'node:path';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { messageOf, ReferenceServerError } from './errors.js';
 import type { Migration } from './migrations.js';
 
@@ -142,7 +142,8 @@ export async function openDatabase(dir: string): Promise<PGlite> {
   return db;
 }
 
-export async function appliedRevision(db: PGlite): Promise<string | null> {
+/** The revision the schema is at; on the database handle, or inside a transaction with the transaction. */
+export async function appliedRevision(db: Pick<PGlite | Transaction, 'query'>): Promise<string | null> {
   const { rows } = await db.query<{ version_num: string }>('SELECT version_num FROM alembic_version');
   return rows[0]?.version_num ?? null;
 }
@@ -171,15 +172,24 @@ export function pendingAfter(chain: readonly Migration[], applied: string | null
   return i < 0 ? [] : chain.slice(i + 1);
 }
 
-/** Copies the whole data directory (not its lock) to `DIR.backup-<timestamp>`; the database must be closed. */
-export function backupDataDir(dir: string, now: Date = new Date()): string {
+/**
+ * Copies the whole data directory (not its lock) to `DIR.backup-<timestamp>`,
+ * beside it or in `into`; the database must be closed. A copy that fails
+ * half-way is removed, and the error thrown.
+ */
+export function backupDataDir(dir: string, now: Date = new Date(), into?: string): string {
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.(\d+)Z$/, '$1Z');
-  const base = `${resolve(dir)}.backup-${stamp}`;
+  const base = into ? join(resolve(into), `${basename(resolve(dir))}.backup-${stamp}`) : `${resolve(dir)}.backup-${stamp}`;
   let target = base;
   for (let n = 2; existsSync(target); n++) target = `${base}-${n}`;
-  cpSync(dir, target, { recursive: true, filter: (src) => !src.endsWith(`/${LOCK}`) && !src.endsWith(`\\${LOCK}`) });
+  try {
+    cpSync(dir, target, { recursive: true, filter: (src) => !src.endsWith(`/${LOCK}`) && !src.endsWith(`\\${LOCK}`) });
+  } catch (err) {
+    rmSync(target, { recursive: true, force: true });
+    throw err;
+  }
   return target;
 }

@@ -4,7 +4,7 @@ export { main } from './cli.js';
 export { appliedRevision, lastRun, migrationStatus, openDatabase } from './data-dir.js';
 export { ReferenceServerError } from './errors.js';
 export { type MigrateOptions, type MigrateResult, migrate } from './migrate.js';
-export { defaultMigrationsDir, loadMigrations, type Migration } from './migrations.js';
+export { defaultMigrationsDir, loadMigrations, type Migration, releaseMigrations, releaseOf } from './migrations.js';
 export {
   killAllNow,
   launcherPath,

@@ -11,13 +11,15 @@ import {
   pendingAfter,
 } from './data-dir.js';
 import { messageOf, ReferenceServerError } from './errors.js';
-import { defaultMigrationsDir, loadMigrations, type Migration } from './migrations.js';
+import { defaultMigrationsDir, loadMigrations, type Migration, releaseMigrations } from './migrations.js';
 
 export interface MigrateOptions {
   /** The data directory (`--data`). Created and initialised when new. */
   dataDir: string;
   /** Stop at this revision (`--to`); default: the newest in the migrations directory. */
   to?: string | null;
+  /** The release being installed (`--version`): stop at its newest revision, as that release's own migrate would. */
+  version?: string | null;
   /** Where the NNNN_name.sql files are (`--migrations`); default: the ones this server ships. */
   migrationsDir?: string;
   /** Progress lines for a human (the CLI writes them to stderr). */
@@ -54,7 +56,18 @@ export interface MigrateResult {
  */
 export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
   const log = opts.log ?? (() => {});
-  const chain = loadMigrations(opts.migrationsDir ?? defaultMigrationsDir());
+  const all = loadMigrations(opts.migrationsDir ?? defaultMigrationsDir());
+  const chain = opts.version ? releaseMigrations(all, opts.version) : all;
+  if (chain.length === 0) {
+    throw new ReferenceServerError(`Release ${opts.version} ships no migrations`, 'Pass the version of a release these migrations know', {
+      exitCode: 2,
+    });
+  }
+  if (opts.to && !chain.some((m) => m.revision === opts.to) && all.some((m) => m.revision === opts.to)) {
+    throw new ReferenceServerError(`${opts.to} is not part of release ${opts.version}`, `Use a revision up to ${chain.at(-1)?.revision}`, {
+      exitCode: 2,
+    });
+  }
   const target = targetOf(chain, opts.to);
   checkDataDir(opts.dataDir);
   const release = lockDataDir(opts.dataDir, 'migrate');
@@ -133,7 +146,7 @@ export function plan(chain: readonly Migration[], applied: string | null, target
 export async function applyMigrations(
   db: PGlite,
   todo: readonly Migration[],
-  opts: { backup: string | null; log: (line: string) => void },
+  opts: { backup: string | null; log: (line: string) => void; delayMs?: number },
 ): Promise<{ applied: string[]; failed: { revision: string; error: string } | null }> {
   const applied: string[] = [];
   for (const m of todo) {
@@ -147,6 +160,8 @@ export async function applyMigrations(
     try {
       await db.transaction(async (tx) => {
         await tx.exec(m.sql);
+        // A test-only pause inside the transaction (REFERENCE_SERVER_MIGRATION_DELAY_MS): a kill now must leave nothing of this step.
+        if (opts.delayMs) await new Promise((resolve) => setTimeout(resolve, opts.delayMs));
         await tx.query('DELETE FROM alembic_version');
         await tx.query('INSERT INTO alembic_version (version_num) VALUES ($1)', [m.revision]);
         await tx.query("UPDATE migration_log SET status = 'applied', finished_at = now() WHERE id = $1", [id]);

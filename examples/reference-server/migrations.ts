@@ -82,3 +82,30 @@ export function loadMigrations(dir: string): Migration[] {
     return { revision: match[1] as string, description: headers['description'] || null, serverVersion, sql, file };
   });
 }
+
+/**
+ * The migrations a server release ships: every revision introduced at or
+ * before `version` (a file without a `server_version` belongs to the release
+ * of the file before it). A `dev` build ships them all.
+ */
+export function releaseMigrations(chain: readonly Migration[], version: string): Migration[] {
+  if (version === 'dev') return [...chain];
+  const out: Migration[] = [];
+  let release: string | null = null;
+  for (const m of chain) {
+    release = m.serverVersion ?? release;
+    if (release !== null && semver.gt(release, version)) break;
+    out.push(m);
+  }
+  return out;
+}
+
+/** The release a revision was introduced in (inherited from the file before it when it names none). */
+export function releaseOf(chain: readonly Migration[], revision: string | null): string | null {
+  let release: string | null = null;
+  for (const m of chain) {
+    release = m.serverVersion ?? release;
+    if (m.revision === revision) return release;
+  }
+  return null;
+}

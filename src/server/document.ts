@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { type VersionDocument, versionDocumentSchema } from '../protocol/version-document.js';
 import { HandshakeServerError } from './errors.js';
+import type { MigrationProgress } from './migrations.js';
 
 /** State of a server's own migration runner, as the version document reports it. */
 export type MigrationStatus = 'idle' | 'running' | 'failed';
@@ -32,7 +33,30 @@ export interface ServerInfo {
   deployment?: string | null;
   /** State of the server's migration runner. */
   migrationStatus?: MigrationStatus | null;
+  /** While `running`: this run's progress. Reported only when given (null included). */
+  migrationProgress?: MigrationProgress | null;
+  /** Data migrations still running in the background after the schema migrations. Reported only when given. */
+  backgroundMigrationsPending?: number | null;
+  /** What the server can do on request: `migrate` is the admin migration endpoint's path. Reported only when given. */
+  capabilities?: ServerCapabilities;
 }
+
+/** `capabilities` of the version document (CONTRACT §1). */
+export interface ServerCapabilities {
+  /** The path of the admin migration endpoint, when the server offers it. */
+  migrate?: string;
+}
+
+/**
+ * The version document a server answers: the fields every CLI parses, and
+ * the optional ones of the admin migration endpoint, present only when the
+ * server reports them.
+ */
+export type ServerVersionDocument = VersionDocument & {
+  capabilities?: ServerCapabilities;
+  migration_progress?: MigrationProgress | null;
+  background_migrations_pending?: number | null;
+};
 
 /** Field names of the document, for error messages that name what the caller passed. */
 const OPTION_NAMES: Record<string, string> = {
@@ -56,7 +80,7 @@ const OPTION_NAMES: Record<string, string> = {
  *
  * @throws {HandshakeServerError} naming the field and what is wrong with it.
  */
-export function buildVersionDocument(info: ServerInfo): VersionDocument {
+export function buildVersionDocument(info: ServerInfo): ServerVersionDocument {
   const input = {
     server_version: info.serverVersion,
     schema_revision: info.schemaRevision ?? null,
@@ -79,7 +103,40 @@ export function buildVersionDocument(info: ServerInfo): VersionDocument {
       { cause: parsed.error },
     );
   }
-  return parsed.data;
+  return { ...parsed.data, ...extras(info) };
+}
+
+const PATH = /^\/[A-Za-z0-9/._~-]*$/;
+
+/** The optional fields, validated here (the CLI side's schema ignores what it does not know). */
+function extras(info: ServerInfo): Omit<ServerVersionDocument, keyof VersionDocument> {
+  const out: Omit<ServerVersionDocument, keyof VersionDocument> = {};
+  const fail = (field: string, option: string, message: string): never => {
+    throw new HandshakeServerError(
+      `Invalid version document: ${field} ${message}`,
+      `Fix the value passed as ${option} when building the handshake server info`,
+    );
+  };
+  if (info.capabilities !== undefined) {
+    const migrate = info.capabilities.migrate;
+    if (migrate !== undefined && !PATH.test(migrate)) fail('capabilities.migrate', 'capabilities.migrate', 'must be an absolute path');
+    out.capabilities = migrate === undefined ? {} : { migrate };
+  }
+  if (info.migrationProgress !== undefined) {
+    const p = info.migrationProgress;
+    const count = (n: unknown) => Number.isInteger(n) && (n as number) >= 0;
+    if (p !== null && (!count(p.applied) || !count(p.total) || p.applied > p.total)) {
+      fail('migration_progress', 'migrationProgress', 'must have whole numbers applied ≤ total');
+    }
+    out.migration_progress = p === null ? null : { applied: p.applied, total: p.total, current: p.current ?? null };
+  }
+  if (info.backgroundMigrationsPending !== undefined) {
+    const n = info.backgroundMigrationsPending;
+    if (n !== null && !(Number.isInteger(n) && n >= 0))
+      fail('background_migrations_pending', 'backgroundMigrationsPending', 'must be a whole number, 0 or more');
+    out.background_migrations_pending = n;
+  }
+  return out;
 }
 
 function describe(error: z.ZodError): { field: string; message: string } {

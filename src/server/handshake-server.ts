@@ -1,54 +1,41 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { REVISION_PATTERN } from '../matrix/schema.js';
-import type { VersionDocument } from '../protocol/version-document.js';
+import { type MigrationRequest, migrationAnswer, readBody } from './admin-endpoint.js';
 import { type CliRejection, checkCliVersion } from './cli-window.js';
-import { buildVersionDocument, type MigrationStatus, type PendingMigrationInfo, type ServerInfo } from './document.js';
+import {
+  buildVersionDocument,
+  type MigrationStatus,
+  type PendingMigrationInfo,
+  type ServerInfo,
+  type ServerVersionDocument,
+} from './document.js';
 import { HandshakeServerError } from './errors.js';
+import { type Answer, callLater, type Handler, isPath, type Middleware, requestPath, sendAnswer, sendJson } from './http.js';
+import { type MaintenanceBody, maintenanceAnswer } from './maintenance.js';
+import type { MigrationController } from './migrations.js';
+import { cacheMsOf, type HeaderNames, headerNamesOf, versionPathOf } from './options.js';
+import { createRevisionCache, type RevisionCache } from './revision-cache.js';
 
-/** Continues the request; an Express/Connect `next`, a Fastify `done`, or your own router. */
-export type Next = (err?: unknown) => void;
-/** A node:http-compatible middleware: works as is in plain node:http, Connect and Express. */
-export type Middleware = (req: IncomingMessage, res: ServerResponse, next?: Next) => void;
-/** A node:http request handler that always answers. */
-export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+export type { Handler, Middleware, Next } from './http.js';
+export { DEFAULT_CACHE_MS, DEFAULT_HEADER_NAMES, DEFAULT_VERSION_PATH, type HeaderNames } from './options.js';
 
 /** Where the server reads its schema state from: usually its database and its migrations directory. */
 export interface RevisionSource {
   /** The schema revision currently applied, or null when none is. */
   applied(): Promise<string | null>;
-  /** Migrations the server ships and has not applied, oldest first. */
+  /** Migrations the server's release ships and has not applied, oldest first. */
   pending(): Promise<readonly PendingMigrationInfo[]>;
   /** State of the server's migration runner; when absent, `migration_status` is not reported. */
   status?(): Promise<MigrationStatus>;
+  /** Background data migrations still running; when absent, `background_migrations_pending` is not reported. */
+  backgroundPending?(): Promise<number>;
 }
 
-/** Header names on the wire; a vendor may rename them, and then its `compat.json` must name the same. */
-export interface HeaderNames {
-  /** Response: the applied schema revision. */
-  schemaRevision: string;
-  /** Response: the server's version. */
-  serverVersion: string;
-  /** Request: the version of the CLI making it. */
-  cliVersion: string;
-  /** Response, on a 426: the CLI version the server requires. */
-  requiredCliVersion: string;
-}
-
-/** The names `compat.json` uses when it names none. */
-export const DEFAULT_HEADER_NAMES: Readonly<HeaderNames> = Object.freeze({
-  schemaRevision: 'X-Schema-Revision',
-  serverVersion: 'X-Server-Version',
-  cliVersion: 'X-CLI-Version',
-  requiredCliVersion: 'X-Required-CLI-Version',
-});
-
-/** The version endpoint's path when `compat.json` names none. */
-export const DEFAULT_VERSION_PATH = '/api/v1/config/version';
-
-/** How long the middleware reuses a revision read, in ms, unless told otherwise. */
-export const DEFAULT_CACHE_MS = 5000;
-
-export interface HandshakeServerOptions extends Omit<ServerInfo, 'schemaRevision' | 'pendingMigrations' | 'migrationStatus'> {
+export interface HandshakeServerOptions
+  extends Omit<
+    ServerInfo,
+    'schemaRevision' | 'pendingMigrations' | 'migrationStatus' | 'migrationProgress' | 'capabilities' | 'backgroundMigrationsPending'
+  > {
   /** Where the applied and pending revisions come from. Without one, no revision is reported. */
   revisions?: RevisionSource;
   /** Header names to use instead of {@link DEFAULT_HEADER_NAMES}. */
@@ -64,6 +51,12 @@ export interface HandshakeServerOptions extends Omit<ServerInfo, 'schemaRevision
   /** How long the revision headers reuse a read, in ms (default 5000). The version endpoint always reads afresh. */
   cacheMs?: number;
   /**
+   * The admin migration endpoint and maintenance mode (CONTRACT §1b), from
+   * `createMigrationController`. Its endpoint and `capabilities.migrate`
+   * exist only when it was given an admin token.
+   */
+  migrations?: MigrationController;
+  /**
    * Called when the revision source fails. The request goes on without the
    * revision header (the version endpoint answers 503). Errors are not logged
    * anywhere else: log them here if you want them.
@@ -73,8 +66,9 @@ export interface HandshakeServerOptions extends Omit<ServerInfo, 'schemaRevision
 
 export interface HandshakeServer {
   /**
-   * Headers on every response, the version endpoint at its path, and (with
-   * `enforceCliWindow`) the 426 check; anything else goes on to `next`.
+   * Headers on every response, the version endpoint at its path, the admin
+   * migration endpoint and the maintenance-mode 503 (with `migrations`), and
+   * (with `enforceCliWindow`) the 426 check; anything else goes on to `next`.
    */
   readonly middleware: Middleware;
   /** Only sets the revision and version headers, then calls `next`. */
@@ -83,10 +77,18 @@ export interface HandshakeServer {
   readonly requireCliVersion: Middleware;
   /** Serves the version document, whatever the path: mount it on a route yourself. */
   readonly versionHandler: Handler;
+  /** The admin migration endpoint, whatever the path (404 when it is off): mount it on a route yourself. */
+  readonly migrationHandler: Handler;
+  /** Only the maintenance-mode guard: 503 while a run is going (except the version and admin paths), otherwise `next`. */
+  readonly maintenance: Middleware;
   /** The version document, read afresh; for frameworks that answer through their own reply object. */
-  document(): Promise<VersionDocument>;
+  document(): Promise<ServerVersionDocument>;
   /** The 426 this request deserves, or null; for frameworks that answer through their own reply object. */
   cliRejection(req: IncomingMessage): CliRejection | null;
+  /** The maintenance-mode 503 this request deserves now, or null. */
+  maintenanceRejection(req: IncomingMessage): Answer<MaintenanceBody> | null;
+  /** The admin endpoint's answer, for frameworks that parse the body themselves (pass it as `body`). */
+  migrationAnswer(request: MigrationRequest): Promise<Answer>;
   /**
    * The response headers to set now, from the cached read (a stale one is
    * read again in the background): for frameworks with their own reply
@@ -95,47 +97,95 @@ export interface HandshakeServer {
    */
   responseHeaders(): Record<string, string>;
   /** Reads the revision source now and updates the cache, e.g. after running migrations in-process. */
-  refresh(): Promise<VersionDocument>;
+  refresh(): Promise<ServerVersionDocument>;
   /** The header names in use. */
   readonly headerNames: Readonly<HeaderNames>;
   /** The version endpoint's path. */
   readonly versionPath: string;
+  /** The migration controller, when one was given. */
+  readonly migrations: MigrationController | null;
 }
-
-const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
-const PATH = /^\/[A-Za-z0-9/._~-]*$/;
 
 /**
  * Sets up the server side of the handshake: the version document, the
- * headers on every response and the optional 426 check. Everything is
- * validated here, so a misconfigured server fails at startup.
+ * headers on every response, the optional 426 check and the optional admin
+ * migration endpoint. Everything is validated here, so a misconfigured
+ * server fails at startup.
  *
  * @throws {HandshakeServerError} on a non-semver version, a bad header name or path.
  */
 export function createHandshakeServer(options: HandshakeServerOptions): HandshakeServer {
-  const names: HeaderNames = { ...DEFAULT_HEADER_NAMES };
-  for (const [key, value] of Object.entries(options.headers ?? {})) {
-    if (value === undefined) continue;
-    if (!Object.hasOwn(names, key)) {
-      throw new HandshakeServerError(`Unknown header option "${key}"`, `Use one of: ${Object.keys(names).join(', ')}`);
-    }
-    if (!HEADER_NAME.test(value)) {
-      throw new HandshakeServerError(
-        `Invalid header name for ${key}: "${value}"`,
-        'Use letters, digits and "-" only, e.g. X-Schema-Revision',
-      );
-    }
-    names[key as keyof HeaderNames] = value;
+  const names = headerNamesOf(options.headers);
+  const versionPath = versionPathOf(options.versionPath);
+  const staticInfo = staticInfoOf(options);
+  // Validates every static field now and normalises the versions (`v1.4.0` → `1.4.0`).
+  const base = buildVersionDocument(staticInfo);
+  const controller = options.migrations ?? null;
+  if (controller?.enabled && controller.path === versionPath) {
+    throw new HandshakeServerError('The migrations path is the version path', 'Serve the admin endpoint at a path of its own');
   }
-  const versionPath = options.versionPath ?? DEFAULT_VERSION_PATH;
-  if (!PATH.test(versionPath)) {
-    throw new HandshakeServerError(`Invalid versionPath "${versionPath}"`, 'Use an absolute path such as /api/v1/config/version');
-  }
-  const cacheMs = options.cacheMs ?? DEFAULT_CACHE_MS;
-  if (!Number.isFinite(cacheMs) || cacheMs < 0) {
-    throw new HandshakeServerError(`Invalid cacheMs ${cacheMs}`, 'Use a number of milliseconds, 0 or more');
-  }
-  const staticInfo: ServerInfo = {
+  const onError = options.onError ?? (() => {});
+  const cache = createRevisionCache({
+    read: () => readSource(options.revisions, staticInfo),
+    fixed: options.revisions ? null : base,
+    cacheMs: cacheMsOf(options.cacheMs),
+    onError,
+    frozen: () => controller?.running() ?? false,
+    view: (doc) => withMigrationState(doc, controller),
+  });
+  controller?.onSettled(() => void cache.refresh().catch(onError));
+  const setHeaders = headerSetter(names, base.server_version);
+  const handlers = httpHandlers({ cache, setHeaders, versionPath, controller, onError });
+  const cliRejection = (req: IncomingMessage): CliRejection | null =>
+    checkCliVersion(req.headers[names.cliVersion.toLowerCase()], base.min_cli_version, names.requiredCliVersion);
+  const requireCliVersion: Middleware = (req, res, next) => {
+    const rejection = cliRejection(req);
+    if (rejection) sendAnswer(res, rejection);
+    else next?.();
+  };
+  const { maintenance, maintenanceRejection } = maintenanceGuard(controller, versionPath);
+  const middleware: Middleware = (req, res, next) => {
+    handlers.headers(req, res, () => {
+      if (isPath(req, versionPath)) return handlers.versionHandler(req, res);
+      if (controller?.enabled && isPath(req, controller.path)) return handlers.migrationHandler(req, res);
+      maintenance(req, res, () => (options.enforceCliWindow ? requireCliVersion(req, res, next) : next?.()));
+    });
+  };
+  return {
+    middleware,
+    requireCliVersion,
+    maintenance,
+    ...handlers,
+    document: cache.refresh,
+    refresh: cache.refresh,
+    cliRejection,
+    maintenanceRejection,
+    migrationAnswer: (request) => answerMigration(controller, request, cache),
+    responseHeaders() {
+      const out: Record<string, string> = { [names.serverVersion]: base.server_version };
+      const revision = cache.current()?.schema_revision;
+      if (revision) out[names.schemaRevision] = revision;
+      return out;
+    },
+    headerNames: Object.freeze({ ...names }),
+    versionPath,
+    migrations: controller,
+  };
+}
+
+function maintenanceGuard(controller: MigrationController | null, versionPath: string) {
+  const exempt = controller?.enabled ? [versionPath, controller.path] : [versionPath];
+  const maintenanceRejection = (req: IncomingMessage) => maintenanceAnswer(controller, requestPath(req), exempt);
+  const maintenance: Middleware = (req, res, next) => {
+    const answer = maintenanceRejection(req);
+    if (answer) sendAnswer(res, answer);
+    else next?.();
+  };
+  return { maintenance, maintenanceRejection };
+}
+
+function staticInfoOf(options: HandshakeServerOptions): ServerInfo {
+  return {
     serverVersion: options.serverVersion,
     minCliVersion: options.minCliVersion ?? null,
     maxCliVersion: options.maxCliVersion ?? null,
@@ -143,65 +193,77 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
     apiVersion: options.apiVersion ?? null,
     deployment: options.deployment ?? null,
   };
-  // Validates every static field now and normalises the versions (`v1.4.0` → `1.4.0`).
-  const base = buildVersionDocument(staticInfo);
-  const serverVersion = base.server_version;
-  const minCliVersion = base.min_cli_version;
-  const source = options.revisions;
-  const onError = options.onError ?? (() => {});
+}
 
-  let cached: { doc: VersionDocument; at: number } | null = source ? null : { doc: base, at: Number.POSITIVE_INFINITY };
-  let inflight: Promise<VersionDocument> | null = null;
-
-  async function read(): Promise<VersionDocument> {
-    if (!source) return base;
-    const [applied, pending, status] = await Promise.all([source.applied(), source.pending(), source.status?.() ?? null]);
-    if (applied !== null && !REVISION_PATTERN.test(applied)) {
-      throw new HandshakeServerError(
-        `The revision source returned an invalid schema revision "${String(applied).slice(0, 80)}"`,
-        'Return an Alembic-style id such as 0003_add_events, or null',
-      );
-    }
-    return buildVersionDocument({ ...staticInfo, schemaRevision: applied, pendingMigrations: pending, migrationStatus: status });
+async function readSource(source: RevisionSource | undefined, staticInfo: ServerInfo): Promise<ServerVersionDocument> {
+  if (!source) return buildVersionDocument(staticInfo);
+  const [applied, pending, status, background] = await Promise.all([
+    source.applied(),
+    source.pending(),
+    source.status?.() ?? null,
+    source.backgroundPending?.(),
+  ]);
+  if (applied !== null && !REVISION_PATTERN.test(applied)) {
+    throw new HandshakeServerError(
+      `The revision source returned an invalid schema revision "${String(applied).slice(0, 80)}"`,
+      'Return an Alembic-style id such as 0003_add_events, or null',
+    );
   }
+  return buildVersionDocument({
+    ...staticInfo,
+    schemaRevision: applied,
+    pendingMigrations: pending,
+    migrationStatus: status,
+    ...(background === undefined ? {} : { backgroundMigrationsPending: background }),
+  });
+}
 
-  function refresh(): Promise<VersionDocument> {
-    inflight ??= read()
-      .then((doc) => {
-        cached = { doc, at: performance.now() };
-        return doc;
-      })
-      .finally(() => {
-        inflight = null;
-      });
-    return inflight;
+/**
+ * The document read from the source with the runner's state laid over it:
+ * `capabilities.migrate`, and while a run goes `migration_status: running`,
+ * its progress, the revision committed so far and what is still pending.
+ */
+function withMigrationState(doc: ServerVersionDocument, controller: MigrationController | null): ServerVersionDocument {
+  if (!controller?.enabled) return doc;
+  const state = controller.state();
+  const out: ServerVersionDocument = { ...doc, capabilities: { ...doc.capabilities, migrate: controller.path }, migration_progress: null };
+  if (state.status === 'running') {
+    out.migration_status = 'running';
+    out.migration_progress = state.progress;
+    out.schema_revision = state.schemaRevision ?? doc.schema_revision;
+    out.pending_migrations = doc.pending_migrations.slice(state.progress?.applied ?? 0);
+  } else if (state.status === 'failed') {
+    out.migration_status = 'failed';
   }
+  return out;
+}
 
-  function setHeaders(res: ServerResponse, doc: VersionDocument | null): void {
+function headerSetter(names: HeaderNames, serverVersion: string) {
+  return (res: ServerResponse, doc: ServerVersionDocument | null): void => {
     if (res.headersSent) return;
     res.setHeader(names.serverVersion, serverVersion);
     if (doc?.schema_revision) res.setHeader(names.schemaRevision, doc.schema_revision);
-  }
+  };
+}
 
-  /** The cached document; when stale, it is still returned and read again in the background. */
-  function current(): VersionDocument | null {
-    const snapshot = cached;
-    if (snapshot && performance.now() - snapshot.at > cacheMs) refresh().catch(onError);
-    return snapshot?.doc ?? null;
-  }
+interface HandlerDeps {
+  cache: RevisionCache;
+  setHeaders: (res: ServerResponse, doc: ServerVersionDocument | null) => void;
+  versionPath: string;
+  controller: MigrationController | null;
+  onError: (err: unknown) => void;
+}
 
+function httpHandlers(deps: HandlerDeps): { headers: Middleware; versionHandler: Handler; migrationHandler: Handler } {
+  const { cache, setHeaders, controller, onError } = deps;
   const headers: Middleware = (_req, res, next) => {
-    const doc = current();
-    if (doc) {
-      setHeaders(res, doc);
-      next?.();
-      return;
-    }
+    const doc = cache.current();
+    setHeaders(res, doc);
+    if (doc) return next?.();
     // Nothing read yet: this one request waits for the first read.
-    setHeaders(res, null);
-    refresh().then(
-      (doc) => {
-        setHeaders(res, doc);
+    cache.refresh().then(
+      (fresh) => {
+        setHeaders(res, fresh);
         callLater(next);
       },
       (err) => {
@@ -210,17 +272,29 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
       },
     );
   };
+  const migrationHandler: Handler = (req, res) => {
+    answerMigration(controller, { method: req.method, authorization: req.headers.authorization, body: () => readBody(req) }, cache).then(
+      (answer) => sendAnswer(res, answer),
+      (err) => {
+        onError(err);
+        sendJson(res, 500, { error: { code: 'internal', message: 'The migration endpoint failed', remedy: "See the server's log" } });
+      },
+    );
+  };
+  return { headers, versionHandler: versionHandler(deps), migrationHandler };
+}
 
-  const versionHandler: Handler = (req, res) => {
+function versionHandler({ cache, setHeaders, versionPath, onError }: HandlerDeps): Handler {
+  return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      setHeaders(res, cached?.doc ?? null);
+      setHeaders(res, cache.peek());
       res.setHeader('allow', 'GET, HEAD');
       sendJson(res, 405, {
         error: { code: 'method_not_allowed', message: `${req.method} is not allowed on ${versionPath}`, remedy: `Use GET ${versionPath}` },
       });
       return;
     }
-    refresh().then(
+    cache.refresh().then(
       (doc) => {
         setHeaders(res, doc);
         res.setHeader('cache-control', 'no-store');
@@ -228,7 +302,7 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
       },
       (err) => {
         onError(err);
-        setHeaders(res, cached?.doc ?? null);
+        setHeaders(res, cache.peek());
         res.setHeader('retry-after', '5');
         sendJson(res, 503, {
           error: {
@@ -240,80 +314,21 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
       },
     );
   };
-
-  const cliRejection = (req: IncomingMessage): CliRejection | null =>
-    checkCliVersion(req.headers[names.cliVersion.toLowerCase()], minCliVersion, names.requiredCliVersion);
-
-  const requireCliVersion: Middleware = (req, res, next) => {
-    const rejection = cliRejection(req);
-    if (rejection) {
-      for (const [name, value] of Object.entries(rejection.headers)) res.setHeader(name, value);
-      sendJson(res, rejection.status, rejection.body);
-      return;
-    }
-    next?.();
-  };
-
-  const middleware: Middleware = (req, res, next) => {
-    headers(req, res, () => {
-      if (requestPath(req) === versionPath || requestPath(req) === `${versionPath}/`) {
-        versionHandler(req, res);
-        return;
-      }
-      if (options.enforceCliWindow) requireCliVersion(req, res, next);
-      else next?.();
-    });
-  };
-
-  return {
-    middleware,
-    headers,
-    requireCliVersion,
-    versionHandler,
-    document: refresh,
-    refresh,
-    cliRejection,
-    responseHeaders() {
-      const out: Record<string, string> = { [names.serverVersion]: serverVersion };
-      const revision = current()?.schema_revision;
-      if (revision) out[names.schemaRevision] = revision;
-      return out;
-    },
-    headerNames: Object.freeze({ ...names }),
-    versionPath,
-  };
 }
 
-/** The request's path without the query; Express's `originalUrl` when mounted under a prefix. */
-function requestPath(req: IncomingMessage): string {
-  const raw = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-  try {
-    return new URL(raw, 'http://localhost').pathname;
-  } catch {
-    return raw;
-  }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headOnly = false): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('content-length', Buffer.byteLength(text));
-  res.end(headOnly ? undefined : text);
-}
-
-/** Calls `next` outside the promise chain, so an exception in the route behaves as in a synchronous call. */
-function callLater(next: Next | undefined): void {
-  if (!next) return;
-  try {
-    next();
-  } catch (err) {
-    process.nextTick(() => {
-      throw err;
+function answerMigration(controller: MigrationController | null, request: MigrationRequest, cache: RevisionCache): Promise<Answer> {
+  if (!controller?.enabled) {
+    return Promise.resolve({
+      status: 404,
+      headers: {},
+      body: {
+        error: {
+          code: 'not_found',
+          message: 'This server does not offer the admin migration endpoint',
+          remedy: 'Apply migrations on the server host',
+        },
+      },
     });
   }
+  return migrationAnswer(controller, request, { document: cache.refresh });
 }

@@ -14,8 +14,16 @@
  */
 
 export type { VersionDocument } from '../protocol/version-document.js';
+export { MAX_MIGRATE_BODY, type MigrationRequest } from './admin-endpoint.js';
 export { type CliRejection, checkCliVersion } from './cli-window.js';
-export { buildVersionDocument, type MigrationStatus, type PendingMigrationInfo, type ServerInfo } from './document.js';
+export {
+  buildVersionDocument,
+  type MigrationStatus,
+  type PendingMigrationInfo,
+  type ServerCapabilities,
+  type ServerInfo,
+  type ServerVersionDocument,
+} from './document.js';
 export { HandshakeServerError } from './errors.js';
 export {
   createHandshakeServer,
@@ -30,3 +38,18 @@ export {
   type Next,
   type RevisionSource,
 } from './handshake-server.js';
+export type { Answer } from './http.js';
+export type { MaintenanceBody } from './maintenance.js';
+export {
+  type AdminMigrationOptions,
+  type Caller,
+  createMigrationController,
+  DEFAULT_MIGRATE_PATH,
+  DEFAULT_RETRY_AFTER_SECONDS,
+  type MigrationController,
+  type MigrationProgress,
+  type MigrationReport,
+  type MigrationRunContext,
+  type MigrationRunner,
+  type MigrationRunState,
+} from './migrations.js';

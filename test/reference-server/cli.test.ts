@@ -87,8 +87,19 @@ function run(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ co
 describe('reference-server serve / migrate, as an operator runs them', () => {
   it('serves a new data directory at --at, stops on SIGTERM, migrates, and restarts on the same port', async () => {
     const data = join(root, 'restart');
-    const first = await serve(['--data', data, '--port', '0', '--at', '0003_add_insight_meta_cache', '--deployment', 'docker-compose']);
-    expect(first.line).toMatchObject({ server_version: '1.2.0', schema_revision: '0003_add_insight_meta_cache', pid: first.child.pid });
+    const first = await serve([
+      '--data',
+      data,
+      '--port',
+      '0',
+      '--at',
+      '0003_add_insight_meta_cache',
+      '--version',
+      '1.4.0',
+      '--deployment',
+      'docker-compose',
+    ]);
+    expect(first.line).toMatchObject({ server_version: '1.4.0', schema_revision: '0003_add_insight_meta_cache', pid: first.child.pid });
     expect(first.line.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const doc = versionDocumentSchema.parse(await (await fetch(`${first.line.url}/api/v1/config/version`)).json());
     expect(doc).toMatchObject({ schema_revision: '0003_add_insight_meta_cache', deployment: 'docker-compose' });

@@ -72,8 +72,8 @@ describe('a server at 0003 with two migrations pending', () => {
       deployment: 'docker-compose',
       migration_status: 'idle',
     });
-    expect(doc.pending_migrations.map((p) => p.revision)).toEqual(['0004_split_events_table', '0005_add_retention_policy']);
-    expect(doc.pending_migrations.every((p) => p.description)).toBe(true);
+    // 1.2.0 is the release of 0003: its database lacks none of that release's migrations.
+    expect(doc.pending_migrations).toEqual([]);
 
     const projects = await fetch(`${server.url}/api/v1/projects`);
     expect(projects.status).toBe(200);
@@ -84,9 +84,26 @@ describe('a server at 0003 with two migrations pending', () => {
     expect(missing.headers.get('x-schema-revision')).toBe('0003_add_insight_meta_cache');
   });
 
-  it('reports the version it is told to (a new release on an old schema)', async () => {
-    const server = await start({ dataDir: dataDirAt0003(), version: '1.4.0' });
-    expect(await versionDocument(server.url)).toMatchObject({ server_version: '1.4.0', schema_revision: '0003_add_insight_meta_cache' });
+  it.each([
+    ['1.3.0', ['0004_split_events_table']],
+    ['1.4.0', ['0004_split_events_table', '0005_add_retention_policy']],
+    ['1.4.2', ['0004_split_events_table', '0005_add_retention_policy']],
+  ])(
+    'as release %s (a new release on an old schema) lists that release’s migrations as pending, not later ones',
+    async (version, pending) => {
+      const server = await start({ dataDir: dataDirAt0003(), version });
+      const doc = await versionDocument(server.url);
+      expect(doc).toMatchObject({ server_version: version, schema_revision: '0003_add_insight_meta_cache' });
+      expect(doc.pending_migrations.map((p) => p.revision)).toEqual(pending);
+      expect(doc.pending_migrations.every((p) => p.description)).toBe(true);
+    },
+  );
+
+  it('an older release on a newer database (a rollback without a downgrade) has nothing pending', async () => {
+    const dataDir = dataDirAt0003();
+    expect(await migrate({ dataDir })).toMatchObject({ revision: '0005_add_retention_policy' });
+    const server = await start({ dataDir, version: '1.3.0' });
+    expect(await versionDocument(server.url)).toMatchObject({ schema_revision: '0005_add_retention_policy', pending_migrations: [] });
   });
 });
 
@@ -191,9 +208,9 @@ describe('a migration that fails', () => {
 
     // Rolled back: the table the step created is gone, and events keep their payload column.
     expect(await tableExists(dataDir, 'event_payloads')).toBe(false);
-    const server = await start({ dataDir, migrationsDir });
+    const server = await start({ dataDir, migrationsDir, version: '1.3.0' });
     const doc = await versionDocument(server.url);
-    expect(doc).toMatchObject({ schema_revision: '0003_add_insight_meta_cache', migration_status: 'failed', server_version: '1.2.0' });
+    expect(doc).toMatchObject({ schema_revision: '0003_add_insight_meta_cache', migration_status: 'failed', server_version: '1.3.0' });
     expect(doc.pending_migrations.map((p) => p.revision)).toEqual(['0004_split_events_table']);
     expect((await fetch(`${server.url}/api/v1/events`)).status).toBe(200);
     await running.pop()?.close();
