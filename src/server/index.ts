@@ -5,7 +5,7 @@
  *
  * ```ts
  * import http from 'node:http';
- * import { createHandshakeServer } from 'handshake/server';
+ * import { createHandshakeServer } from 'handshake-compat/server';
  *
  * const hs = createHandshakeServer({ serverVersion: '1.4.0', revisions: myRevisionSource, minCliVersion: '0.9.0' });
  * await hs.refresh();

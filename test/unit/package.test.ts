@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 
@@ -52,5 +54,15 @@ describe('the published package', () => {
   it('every command in the manifest is in the package', () => {
     const commands = files.filter((f) => /^dist\/commands\/(?!_lib\/).+\.js$/.test(f));
     expect(commands.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('is published under a name of its own, and every install command the CLI prints names it', () => {
+    // The unscoped `handshake` on the registry is an unrelated project (CONTRACT §4).
+    const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; bin: Record<string, string> };
+    const matrix = JSON.parse(readFileSync(join(ROOT, 'compat.json'), 'utf8')) as { cli: { package: string; bin: string } };
+    expect(pjson.name).not.toBe('handshake');
+    expect(matrix.cli.package).toBe(pjson.name);
+    expect(Object.keys(pjson.bin)).toEqual(['handshake']);
+    expect(matrix.cli.bin).toBe('handshake');
   });
 });
