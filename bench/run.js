@@ -392,6 +392,42 @@ const goals = {
     );
   },
 
+  /**
+   * What a user downloads: `npm pack`, then `npm install -g ./tarball --prefix <tmp>` (from npm's cache where it
+   * can), the installed tree's size on disk (`du`), and the installed `handshake` answering `--version`.
+   */
+  async install() {
+    const { execFileSync } = await import('node:child_process');
+    const dir = join(sandbox, 'install');
+    const prefix = join(dir, 'prefix');
+    const npm = (args, cwd) =>
+      execFileSync('npm', args, {
+        cwd,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...baseEnv, npm_config_update_notifier: 'false' },
+      });
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], ROOT));
+    const out = npm(['install', '-g', join(dir, packed.filename), '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund'], dir);
+    const added = /added (\d+) packages?/.exec(out)?.[1] ?? '?';
+    const kib = (p) => Number(execFileSync('du', ['-sk', p], { encoding: 'utf8' }).split('\t')[0]);
+    const version = execFileSync(join(prefix, 'bin', 'handshake'), ['--version'], { encoding: 'utf8', env: baseEnv }).trim();
+    const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    sections.push(
+      [
+        '## Installed size',
+        '',
+        '`npm pack`, then `npm install -g ./' + packed.filename + ' --prefix <tmp>`; sizes on disk from `du -sk`.',
+        '',
+        '| package | tarball | unpacked (the package alone) | installed, with its dependencies | packages installed | runtime dependencies | `<prefix>/bin/handshake --version` |',
+        '|---|---|---|---|---|---|---|',
+        `| ${packed.name}@${packed.version} | ${(packed.size / 1024).toFixed(0)} KiB | ${(packed.unpackedSize / 1024).toFixed(0)} KiB | ${(kib(prefix) / 1024).toFixed(1)} MiB | ${added} | ${Object.keys(pjson.dependencies).join(', ')} | \`${version}\` |`,
+      ].join('\n'),
+    );
+  },
+
   /** `doctor`: its checks run concurrently against the same checks one after another. */
   async doctor() {
     if (!existsSync(join(ROOT, 'dist', 'commands', 'doctor.js'))) {

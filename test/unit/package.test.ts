@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
@@ -64,5 +65,32 @@ describe('the published package', () => {
     expect(matrix.cli.package).toBe(pjson.name);
     expect(Object.keys(pjson.bin)).toEqual(['handshake']);
     expect(matrix.cli.bin).toBe('handshake');
+  });
+
+  // What `npm install -g handshake-compat` downloads: the CLI's and the SDK's own dependencies, nothing the
+  // examples or the tests use (the reference server's PGlite is 27 MB). BENCHMARKS.md reports the installed size.
+  const RUNTIME = ['@oclif/core', '@oclif/plugin-help', 'ora', 'semver', 'shell-quote', 'undici', 'zod'];
+
+  it('depends at run time on exactly what the CLI and the SDK load', () => {
+    const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(Object.keys(pjson.dependencies).sort()).toEqual([...RUNTIME].sort());
+  });
+
+  it('and every package the packed code imports is one of them (or Node’s own)', () => {
+    const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+    // oclif requires these only in its development mode (a plugin run from TypeScript sources), never in a package.
+    const devModeOnly = new Set(['typescript', 'ts-node']);
+    const imported = new Set<string>();
+    for (const f of files.filter((p) => p.endsWith('.js'))) {
+      const code = readFileSync(join(ROOT, f), 'utf8');
+      for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)(["'])([^"'.\s][^"'\s]*)\1/g)) {
+        const spec = m[2] as string;
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string);
+        if (!builtins.has(spec) && !builtins.has(name) && !devModeOnly.has(name) && name !== 'handshake-compat') imported.add(name);
+      }
+    }
+    expect([...imported].sort()).toEqual(RUNTIME.filter((d) => imported.has(d)).sort());
+    expect(imported).toContain('undici');
+    expect(imported).not.toContain('@electric-sql/pglite');
   });
 });
