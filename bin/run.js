@@ -25,8 +25,9 @@ async function run() {
     // The build bundles oclif and every command into dist/cli.js (scripts/bundle.js): one file to load
     // instead of hundreds. oclif finds the commands in it by their ids; package.json keeps pointing
     // vendors who mount the commands as a plugin at dist/commands.
-    const { execute } = await import('../dist/cli.js');
-    pjson.oclif.commands = { strategy: 'explicit', target: './dist/cli.js', identifier: 'COMMANDS' };
+    // The bundle's OCLIF says where oclif finds the commands, the help class and the hooks in it.
+    const { execute, OCLIF } = await import('../dist/cli.js');
+    Object.assign(pjson.oclif, OCLIF);
     await execute({ loadOptions: { root: fileURLToPath(new URL('..', import.meta.url)), pjson } });
   } else {
     const { execute } = await import('@oclif/core');

@@ -15,9 +15,31 @@ const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf
 const commands = Object.entries(manifest.commands).map(([id, c], i) => ({ id, name: `Command${i}`, path: c.relativePath.join('/') }));
 if (commands.length === 0) throw new Error('scripts/bundle.js: the oclif manifest lists no commands');
 
+// oclif's help class and hooks go into the bundle too, each exported under a name, and `OCLIF` tells bin/run.js
+// where oclif finds them in it (oclif's `{ target, identifier }` form). package.json keeps the plain paths, for
+// a vendor that mounts handshake as a plugin.
+const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const rel = (p) => `./${p.replace(/^\.\//, '')}`;
+const hooks = Object.entries(pjson.oclif.hooks ?? {}).flatMap(([event, targets]) =>
+  [targets].flat().map((target, i) => ({ event, target, name: `HOOK_${event.replace(/[^A-Za-z0-9]/g, '_')}_${i}` })),
+);
+const helpClass = pjson.oclif.helpClass;
+if (helpClass !== undefined && typeof helpClass !== 'string') throw new Error('scripts/bundle.js: oclif.helpClass must be a path');
+const at = (identifier) => ({ target: './dist/cli.js', identifier });
+const oclif = {
+  commands: { strategy: 'explicit', target: './dist/cli.js', identifier: 'COMMANDS' },
+  ...(helpClass ? { helpClass: at('HELP') } : {}),
+  hooks: Object.fromEntries(
+    Object.keys(pjson.oclif.hooks ?? {}).map((e) => [e, hooks.filter((h) => h.event === e).map((h) => at(h.name))]),
+  ),
+};
+
 const entry = [
   ...commands.map((c) => `import ${c.name} from './${c.path}';`),
   `export const COMMANDS = { ${commands.map((c) => `${JSON.stringify(c.id)}: ${c.name}`).join(', ')} };`,
+  ...(helpClass ? [`export { default as HELP } from ${JSON.stringify(rel(helpClass))};`] : []),
+  ...hooks.map((h) => `export { default as ${h.name} } from ${JSON.stringify(rel(h.target))};`),
+  `export const OCLIF = ${JSON.stringify(oclif)};`,
   `export { execute } from '@oclif/core';`,
 ].join('\n');
 
