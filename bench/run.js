@@ -14,6 +14,7 @@ import { alternate, fmt, fmtKiB, load, machine, median, peakRss, roundRobin, rss
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'run.js');
 const BASELINE = join(ROOT, 'bench', 'fetch-baseline.js');
+const HTTP_FLOOR = join(ROOT, 'bench', 'http-baseline.js');
 const dist = (p) => import(new URL(`../dist/src/${p}`, import.meta.url).href);
 const { headerInterceptor, withHeaderHook } = await dist('transport/interceptor.js');
 const { httpRequest } = await dist('transport/request.js');
@@ -106,6 +107,29 @@ const goals = {
       });
       results.push(
         pairRow('`compat check --json` (loopback) vs bare Node `fetch` + print', '≤ 1.8×', r, ['check', 'fetch'], r.ratio <= 1.8),
+      );
+    } finally {
+      await server.close();
+    }
+  },
+
+  /** The same against the real floor (issue 17): bare Node asking once with node:http, which loads no undici. */
+  async floor() {
+    const server = await normalServer();
+    try {
+      const r = await alternate({
+        rounds: ROUNDS,
+        a: cli(['compat', 'check', '--json', '--server', server.url]),
+        b: node([HTTP_FLOOR, `${server.url}${VERSION_PATH}`]),
+      });
+      results.push(
+        pairRow(
+          '`compat check --json` (loopback) vs bare Node `node:http` + print (the floor)',
+          '≤ 1.6×',
+          r,
+          ['check', 'node:http'],
+          r.ratio <= 1.6,
+        ),
       );
     } finally {
       await server.close();

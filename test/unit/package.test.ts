@@ -23,7 +23,7 @@ describe('the published package', () => {
   it('holds what a user needs: the CLI (and its bundle), the SDK with types, the server half, the matrix and its schema', () => {
     for (const f of [
       'bin/run.js',
-      'dist/cli.js',
+      'dist/cli.cjs',
       'package.json',
       'README.md',
       'LICENSE',
@@ -46,7 +46,7 @@ describe('the published package', () => {
     const unexpected = files.filter(
       (f) =>
         !/^(bin\/run\.js|package\.json|README\.md|LICENSE|compat\.json|compat\.schema\.json|oclif\.manifest\.json)$/.test(f) &&
-        f !== 'dist/cli.js' &&
+        f !== 'dist/cli.cjs' &&
         !/^dist\/(src|commands)\/.+\.(js|d\.ts)$/.test(f),
     );
     expect(unexpected).toEqual([]);
@@ -78,15 +78,16 @@ describe('the published package', () => {
 
   it('and every package the packed code imports is one of them (or Node’s own)', () => {
     const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+    const isBuiltin = (s: string) => builtins.has(s) || s.startsWith('node:');
     // oclif requires these only in its development mode (a plugin run from TypeScript sources), never in a package.
     const devModeOnly = new Set(['typescript', 'ts-node']);
     const imported = new Set<string>();
-    for (const f of files.filter((p) => p.endsWith('.js'))) {
+    for (const f of files.filter((p) => /\.c?js$/.test(p))) {
       const code = readFileSync(join(ROOT, f), 'utf8');
       for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)(["'])([^"'.\s][^"'\s]*)\1/g)) {
         const spec = m[2] as string;
         const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string);
-        if (!builtins.has(spec) && !builtins.has(name) && !devModeOnly.has(name) && name !== 'handshake-compat') imported.add(name);
+        if (!isBuiltin(spec) && !builtins.has(name) && !devModeOnly.has(name) && name !== 'handshake-compat') imported.add(name);
       }
     }
     expect([...imported].sort()).toEqual(RUNTIME.filter((d) => imported.has(d)).sort());
