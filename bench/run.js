@@ -14,6 +14,7 @@ import { alternate, fmt, fmtKiB, load, machine, median, peakRss, roundRobin, rss
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'run.js');
 const BASELINE = join(ROOT, 'bench', 'fetch-baseline.js');
+const HTTP_FLOOR = join(ROOT, 'bench', 'http-baseline.js');
 const dist = (p) => import(new URL(`../dist/src/${p}`, import.meta.url).href);
 const { headerInterceptor, withHeaderHook } = await dist('transport/interceptor.js');
 const { httpRequest } = await dist('transport/request.js');
@@ -106,6 +107,29 @@ const goals = {
       });
       results.push(
         pairRow('`compat check --json` (loopback) vs bare Node `fetch` + print', '≤ 1.8×', r, ['check', 'fetch'], r.ratio <= 1.8),
+      );
+    } finally {
+      await server.close();
+    }
+  },
+
+  /** The same against the real floor (issue 17): bare Node asking once with node:http, which loads no undici. */
+  async floor() {
+    const server = await normalServer();
+    try {
+      const r = await alternate({
+        rounds: ROUNDS,
+        a: cli(['compat', 'check', '--json', '--server', server.url]),
+        b: node([HTTP_FLOOR, `${server.url}${VERSION_PATH}`]),
+      });
+      results.push(
+        pairRow(
+          '`compat check --json` (loopback) vs bare Node `node:http` + print (the floor)',
+          '≤ 1.6×',
+          r,
+          ['check', 'node:http'],
+          r.ratio <= 1.6,
+        ),
       );
     } finally {
       await server.close();
@@ -388,6 +412,42 @@ const goals = {
         '| revisions | file | load + validate + index | verdict | place one revision | `compat check --compat FILE` (median, min–max) |',
         '|---|---|---|---|---|---|',
         ...rows,
+      ].join('\n'),
+    );
+  },
+
+  /**
+   * What a user downloads: `npm pack`, then `npm install -g ./tarball --prefix <tmp>` (from npm's cache where it
+   * can), the installed tree's size on disk (`du`), and the installed `handshake` answering `--version`.
+   */
+  async install() {
+    const { execFileSync } = await import('node:child_process');
+    const dir = join(sandbox, 'install');
+    const prefix = join(dir, 'prefix');
+    const npm = (args, cwd) =>
+      execFileSync('npm', args, {
+        cwd,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...baseEnv, npm_config_update_notifier: 'false' },
+      });
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], ROOT));
+    const out = npm(['install', '-g', join(dir, packed.filename), '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund'], dir);
+    const added = /added (\d+) packages?/.exec(out)?.[1] ?? '?';
+    const kib = (p) => Number(execFileSync('du', ['-sk', p], { encoding: 'utf8' }).split('\t')[0]);
+    const version = execFileSync(join(prefix, 'bin', 'handshake'), ['--version'], { encoding: 'utf8', env: baseEnv }).trim();
+    const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    sections.push(
+      [
+        '## Installed size',
+        '',
+        '`npm pack`, then `npm install -g ./' + packed.filename + ' --prefix <tmp>`; sizes on disk from `du -sk`.',
+        '',
+        '| package | tarball | unpacked (the package alone) | installed, with its dependencies | packages installed | runtime dependencies | `<prefix>/bin/handshake --version` |',
+        '|---|---|---|---|---|---|---|',
+        `| ${packed.name}@${packed.version} | ${(packed.size / 1024).toFixed(0)} KiB | ${(packed.unpackedSize / 1024).toFixed(0)} KiB | ${(kib(prefix) / 1024).toFixed(1)} MiB | ${added} | ${Object.keys(pjson.dependencies).join(', ')} | \`${version}\` |`,
       ].join('\n'),
     );
   },

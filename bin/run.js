@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync } from 'node:fs';
-import { arch, platform, release } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { arch, homedir, platform, release } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -21,16 +24,90 @@ if (versionFlags.includes(process.argv[2]) && !pjson.oclif.hooks?.init && !maybe
 }
 
 async function run() {
-  if (existsSync(new URL('../dist/cli.js', import.meta.url))) {
-    // The build bundles oclif and every command into dist/cli.js (scripts/bundle.js): one file to load
-    // instead of hundreds. oclif finds the commands in it by their ids; package.json keeps pointing
+  const bundle = fileURLToPath(new URL('../dist/cli.cjs', import.meta.url));
+  if (existsSync(bundle)) {
+    // The build bundles oclif and every command into dist/cli.cjs (scripts/bundle.js): one file to load
+    // instead of hundreds, compiled from V8's code cache after the first run (loadBundle). oclif finds the
+    // commands, the help class and the hooks in it through the bundle's OCLIF; package.json keeps pointing
     // vendors who mount the commands as a plugin at dist/commands.
-    const { execute } = await import('../dist/cli.js');
-    pjson.oclif.commands = { strategy: 'explicit', target: './dist/cli.js', identifier: 'COMMANDS' };
+    const { execute, OCLIF } = loadBundle(bundle);
+    Object.assign(pjson.oclif, OCLIF);
     await execute({ loadOptions: { root: fileURLToPath(new URL('..', import.meta.url)), pjson } });
   } else {
     const { execute } = await import('@oclif/core');
     await execute({ dir: import.meta.url });
+  }
+}
+
+/**
+ * Loads the CommonJS bundle with V8's code cache, kept in `<cache dir>/code-cache`: compiling 1.7 MB of
+ * JavaScript, and the functions compiled lazily while a command runs, is a good part of a command's startup.
+ * Node 22.1+ has a compile cache of its own (module.enableCompileCache); on Node 20 the bundle is compiled
+ * as Node compiles any CommonJS module, with a vm.Script given the cached data, and the data is written after
+ * the first run (when V8 has compiled what the command used). A cache that cannot be read, written, or is
+ * stale or corrupt (V8 checks it and rejects it) costs one ordinary compile, never an error.
+ */
+function loadBundle(file) {
+  const require = createRequire(import.meta.url);
+  const dir = codeCacheDir();
+  if (typeof Module.enableCompileCache === 'function') {
+    try {
+      if (dir && ensureDir(dir)) Module.enableCompileCache(dir);
+    } catch {}
+    return require(file);
+  }
+  const source = readFileSync(file, 'utf8');
+  const stat = statSync(file);
+  const key = `cli-${pjson.version}-${stat.size}-${Math.floor(stat.mtimeMs)}-${process.version}-${process.arch}.v8`;
+  let cachedData;
+  try {
+    if (dir) cachedData = readFileSync(join(dir, key));
+  } catch {}
+  // Module.wrap's parameters, and the bundle's import() (scripts/bundle.js): this module's own.
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __handshakeImportHook) { ${source}\n});`;
+  const script = new vm.Script(wrapped, { filename: file, cachedData });
+  if (dir && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCodeCache(dir, key, script));
+  const mod = new Module(file, null);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(dirname(file));
+  Module._cache[file] = mod; // oclif require()s the bundle for its commands: the same instance, not a second one
+  script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file), (specifier) => import(specifier));
+  mod.loaded = true;
+  return mod.exports;
+}
+
+function writeCodeCache(dir, key, script) {
+  try {
+    if (!ensureDir(dir)) return;
+    const tmp = join(dir, `.${key}.${process.pid}.tmp`);
+    writeFileSync(tmp, script.createCachedData());
+    renameSync(tmp, join(dir, key));
+    for (const f of readdirSync(dir)) if (f !== key && f.startsWith('cli-')) rmSync(join(dir, f), { force: true });
+  } catch {}
+}
+
+/** As src/cache/cache.ts resolves it: HANDSHAKE_CACHE_DIR, else $XDG_CACHE_HOME/handshake, else ~/.cache/handshake. */
+function codeCacheDir() {
+  const env = process.env;
+  const xdg = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : null;
+  const root = env.HANDSHAKE_CACHE_DIR || (xdg ? join(xdg, 'handshake') : homedir() ? join(homedir(), '.cache', 'handshake') : null);
+  return root && !root.startsWith('/proc') ? join(root, 'code-cache') : null;
+}
+
+/** mkdir -p without the recursive flag (Node 20's loops forever under /proc), a bounded number of levels. */
+function ensureDir(dir, depth = 0) {
+  try {
+    mkdirSync(dir);
+    return true;
+  } catch (err) {
+    if (err.code === 'EEXIST') return true;
+    if (err.code !== 'ENOENT' || depth > 12 || dirname(dir) === dir || !ensureDir(dirname(dir), depth + 1)) return false;
+    try {
+      mkdirSync(dir);
+      return true;
+    } catch (again) {
+      return again.code === 'EEXIST';
+    }
   }
 }
 

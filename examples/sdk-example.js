@@ -1,6 +1,6 @@
 // Use the SDK: check a server, then make a call through the checked client.
 // Run: SERVER_URL=https://your-server.example.com node examples/sdk-example.js
-import { CheckedClient, checkServer, createSession, isHandshakeError, sanitize } from 'handshake';
+import { CheckedClient, checkServer, createSession, isHandshakeError, sanitize } from 'handshake-compat';
 
 try {
   // The bundled matrix, SERVER_URL as the server, HANDSHAKE_TOKEN (if set) as the token.

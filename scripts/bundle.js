@@ -5,7 +5,7 @@
 //
 // The commands are exported as `COMMANDS` for oclif's explicit discovery strategy, taken from the oclif
 // manifest (built from dist/commands just before), so the bundle can never miss a command oclif lists.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -15,23 +15,62 @@ const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf
 const commands = Object.entries(manifest.commands).map(([id, c], i) => ({ id, name: `Command${i}`, path: c.relativePath.join('/') }));
 if (commands.length === 0) throw new Error('scripts/bundle.js: the oclif manifest lists no commands');
 
+// oclif's help class and hooks go into the bundle too, each exported under a name, and `OCLIF` tells bin/run.js
+// where oclif finds them in it (oclif's `{ target, identifier }` form). package.json keeps the plain paths, for
+// a vendor that mounts handshake as a plugin.
+const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const rel = (p) => `./${p.replace(/^\.\//, '')}`;
+const hooks = Object.entries(pjson.oclif.hooks ?? {}).flatMap(([event, targets]) =>
+  [targets].flat().map((target, i) => ({ event, target, name: `HOOK_${event.replace(/[^A-Za-z0-9]/g, '_')}_${i}` })),
+);
+const helpClass = pjson.oclif.helpClass;
+if (helpClass !== undefined && typeof helpClass !== 'string') throw new Error('scripts/bundle.js: oclif.helpClass must be a path');
+const at = (identifier) => ({ target: './dist/cli.cjs', identifier });
+const oclif = {
+  commands: { strategy: 'explicit', target: './dist/cli.cjs', identifier: 'COMMANDS' },
+  ...(helpClass ? { helpClass: at('HELP') } : {}),
+  hooks: Object.fromEntries(
+    Object.keys(pjson.oclif.hooks ?? {}).map((e) => [e, hooks.filter((h) => h.event === e).map((h) => at(h.name))]),
+  ),
+};
+
 const entry = [
-  ...commands.map((c) => `import ${c.name} from './${c.path}';`),
-  `export const COMMANDS = { ${commands.map((c) => `${JSON.stringify(c.id)}: ${c.name}`).join(', ')} };`,
+  // Each command is evaluated when oclif first asks for it (a getter around require(), which esbuild turns into
+  // a lazy init of that command's modules): `compat check` never runs doctor's top level, which loads node:tls.
+  `export const COMMANDS = { ${commands.map((c) => `get ${JSON.stringify(c.id)}() { return require('./${c.path}').default; }`).join(', ')} };`,
+  ...(helpClass ? [`export { default as HELP } from ${JSON.stringify(rel(helpClass))};`] : []),
+  ...hooks.map((h) => `export { default as ${h.name} } from ${JSON.stringify(rel(h.target))};`),
+  `export const OCLIF = ${JSON.stringify(oclif)};`,
   `export { execute } from '@oclif/core';`,
 ].join('\n');
 
-await build({
+const built = await build({
   stdin: { contents: entry, resolveDir: root, sourcefile: 'cli-entry.js', loader: 'js' },
-  outfile: join(root, 'dist', 'cli.js'),
+  outfile: join(root, 'dist', 'cli.cjs'),
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   // Loaded on demand from node_modules: ora only where a spinner shows; ts-node and typescript only in oclif's development mode.
   external: ['ora', 'ts-node', 'typescript'],
-  // oclif and undici are CommonJS and require() things by computed names at run time.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
+  // CommonJS, so that bin/run.js can compile it with V8's code cache (vm.Script cachedData on Node 20, the
+  // module compile cache from 22.1); the ESM sources' import.meta.url is the bundle's own URL. A dynamic
+  // import() (oclif loading a plugin's ESM commands, ora) goes through __handshakeImport: on Node 20 bin/run.js
+  // hands in its own import(), since a vm.Script's import() needs an experimental vm option.
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: {
+    js: [
+      "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;",
+      "const __handshakeImport = typeof __handshakeImportHook === 'function' ? __handshakeImportHook : (s) => import(s);",
+    ].join('\n'),
+  },
+  write: false,
   legalComments: 'none',
   logLevel: 'warning',
 });
+// Every import( call but the banner's fallback (and the string "import()" in oclif's error messages).
+const [banner, ...rest] = built.outputFiles[0].text.split('(s) => import(s);');
+writeFileSync(
+  join(root, 'dist', 'cli.cjs'),
+  [banner, rest.join('(s) => import(s);').replace(/(?<![\w$.])import\((?!\))/g, '__handshakeImport(')].join('(s) => import(s);'),
+);

@@ -13,6 +13,7 @@ import { resolveMatrix, type Session, sessionFrom } from '../../src/session/sess
 import { closeDefaultDispatcher } from '../../src/transport/request.js';
 import { redactText } from '../../src/url.js';
 import { hostBranding } from './branding.js';
+import { suggestFlag } from './suggest.js';
 
 /** Flags every command has. */
 export const commonFlags = {
@@ -198,7 +199,11 @@ function toHandshakeError(err: Error & { oclif?: { exit?: number } }, id: string
   if (isHandshakeError(err)) return err;
   const help = `${bin} ${id.replaceAll(':', ' ')} --help`.trim();
   if (err instanceof Errors.CLIError && (err.oclif?.exit === 2 || /flag|argument/i.test(err.message))) {
-    return new HandshakeError(ErrorCode.Usage, firstLine(err.message), { remedy: `See ${help}` });
+    // oclif's NonExistentFlagsError carries the unknown flags and the command's own: name the one meant.
+    const { flags: unknown, parse } = err as { flags?: string[]; parse?: { input?: { flags?: Record<string, { char?: string }> } } };
+    const meant = unknown?.[0] && parse?.input?.flags ? suggestFlag(unknown[0], parse.input.flags) : undefined;
+    const message = meant ? `${firstLine(err.message)}; did you mean ${meant}?` : firstLine(err.message);
+    return new HandshakeError(ErrorCode.Usage, message, { remedy: `See ${help}` });
   }
   return new HandshakeError(ErrorCode.Internal, `unexpected error (a bug in ${bin}): ${firstLine(redactText(err.message))}`, {
     remedy: `Run again with DEBUG=1 for details, and report it with the output of ${bin} doctor`,

@@ -8,3 +8,5 @@
  */
 export { BaseCommand, commonFlags, serverFlags } from './base.js';
 export { type Branding, envPrefixFor, hostBranding } from './branding.js';
+export { default as HandshakeHelp } from './help.js';
+export { default as commandNotFound } from './not-found.js';

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 import semver from 'semver';
-// A vendor's own server imports this as 'handshake/server'.
+// A vendor's own server imports this as 'handshake-compat/server'.
 import {
   createHandshakeServer,
   createMigrationController,

@@ -1,5 +1,5 @@
 /**
- * The one error `handshake/server` throws: a server was set up with a value
+ * The one error `handshake-compat/server` throws: a server was set up with a value
  * the protocol cannot carry (a non-semver version, a bad header name…). It is
  * thrown at setup, never while answering a request, so a misconfigured server
  * fails at start rather than serving a document every CLI rejects.

@@ -61,7 +61,7 @@ export function callLater(next: Next | undefined): void {
   }
 }
 
-/** The standard error body of `handshake/server`. */
+/** The standard error body of `handshake-compat/server`. */
 export function errorBody(code: string, message: string, remedy: string) {
   return { error: { code, message, remedy } };
 }

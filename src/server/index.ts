@@ -1,11 +1,11 @@
 /**
- * `handshake/server`: the server half of the handshake. Imports nothing from
+ * `handshake-compat/server`: the server half of the handshake. Imports nothing from
  * the CLI side: only the matrix's constants and the version document's schema,
  * so the document a server builds is checked by the same schema its CLIs parse.
  *
  * ```ts
  * import http from 'node:http';
- * import { createHandshakeServer } from 'handshake/server';
+ * import { createHandshakeServer } from 'handshake-compat/server';
  *
  * const hs = createHandshakeServer({ serverVersion: '1.4.0', revisions: myRevisionSource, minCliVersion: '0.9.0' });
  * await hs.refresh();

@@ -199,7 +199,7 @@ describe('the passive check on every call', () => {
     const r = await api(server, ['/api/v1/projects'], freshBox().env);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('1.1.0');
-    expect(r.stderr).toContain('npm install -g handshake@1.1.0');
+    expect(r.stderr).toContain('npm install -g handshake-compat@1.1.0');
   });
 
   it('server status refreshes the cache: the next call makes no version request of its own', async () => {

@@ -16,10 +16,13 @@ const box = sandbox();
 const servers: TestServer[] = [];
 
 beforeAll(() => {
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'deploy', private: true, devDependencies: { handshake: '*' } }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'deploy', private: true, devDependencies: { 'handshake-compat': '*' } }),
+  );
   mkdirSync(join(project, 'node_modules/.bin'), { recursive: true });
-  symlinkSync(ROOT, join(project, 'node_modules/handshake'), 'dir');
-  symlinkSync('../handshake/bin/run.js', join(project, 'node_modules/.bin/handshake'));
+  symlinkSync(ROOT, join(project, 'node_modules/handshake-compat'), 'dir');
+  symlinkSync('../handshake-compat/bin/run.js', join(project, 'node_modules/.bin/handshake'));
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
@@ -38,7 +41,7 @@ async function runRecipe(url: string) {
 
 describe('the README CI recipe', () => {
   it('is one npx command', () => {
-    expect(recipe).toBe('npx handshake compat check --server "$URL" --strict --json');
+    expect(recipe).toBe('npx --package=handshake-compat handshake compat check --server "$URL" --strict --json');
   });
 
   it.each([

@@ -108,7 +108,7 @@ describe('compat check --json: one status per server, with its exit code', () =>
     const { report } = await check(server.url);
     expect(report.message).toContain('0.9.0');
     expect(report.message).toContain('1.4.2');
-    expect(report.remedy).toBe('npm install -g handshake@1.0.0');
+    expect(report.remedy).toBe('npm install -g handshake-compat@1.0.0');
     expect(report.server).toEqual({ url: server.url, version: '1.4.2', schema_revision: HEAD, min_cli_version: '1.0.0' });
   });
 
@@ -129,7 +129,7 @@ describe('compat check --json: one status per server, with its exit code', () =>
     const server = await serve(startServer((_req, res) => json(res, 426, { error: 'upgrade' }, { 'X-Required-CLI-Version': '1.2.0' })));
     const { r, report } = await check(server.url);
     expect(report.status).toBe('cli_outdated');
-    expect(report.remedy).toBe('npm install -g handshake@1.2.0');
+    expect(report.remedy).toBe('npm install -g handshake-compat@1.2.0');
     expect(report.server.min_cli_version).toBe('1.2.0');
     expect(r.code).toBe(3);
   });

@@ -225,7 +225,7 @@ describe('doctor --json against real loopback servers', () => {
     const window = checkOf(doc, 'server.cli_window');
     expect(window.status).toBe('fail');
     expect(window.detail).toContain('426');
-    expect(window.remedy).toBe('npm install -g handshake@1.0.0');
+    expect(window.remedy).toBe('npm install -g handshake-compat@1.0.0');
     // A 426 says nothing about the token: Authentication does not claim a result from it.
     expect(checkOf(doc, 'server.auth').status).toBe('skip');
     expect(r.code).toBe(3);
@@ -235,7 +235,7 @@ describe('doctor --json against real loopback servers', () => {
     const server = await apiServer({ ...HEALTHY, min_cli_version: '1.0.0' });
     const { r, doc } = await doctor(['--server', server.url]);
     expect(checkOf(doc, 'server.verdict').status).toBe('fail');
-    expect(checkOf(doc, 'server.cli_window')).toMatchObject({ status: 'fail', remedy: 'npm install -g handshake@1.0.0' });
+    expect(checkOf(doc, 'server.cli_window')).toMatchObject({ status: 'fail', remedy: 'npm install -g handshake-compat@1.0.0' });
     expect(r.code).toBe(3);
   });
 

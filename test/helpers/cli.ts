@@ -94,7 +94,7 @@ export function linkVendorCli(): string {
   const vendor = join(ROOT, 'examples/vendor-cli');
   mkdirSync(join(vendor, 'node_modules'), { recursive: true });
   try {
-    symlinkSync('../../..', join(vendor, 'node_modules/handshake'), 'dir');
+    symlinkSync('../../..', join(vendor, 'node_modules/handshake-compat'), 'dir');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 
@@ -20,7 +23,7 @@ describe('the published package', () => {
   it('holds what a user needs: the CLI (and its bundle), the SDK with types, the server half, the matrix and its schema', () => {
     for (const f of [
       'bin/run.js',
-      'dist/cli.js',
+      'dist/cli.cjs',
       'package.json',
       'README.md',
       'LICENSE',
@@ -43,7 +46,7 @@ describe('the published package', () => {
     const unexpected = files.filter(
       (f) =>
         !/^(bin\/run\.js|package\.json|README\.md|LICENSE|compat\.json|compat\.schema\.json|oclif\.manifest\.json)$/.test(f) &&
-        f !== 'dist/cli.js' &&
+        f !== 'dist/cli.cjs' &&
         !/^dist\/(src|commands)\/.+\.(js|d\.ts)$/.test(f),
     );
     expect(unexpected).toEqual([]);
@@ -52,5 +55,43 @@ describe('the published package', () => {
   it('every command in the manifest is in the package', () => {
     const commands = files.filter((f) => /^dist\/commands\/(?!_lib\/).+\.js$/.test(f));
     expect(commands.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('is published under a name of its own, and every install command the CLI prints names it', () => {
+    // The unscoped `handshake` on the registry is an unrelated project (CONTRACT §4).
+    const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; bin: Record<string, string> };
+    const matrix = JSON.parse(readFileSync(join(ROOT, 'compat.json'), 'utf8')) as { cli: { package: string; bin: string } };
+    expect(pjson.name).not.toBe('handshake');
+    expect(matrix.cli.package).toBe(pjson.name);
+    expect(Object.keys(pjson.bin)).toEqual(['handshake']);
+    expect(matrix.cli.bin).toBe('handshake');
+  });
+
+  // What `npm install -g handshake-compat` downloads: the CLI's and the SDK's own dependencies, nothing the
+  // examples or the tests use (the reference server's PGlite is 27 MB). BENCHMARKS.md reports the installed size.
+  const RUNTIME = ['@oclif/core', '@oclif/plugin-autocomplete', '@oclif/plugin-help', 'ora', 'semver', 'shell-quote', 'undici', 'zod'];
+
+  it('depends at run time on exactly what the CLI and the SDK load', () => {
+    const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(Object.keys(pjson.dependencies).sort()).toEqual([...RUNTIME].sort());
+  });
+
+  it('and every package the packed code imports is one of them (or Node’s own)', () => {
+    const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+    const isBuiltin = (s: string) => builtins.has(s) || s.startsWith('node:');
+    // oclif requires these only in its development mode (a plugin run from TypeScript sources), never in a package.
+    const devModeOnly = new Set(['typescript', 'ts-node']);
+    const imported = new Set<string>();
+    for (const f of files.filter((p) => /\.c?js$/.test(p))) {
+      const code = readFileSync(join(ROOT, f), 'utf8');
+      for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)(["'])([^"'.\s][^"'\s]*)\1/g)) {
+        const spec = m[2] as string;
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string);
+        if (!isBuiltin(spec) && !builtins.has(name) && !devModeOnly.has(name) && name !== 'handshake-compat') imported.add(name);
+      }
+    }
+    expect([...imported].sort()).toEqual(RUNTIME.filter((d) => imported.has(d)).sort());
+    expect(imported).toContain('undici');
+    expect(imported).not.toContain('@electric-sql/pglite');
   });
 });

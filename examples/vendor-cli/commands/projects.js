@@ -1,8 +1,8 @@
 // acme's own command: an ordinary API call that goes through handshake's checked client, so it gets
 // the passive version check (drift warnings on stderr, exit 3 on an incompatible server) for free.
 import { Flags } from '@oclif/core';
-import { CheckedClient, ExitCode, passiveFails } from 'handshake';
-import { BaseCommand, commonFlags, serverFlags } from 'handshake/oclif';
+import { CheckedClient, ExitCode, passiveFails } from 'handshake-compat';
+import { BaseCommand, commonFlags, serverFlags } from 'handshake-compat/oclif';
 
 export default class Projects extends BaseCommand {
   static summary = 'List the projects on the acme server.';
