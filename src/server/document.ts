@@ -52,7 +52,7 @@ export interface ServerCapabilities {
  * the optional ones of the admin migration endpoint, present only when the
  * server reports them.
  */
-export type ServerVersionDocument = VersionDocument & {
+export type ServerVersionDocument = Omit<VersionDocument, 'capabilities' | 'migration_progress' | 'background_migrations_pending'> & {
   capabilities?: ServerCapabilities;
   migration_progress?: MigrationProgress | null;
   background_migrations_pending?: number | null;
@@ -103,14 +103,18 @@ export function buildVersionDocument(info: ServerInfo): ServerVersionDocument {
       { cause: parsed.error },
     );
   }
-  return { ...parsed.data, ...extras(info) };
+  // The optional fields are present only when the server reports them (the CLI reads absent as null).
+  const { capabilities: _c, migration_progress: _p, background_migrations_pending: _b, ...base } = parsed.data;
+  return { ...base, ...extras(info) };
 }
 
 const PATH = /^\/[A-Za-z0-9/._~-]*$/;
 
 /** The optional fields, validated here (the CLI side's schema ignores what it does not know). */
-function extras(info: ServerInfo): Omit<ServerVersionDocument, keyof VersionDocument> {
-  const out: Omit<ServerVersionDocument, keyof VersionDocument> = {};
+type Extras = Pick<ServerVersionDocument, 'capabilities' | 'migration_progress' | 'background_migrations_pending'>;
+
+function extras(info: ServerInfo): Extras {
+  const out: Extras = {};
   const fail = (field: string, option: string, message: string): never => {
     throw new HandshakeServerError(
       `Invalid version document: ${field} ${message}`,
