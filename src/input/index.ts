@@ -74,6 +74,8 @@ export function readUserFile(path: string, what = 'the file', options: { stdin?:
 // Anything but visible ASCII and the space: a token is sent in a header, where a control byte or a
 // newline either breaks the request or splits it, and non-ASCII is not what any token looks like.
 const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
  * A token from the variable `name` of `env` (default `HANDSHAKE_TOKEN`): null when unset or empty;
@@ -92,10 +94,9 @@ export function checkToken(raw: string, source: string): string | null {
   const value = raw.replace(/^[ \t]+|[ \t]+$/g, '');
   if (value === '') return null;
   if (TOKEN_PATTERN.test(value)) return value;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   const why = /[\r\n]/.test(value)
     ? 'a line break'
-    : /[\u0000-\u001f\u007f]/.test(value)
+    : CONTROL.test(value)
       ? 'a control character'
       : /\s/.test(value)
         ? 'a space'
