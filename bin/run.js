@@ -1,10 +1,27 @@
 #!/usr/bin/env node
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import { arch, homedir, platform, release } from 'node:os';
+import { arch, homedir, platform, release, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+
+// A uid without a passwd entry and without HOME or SHELL (a container run with --user, OpenShift):
+// os.homedir() and os.userInfo() throw, and oclif calls both while loading. An empty HOME makes the
+// first answer "" instead (handshake reads that as "no home directory", src/input's homeDirectory, and
+// does without a config file and a cache); an empty SHELL keeps oclif from asking the second.
+try {
+  homedir();
+} catch {
+  process.env.HOME = '';
+}
+if (process.env.SHELL === undefined) {
+  try {
+    userInfo();
+  } catch {
+    process.env.SHELL = '';
+  }
+}
 
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 

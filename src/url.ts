@@ -1,28 +1,80 @@
 import { ErrorCode, HandshakeError } from './errors.js';
 
+/** The default version endpoint (CONTRACT §1); `compat.json` may name another. */
+export const DEFAULT_VERSION_ENDPOINT = '/api/v1/config/version';
+
+export interface ParseServerUrlOptions {
+  /** What the input is, in messages: "the server URL" (default), "the URL argument", "the config file's URL"… */
+  what?: string;
+  /** The version endpoint's path: a URL that ends in it is taken as its base (default {@link DEFAULT_VERSION_ENDPOINT}). */
+  versionEndpoint?: string;
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+
 /**
  * Parses a server base URL as the user typed it (`https://ops.example.com`,
  * `http://127.0.0.1:8080/observal/`). Only http and https; the path is kept
- * (a server may live under a prefix), the query and fragment are not.
+ * (a server may live under a prefix), the query and fragment are not. The
+ * version endpoint's own URL is recognised and cut back to its base. Input
+ * without a scheme (`localhost:8080`) is a usage error that says which URL
+ * was probably meant.
  */
-export function parseServerUrl(input: string): URL {
+export function parseServerUrl(input: string, options: ParseServerUrlOptions = {}): URL {
+  const what = options.what ?? 'the server URL';
+  const text = input.trim();
+  if (text && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && /^[^\s/?#:@]+(?::\d*)?(?:[/?#].*)?$/.test(text)) {
+    const host = text.split(/[/?#]/)[0] ?? text;
+    const guess = `${LOOPBACK.test(host) ? 'http' : 'https'}://${text}`;
+    throw new HandshakeError(ErrorCode.Usage, `${what} "${redactText(text)}" has no scheme: did you mean ${redactText(guess)}?`, {
+      remedy: `Give the full URL, e.g. ${redactText(guess)}`,
+    });
+  }
   let url: URL;
   try {
-    url = new URL(input.trim());
+    url = new URL(text);
   } catch {
-    throw new HandshakeError(ErrorCode.Usage, `"${redactText(input)}" is not a URL`, {
-      remedy: 'Pass the server base URL, e.g. --server https://observability.example.com',
+    throw new HandshakeError(ErrorCode.Usage, `${what} "${redactText(input)}" is not a URL`, {
+      remedy: 'Give the server base URL, e.g. https://observability.example.com',
     });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new HandshakeError(ErrorCode.Usage, `unsupported URL scheme "${url.protocol}" in --server`, {
+    throw new HandshakeError(ErrorCode.Usage, `unsupported URL scheme "${url.protocol}" in ${what}`, {
       remedy: 'Use an http:// or https:// URL',
+    });
+  }
+  if (!url.hostname) {
+    throw new HandshakeError(ErrorCode.Usage, `${what} "${redactText(input)}" names no host`, {
+      remedy: 'Give the server base URL, e.g. https://observability.example.com',
     });
   }
   url.hash = '';
   url.search = '';
+  const endpoint = (options.versionEndpoint ?? DEFAULT_VERSION_ENDPOINT).replace(/\/+$/, '');
+  const path = url.pathname.replace(/\/+$/, '');
+  if (endpoint && path.endsWith(endpoint)) url.pathname = path.slice(0, -endpoint.length) || '/';
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url;
+}
+
+/**
+ * The base a user probably meant when `base`'s path ends where the endpoint's path begins
+ * (`http://host/api` + `/api/v1/config/version` requests `/api/api/v1/…`): `base` without the
+ * doubled part, or null when nothing is doubled. For a 404's message.
+ */
+export function suggestBase(base: URL, endpoint: string = DEFAULT_VERSION_ENDPOINT): URL | null {
+  const baseParts = base.pathname.split('/').filter(Boolean);
+  const endParts = endpoint.split('/').filter(Boolean);
+  for (let n = Math.min(baseParts.length, endParts.length); n > 0; n--) {
+    const tail = baseParts.slice(-n).join('/');
+    if (tail === endParts.slice(0, n).join('/')) {
+      const fixed = new URL(base.href);
+      fixed.pathname = `/${baseParts.slice(0, -n).join('/')}`;
+      if (!fixed.pathname.endsWith('/')) fixed.pathname += '/';
+      return fixed;
+    }
+  }
+  return null;
 }
 
 /** Joins an absolute API path onto a base URL, keeping the base's path prefix. */

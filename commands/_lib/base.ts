@@ -1,4 +1,4 @@
-import { Command, Errors, Flags } from '@oclif/core';
+import { Command, Errors } from '@oclif/core';
 import { configPath } from '../../src/config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
 import type { RemedyContext } from '../../src/hint.js';
@@ -15,23 +15,7 @@ import { redactText } from '../../src/url.js';
 import { hostBranding } from './branding.js';
 import { suggestFlag } from './suggest.js';
 
-/** Flags every command has. */
-export const commonFlags = {
-  json: Flags.boolean({ description: 'Print one JSON document on stdout and nothing else.' }),
-  compat: Flags.string({
-    description: 'Use this compat matrix instead of the bundled one (default: $<%= config.scopedEnvVarKey("COMPAT_FILE") %>).',
-    helpValue: 'FILE',
-  }),
-};
-
-/** Flags of every command that talks to a server. */
-export const serverFlags = {
-  server: Flags.string({
-    description: 'Server base URL or configured name (default: $<%= config.scopedEnvVarKey("SERVER") %>, then the current server).',
-    helpValue: 'URL|NAME',
-  }),
-  timeout: Flags.integer({ description: 'Per-request timeout in milliseconds.', default: 5000, min: 1, helpValue: 'MS' }),
-};
+export { commonFlags, serverFlags } from './flags.js';
 
 /**
  * The one place that writes to the terminal and sets the exit code. Results

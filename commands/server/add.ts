@@ -6,9 +6,9 @@ import { formatServerList, serverList } from '../../src/render/servers.js';
 import { BaseCommand, commonFlags } from '../_lib/base.js';
 
 export default class ServerAdd extends BaseCommand {
-  static override summary = 'Add (or replace) a named server in the config file.';
-  static override description =
-    `The token never goes in argv: pipe it in with --with-token. The first server added becomes the current one.`;
+  static override summary = 'Add a named server to the config file.';
+  static override description = `The token never goes in argv: pipe it in with --with-token. The first server added becomes the current one.
+Adding a name that is already configured with another URL is refused unless --force is given (then it is replaced, and its stored token dropped); the same name and URL again only updates the token given with --with-token.`;
   static override examples = [
     '<%= config.bin %> server add prod https://observability.example.com',
     'echo "$TOKEN" | <%= config.bin %> server add staging https://staging.example.com --with-token --use',
@@ -21,6 +21,7 @@ export default class ServerAdd extends BaseCommand {
     json: commonFlags.json,
     'with-token': Flags.boolean({ description: 'Read the token for this server from stdin.' }),
     use: Flags.boolean({ description: 'Make it the current server.' }),
+    force: Flags.boolean({ description: 'Replace a server already configured under this name.' }),
   };
 
   async run(): Promise<void> {
@@ -33,8 +34,11 @@ export default class ServerAdd extends BaseCommand {
     }
     if (token) this.addSecrets([token]);
     const file = this.configFile();
-    const config = addServer(loadConfig(file).config, args.name, args.url, token, flags.use);
+    const before = loadConfig(file).config;
+    const config = addServer(before, args.name, args.url, token, flags.use, flags.force, this.config.bin);
     writeConfig(file, config);
+    const replaced = before.servers[args.name];
+    if (replaced && replaced.url !== config.servers[args.name]?.url) this.note(`Replaced server "${args.name}" (was ${replaced.url}).`);
     this.emit(serverList(config, file), formatServerList);
   }
 }

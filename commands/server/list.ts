@@ -12,6 +12,11 @@ export default class ServerList extends BaseCommand {
     const file = this.configFile();
     const loaded = loadConfig(file);
     for (const warning of loaded.warnings) this.note(warning);
-    this.emit(serverList(loaded.config, file), formatServerList);
+    const doc = serverList(loaded.config, file);
+    this.emit(doc, formatServerList);
+    if (doc.servers.length === 0 && !this.jsonMode)
+      this.note(
+        `Add one: ${this.config.bin} server add NAME URL (e.g. ${this.config.bin} server add prod https://observability.example.com)`,
+      );
   }
 }

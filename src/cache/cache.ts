@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { ensureDirectory, homeDirectory } from '../input/index.js';
 import { type VersionDocument, versionDocumentSchema } from '../protocol/version-document.js';
 import { redactUrl } from '../url.js';
 
@@ -26,12 +26,16 @@ export interface CacheEntry {
   document: VersionDocument;
 }
 
-/** `HANDSHAKE_CACHE_DIR`, else `$XDG_CACHE_HOME/handshake`, else `~/.cache/handshake`. */
-export function cacheDir(env: NodeJS.ProcessEnv, prefix = 'HANDSHAKE', product = 'handshake'): string {
+/**
+ * `HANDSHAKE_CACHE_DIR`, else `$XDG_CACHE_HOME/handshake`, else `~/.cache/handshake`; null when
+ * there is no home directory either (then there is no cache: it is an optimisation). Never throws.
+ */
+export function cacheDir(env: NodeJS.ProcessEnv, prefix = 'HANDSHAKE', product = 'handshake'): string | null {
   const explicit = env[`${prefix}_CACHE_DIR`];
   if (explicit) return explicit;
-  const xdg = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
-  return join(xdg, product);
+  if (env.XDG_CACHE_HOME?.startsWith('/')) return join(env.XDG_CACHE_HOME, product);
+  const home = homeDirectory(env);
+  return home ? join(home, '.cache', product) : null;
 }
 
 /** The cache key of a server: its URL normalized and stripped of credentials. */
@@ -52,20 +56,23 @@ export function cacheKey(url: URL): string {
  * absent and overwritten; no cache problem ever fails a command.
  */
 export class HandshakeCache {
+  /** `dir` null: no cache at all (no home directory); every read misses and every write is skipped. */
   constructor(
-    readonly dir: string,
+    readonly dir: string | null,
     readonly ttlMs: number = DEFAULT_CACHE_TTL_MS,
   ) {}
 
-  private file(url: URL): string {
-    return join(this.dir, `${cacheKey(url)}.json`);
+  private file(url: URL): string | null {
+    return this.dir === null ? null : join(this.dir, `${cacheKey(url)}.json`);
   }
 
   /** The entry for `url`, or null when there is none or it cannot be read. */
   read(url: URL): CacheEntry | null {
+    const file = this.file(url);
+    if (file === null) return null;
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(this.file(url), 'utf8'));
+      raw = JSON.parse(readFileSync(file, 'utf8'));
     } catch {
       return null;
     }
@@ -87,9 +94,11 @@ export class HandshakeCache {
   write(url: URL, document: VersionDocument, now: number, stale = false): boolean {
     const body = JSON.stringify({ v: 1, url: redactUrl(url), fetched_at: now, stale, document });
     const target = this.file(url);
+    if (target === null || this.dir === null) return false;
     const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      // Bounded: Node's recursive mkdir spins forever on a path under /proc.
+      ensureDirectory(this.dir);
       writeFileSync(temp, body, { mode: 0o600 });
       renameSync(temp, target);
       return true;

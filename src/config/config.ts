@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { quote } from 'shell-quote';
 import * as z from 'zod';
-import { ErrorCode, HandshakeError } from '../errors.js';
+import { ErrorCode, HandshakeError, isHandshakeError } from '../errors.js';
+import { ensureDirectory, homeDirectory } from '../input/index.js';
 import { parseServerUrl, redactUrl } from '../url.js';
 
 /** A server name: what `--server NAME` and `server use NAME` take. */
@@ -48,10 +48,39 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
-/** `$XDG_CONFIG_HOME/<product>/config.json`, defaulting to `~/.config`. */
+/**
+ * `$XDG_CONFIG_HOME/<product>/config.json`, defaulting to `~/.config`; null when there is neither
+ * (a uid without a passwd entry and without HOME). Never throws.
+ */
+export function findConfigPath(env: NodeJS.ProcessEnv, product = 'handshake'): string | null {
+  if (env.XDG_CONFIG_HOME?.startsWith('/')) return join(env.XDG_CONFIG_HOME, product, 'config.json');
+  const home = homeDirectory(env);
+  return home ? join(home, '.config', product, 'config.json') : null;
+}
+
+/** {@link findConfigPath}, or a usage error naming HOME and XDG_CONFIG_HOME when there is no home directory. */
 export function configPath(env: NodeJS.ProcessEnv, product = 'handshake'): string {
-  const base = env.XDG_CONFIG_HOME?.startsWith('/') ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
-  return join(base, product, 'config.json');
+  const path = findConfigPath(env, product);
+  if (path) return path;
+  throw new HandshakeError(
+    ErrorCode.Usage,
+    'there is no home directory (HOME is unset or empty and this user has no passwd entry), so there is no config file',
+    {
+      remedy: `Set XDG_CONFIG_HOME (or HOME) to a writable directory, e.g. export XDG_CONFIG_HOME=/tmp/${product}-config`,
+    },
+  );
+}
+
+/** Where `JSON.parse` stopped in `text`, as 1-based line and column, from its error message. */
+export function jsonErrorPosition(text: string, err: unknown): { line: number; column: number } | null {
+  const message = err instanceof Error ? err.message : '';
+  const lc = /line (\d+) column (\d+)/.exec(message);
+  if (lc) return { line: Number(lc[1]), column: Number(lc[2]) };
+  const at = /position (\d+)/.exec(message);
+  const offset = at ? Number(at[1]) : /end of (JSON )?input|Unterminated/i.test(message) ? text.length : null;
+  if (offset === null) return null;
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
 
 /** Reads the config file; a missing file is an empty config, an invalid one an error naming the file and field. */
@@ -68,8 +97,13 @@ export function loadConfig(path: string): LoadedConfig {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch {
-    throw new HandshakeError(ErrorCode.ConfigInvalid, `config file ${path} is not valid JSON`, { remedy: `Fix or remove ${path}` });
+  } catch (err) {
+    const at = jsonErrorPosition(text, err);
+    const where = at ? ` at line ${at.line}, column ${at.column}` : '';
+    const why = err instanceof SyntaxError ? `: ${err.message.split(/, "|\n/)[0]}` : '';
+    throw new HandshakeError(ErrorCode.ConfigInvalid, `config file ${path} is not valid JSON${where}${why}`, {
+      remedy: `Fix ${path}${where}, or remove it`,
+    });
   }
   const parsed = configSchema.safeParse(json);
   if (!parsed.success) {
@@ -90,6 +124,23 @@ export function loadConfig(path: string): LoadedConfig {
   return { path, config: parsed.data, exists: true, warnings };
 }
 
+/**
+ * {@link loadConfig} that never throws: a missing, unreadable or invalid file (or no home at all) is
+ * an empty config, with the problem as a value. For commands that can run without the file
+ * (`compat check --server URL`).
+ */
+export function tryLoadConfig(path: string | null): LoadedConfig & { error: HandshakeError | null } {
+  if (!path) return { path: '', config: { servers: {} }, exists: false, warnings: [], error: null };
+  try {
+    return { ...loadConfig(path), error: null };
+  } catch (err) {
+    const error = isHandshakeError(err)
+      ? err
+      : new HandshakeError(ErrorCode.ConfigInvalid, `cannot read config file ${path}`, { cause: err });
+    return { path, config: { servers: {} }, exists: true, warnings: [], error };
+  }
+}
+
 /** Back-compat for callers of the first release: the config only. */
 export function readConfig(path: string): Config {
   return loadConfig(path).config;
@@ -104,10 +155,14 @@ function fileMode(path: string): number | null {
 }
 
 /** Writes the config atomically (temp file + rename), mode 0600, in a 0700 directory. */
-export function writeConfig(path: string, config: Config): void {
+export function writeConfig(path: string, config: Config, env: NodeJS.ProcessEnv = process.env): void {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  // Bounded, and a usage error naming the variable: Node's recursive mkdir spins forever under /proc.
+  ensureDirectory(dirname(path), {
+    what: 'the config directory',
+    ...(env.XDG_CONFIG_HOME && path.startsWith(env.XDG_CONFIG_HOME) ? { variable: 'XDG_CONFIG_HOME' } : {}),
+  });
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     writeFileSync(temp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     renameSync(temp, path);
   } catch (err) {
@@ -139,17 +194,37 @@ function checkName(name: string): void {
   }
 }
 
-function unknownServer(name: string, config: Config, bin: string): HandshakeError {
-  const names = Object.keys(namedServers(config));
-  return new HandshakeError(ErrorCode.Usage, `no server named "${name}"${names.length ? ` (configured: ${names.join(', ')})` : ''}`, {
-    remedy: `Pass a full URL (https://…), or add it: ${bin} server add ${name} https://your-server.example.com`,
-  });
+/**
+ * A name that is not configured. `asServer`: it was given where a URL would also do (`--server`),
+ * so a name that looks like a host name gets "did you mean https://…"; `server use`/`remove` only
+ * take names, so they list the configured ones.
+ */
+function unknownServer(name: string, config: Config, bin: string, asServer = false): HandshakeError {
+  const names = Object.keys(namedServers(config)).sort();
+  const configured = names.length ? ` (configured: ${names.join(', ')})` : ' (none is configured)';
+  const host = asServer && name.includes('.') ? ` If "${name}" is a host, give its URL: https://${name}.` : '';
+  const remedy = names.length
+    ? `Use one of: ${names.join(', ')} (${bin} server list shows them), or add it: ${bin} server add ${name} https://your-server.example.com.${host}`
+    : `Add it first: ${bin} server add ${name} https://your-server.example.com.${host}`;
+  return new HandshakeError(ErrorCode.Usage, `no server named "${name}"${configured}`, { remedy });
 }
 
-/** `server add`: a new or replaced server; the first one added becomes current. Returns the new config. */
-export function addServer(config: Config, name: string, url: string, token: string | undefined, makeCurrent: boolean): Config {
+/**
+ * `server add`: a new server, or the same name and URL again (its token replaced when one is
+ * given); the first one added becomes current. A name already configured with another URL is
+ * refused unless `replace` (`--force`): a typo must not silently lose a server and its token.
+ */
+export function addServer(
+  config: Config,
+  name: string,
+  url: string,
+  token: string | undefined,
+  makeCurrent: boolean,
+  replace = false,
+  bin = 'handshake',
+): Config {
   checkName(name);
-  const parsed = parseServerUrl(url);
+  const parsed = parseServerUrl(url, { what: 'the URL argument' });
   if (parsed.username || parsed.password) {
     throw new HandshakeError(ErrorCode.Usage, 'the URL holds credentials, which would be stored in clear text', {
       remedy: 'Add the server without user:password@ and give its token on stdin with --with-token',
@@ -157,6 +232,11 @@ export function addServer(config: Config, name: string, url: string, token: stri
   }
   const normalized = redactUrl(parsed);
   const previous = config.servers[name];
+  if (previous && previous.url !== normalized && !replace) {
+    throw new HandshakeError(ErrorCode.Usage, `a server named "${name}" is already configured (${redactUrl(previous.url)})`, {
+      remedy: `Replace it: ${bin} server add ${name} ${normalized} --force, or choose another name`,
+    });
+  }
   const entry: ServerEntry = {
     url: normalized,
     ...(token ? { token } : previous?.token && previous.url === normalized ? { token: previous.token } : {}),
@@ -189,7 +269,7 @@ export function lookupServer(config: Config, nameOrUrl: string, bin: string): { 
   const servers = namedServers(config);
   const named = servers[nameOrUrl];
   if (named) return { name: nameOrUrl, url: parseServerUrl(named.url), token: named.token ?? null };
-  if (SERVER_NAME_PATTERN.test(nameOrUrl) && !nameOrUrl.includes(':')) throw unknownServer(nameOrUrl, config, bin);
+  if (SERVER_NAME_PATTERN.test(nameOrUrl) && !nameOrUrl.includes(':')) throw unknownServer(nameOrUrl, config, bin, true);
   const url = parseServerUrl(nameOrUrl);
   const match = Object.entries(servers).find(([, e]) => sameServer(parseServerUrl(e.url), url));
   return { name: match?.[0] ?? null, url, token: match?.[1].token ?? null };

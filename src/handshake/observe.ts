@@ -61,7 +61,8 @@ export async function observe(opts: ObserveOptions): Promise<Observation> {
       auth: opts.token ? { origin: opts.baseUrl.origin, token: opts.token } : null,
     });
   } catch (err) {
-    if (isHandshakeError(err, ErrorCode.Aborted)) throw err;
+    // Cancelled, or refused before anything was sent (a malformed proxy variable, token or header): not the server's doing.
+    if (isHandshakeError(err, ErrorCode.Aborted) || isHandshakeError(err, ErrorCode.Usage)) throw err;
     return fromTransportError(err);
   }
   return classifyResponse(res, opts.matrix);

@@ -11,19 +11,26 @@
  * control byte.
  */
 
-// C0 (but tab/newline are handled by the caller's choice), DEL, C1, the Arabic letter mark, bidi
-// embeddings/overrides/isolates, line/paragraph separators, and zero-width/BOM characters that hide text.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const UNSAFE_WITH_NEWLINES = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+// THE table: every character that must never reach a terminal raw, in one class.
+// - C0 controls (tab and newline are the caller's choice, below), DEL, C1 (with the one-byte CSI U+009B);
+// - every Unicode format character (\p{Cf}): bidi marks, embeddings, overrides and isolates, zero-width
+//   characters, the BOM, the soft hyphen U+00AD, U+180E, U+2060–2064 and U+206A–206F, U+FFF9–FFFB,
+//   and the TAG block U+E0001–E007F (a "docker-compose" followed by TAG letters spelling a command
+//   looks like plain "docker-compose");
+// - what renders as nothing but is not Cf: U+2028/U+2029 (line/paragraph separators), the Hangul
+//   fillers U+115F, U+1160, U+3164, U+FFA0, and the unassigned rest of the TAG block U+E0000–E007F;
+// - lone surrogates (no character at all).
+const UNSAFE_CLASS = String.raw`\u0000-\u0008\u000b-\u001f\u007f-\u009f\p{Cf}\u2028\u2029\u115f\u1160\u3164\uffa0\u{e0000}-\u{e007f}\p{Cs}`;
+const UNSAFE = new RegExp(`[${UNSAFE_CLASS}]`, 'gu');
+const UNSAFE_WITH_NEWLINES = new RegExp(`[\\t\\n${UNSAFE_CLASS}]`, 'gu');
 
 function visible(ch: string): string {
-  const code = ch.charCodeAt(0);
+  const code = ch.codePointAt(0) ?? 0;
   if (ch === '\n') return '\\n';
   if (ch === '\r') return '\\r';
   if (ch === '\t') return '\\t';
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+  return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
 /**
@@ -53,7 +60,9 @@ export function sanitizeOutput(text: string, options: { keepStyle?: boolean } = 
     .join('');
 }
 
-const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+// The same table minus C0 (JSON.stringify escapes those itself); a character outside the BMP is
+// escaped as its surrogate pair, which is how JSON spells it.
+const JSON_UNSAFE = new RegExp(`[${UNSAFE_CLASS.replace(String.raw`\u0000-\u0008\u000b-\u001f`, '')}]`, 'gu');
 
 /**
  * JSON that is safe to print: JSON.stringify already escapes C0 controls;
@@ -61,5 +70,7 @@ const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069
  * the document to a terminal is harmless. The value parses back unchanged.
  */
 export function safeJson(value: unknown, indent = 2): string {
-  return JSON.stringify(value, null, indent).replace(JSON_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, indent).replace(JSON_UNSAFE, (ch) =>
+    [...Array(ch.length).keys()].map((i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+  );
 }

@@ -1,13 +1,17 @@
 import { Buffer } from 'node:buffer';
 import type { Dispatcher } from 'undici';
-import { ErrorCode, TransportError } from '../errors.js';
+import { ErrorCode, HandshakeError, TransportError } from '../errors.js';
+import { proxySettings } from '../input/index.js';
 import { redactUrl } from '../url.js';
 import { classifyError } from './errors.js';
+import { ignoreUnsolicitedContinue } from './informational.js';
 import { EnvHttpProxyAgent, request as undiciRequest } from './undici.js';
 
 /** The default cap on a response body: larger answers are refused while streaming. */
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 const MAX_REDIRECTS = 3;
+/** The longest deadline a Node timer holds (2^31-1 ms); a longer one would fire after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
 
 export interface RequestOptions {
   method?: string;
@@ -25,7 +29,20 @@ export interface RequestOptions {
   followRedirects?: boolean;
   /** Defaults to the process-wide agent that honours HTTP(S)_PROXY and NO_PROXY. */
   dispatcher?: Dispatcher;
+  /**
+   * Header names (any case) that may follow a redirect to another origin; every other header given
+   * here is dropped there, and so is the body. Default {@link CROSS_ORIGIN_HEADERS}.
+   */
+  crossOriginHeaders?: readonly string[];
 }
+
+/**
+ * What crosses to another origin on a redirect: only these of the caller's headers, never a body.
+ * A header the caller added may be a credential under any name (`X-Api-Key`, `Private-Token`…),
+ * so the rule is an allow-list of headers known to carry none; the CLI-version header, whose name
+ * a matrix may override, is added by the caller through {@link RequestOptions.crossOriginHeaders}.
+ */
+export const CROSS_ORIGIN_HEADERS: readonly string[] = ['accept', 'accept-language', 'user-agent', 'x-cli-version'];
 
 export interface HttpResponse {
   status: number;
@@ -50,9 +67,16 @@ const VERIFY = { rejectUnauthorized: true } as const;
  * `connect` options are added (a connect timeout, say). Every agent that
  * sends a request must come from here.
  */
-export function createAgent(options: { connectTimeoutMs?: number } = {}): Dispatcher {
+export function createAgent(options: { connectTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Dispatcher {
   const connect = { ...(options.connectTimeoutMs === undefined ? {} : { timeout: options.connectTimeoutMs }), ...VERIFY };
+  // The proxy variables, validated (a usage error naming the variable) and normalized (`host:port`
+  // is http://host:port, as in curl). An empty string tells undici "no proxy" without reading the
+  // environment again.
+  const proxies = proxySettings(options.env ?? process.env);
+  ignoreUnsolicitedContinue();
   return new EnvHttpProxyAgent({
+    httpProxy: proxies.httpProxy ?? '',
+    httpsProxy: proxies.httpsProxy ?? '',
     keepAliveTimeout: 1000,
     keepAliveMaxTimeout: 1000,
     connect,
@@ -76,8 +100,34 @@ export function defaultDispatcher(connectTimeoutMs?: number): Dispatcher {
   return agent;
 }
 
-/** Request headers that carry credentials: never sent to another origin than the first request's. */
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'cookie2']);
+const HTTP_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+// A header value may hold visible Latin-1 and tabs; a line break would end the header (or forge one).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const BAD_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/;
+
+/**
+ * Refuses, before anything is sent, what undici would refuse with an error that reads like a network
+ * failure: a method or header name that is no HTTP token, a value with a control character, a token
+ * with a line break, a deadline no timer can hold. A usage error: the input is wrong, not the server.
+ */
+function checkRequest(method: string, headers: Record<string, string>, token: string | undefined, timeoutMs: number): void {
+  const usage = (message: string, remedy: string) => new HandshakeError(ErrorCode.Usage, `${message}: nothing was sent`, { remedy });
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS) {
+    throw usage(
+      `the timeout must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${timeoutMs}`,
+      'Use a timeout such as 5000',
+    );
+  }
+  if (!HTTP_TOKEN.test(method)) throw usage(`"${method.slice(0, 40)}" is not an HTTP method`, 'Use GET, POST, PUT, PATCH or DELETE');
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HTTP_TOKEN.test(name)) throw usage(`"${name.slice(0, 40)}" is not a header name`, 'Use a header name of letters, digits and -');
+    if (BAD_VALUE.test(value))
+      throw usage(`the header ${name} holds a control or non-Latin-1 character`, 'Remove line breaks and control characters from it');
+  }
+  if (token !== undefined && (token === '' || BAD_VALUE.test(token) || /\s/.test(token))) {
+    throw usage('the token holds a line break, a space or a control character', 'Set the token variable to the token alone');
+  }
+}
 
 /** Drops the shared agent's sockets (and anything still in flight) so the process can exit at once. */
 export async function closeDefaultDispatcher(): Promise<void> {
@@ -102,10 +152,12 @@ export function headerValue(headers: HttpResponse['headers'], name: string): str
  * and errors classified into stable codes.
  */
 export async function httpRequest(input: URL | string, opts: RequestOptions): Promise<HttpResponse> {
+  const method = (opts.method ?? 'GET').toUpperCase();
+  checkRequest(method, opts.headers ?? {}, opts.auth?.token, opts.timeoutMs);
   const deadline = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  const method = (opts.method ?? 'GET').toUpperCase();
+  const crossing = new Set((opts.crossOriginHeaders ?? CROSS_ORIGIN_HEADERS).map((n) => n.toLowerCase()));
   const follow = (opts.followRedirects ?? true) && (method === 'GET' || method === 'HEAD');
   let url = new URL(typeof input === 'string' ? input : input.href);
   // Credentials in the URL (`user:pass@`) become Basic auth for this origin only, and leave the URL.
@@ -122,18 +174,19 @@ export async function httpRequest(input: URL | string, opts: RequestOptions): Pr
   for (let hop = 0; ; hop++) {
     const printable = redactUrl(url);
     try {
-      // A redirect to another origin gets no credentials at all: not the token, not Basic, not the caller's own.
+      // A redirect to another origin gets no credentials at all: not the token, not Basic, none of the
+      // caller's own headers but the allow-list (any of them may be a credential), and no body.
       const sameOrigin = url.origin === origin;
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(opts.headers ?? {})) {
-        if (sameOrigin || !CREDENTIAL_HEADERS.has(name.toLowerCase())) headers[name] = value;
+        if (sameOrigin || crossing.has(name.toLowerCase())) headers[name] = value;
       }
       if (opts.auth && url.origin === opts.auth.origin) headers.authorization = `Bearer ${opts.auth.token}`;
       else if (basic && sameOrigin) headers.authorization ??= basic;
       const res = await undiciRequest(url, {
         method: method as Dispatcher.HttpMethod,
         headers,
-        body: opts.body,
+        body: sameOrigin ? opts.body : undefined,
         signal,
         dispatcher: opts.dispatcher ?? defaultDispatcher(opts.timeoutMs),
       });
@@ -198,7 +251,10 @@ function safeDecode(s: string): string {
 async function readCapped(res: Dispatcher.ResponseData, maxBytes: number, url: string): Promise<Buffer> {
   const tooLarge = () =>
     new TransportError(ErrorCode.TooLarge, `the response from ${url} is larger than ${formatBytes(maxBytes)}`, url, {
-      remedy: 'Check that --server points at the right service (a proxy or a wrong path can answer with a large page)',
+      remedy:
+        maxBytes === DEFAULT_MAX_BYTES
+          ? 'Check that the server URL points at the right service (a proxy or a wrong path can answer with a large page)'
+          : `Allow a larger answer than ${maxBytes} bytes, or check that the server URL points at the right service`,
     });
   const declared = Number(headerValue(res.headers, 'content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -218,6 +274,10 @@ async function readCapped(res: Dispatcher.ResponseData, maxBytes: number, url: s
   return Buffer.concat(chunks, total);
 }
 
-function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) ? 1 : 0)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+/** A byte count as said in a message: exact below 1 KiB, and never rounded up past the limit it states. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} byte${n === 1 ? '' : 's'}`;
+  const unit = n >= 1024 * 1024 ? { size: 1024 * 1024, name: 'MiB' } : { size: 1024, name: 'KiB' };
+  const whole = n % unit.size === 0;
+  return `${whole ? n / unit.size : (Math.floor((n / unit.size) * 10) / 10).toFixed(1)} ${unit.name}${whole ? '' : ` (${n} bytes)`}`;
 }

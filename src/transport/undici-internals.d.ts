@@ -24,3 +24,11 @@ declare module 'undici/lib/api/index.js' {
   const api: Record<'request' | 'stream' | 'pipeline' | 'upgrade' | 'connect', (...args: never[]) => unknown>;
   export default api;
 }
+declare module 'undici/lib/dispatcher/client-h1.js' {
+  function connectH1(client: Record<symbol, unknown>, socket: import('node:events').EventEmitter): unknown;
+  export default connectH1;
+}
+declare module 'undici/lib/core/symbols.js' {
+  const symbols: Record<'kParser' | 'kQueue' | 'kRunning' | 'kRunningIdx', symbol>;
+  export default symbols;
+}

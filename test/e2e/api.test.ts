@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runCli, sandbox } from '../helpers/cli.js';
 import { json, startServer, type TestServer } from '../helpers/http-server.js';
+import { startProxy } from '../helpers/proxy.js';
 
 const HEAD = '0005_add_retention_policy';
 const VERSION_PATH = '/api/v1/config/version';
@@ -218,5 +219,127 @@ describe('the passive check on every call', () => {
     await runCli(['compat', 'check', '--server', server.url], { env: box.env });
     await runCli(['compat', 'show'], { env: box.env });
     expect(() => readdirSync(box.env.HANDSHAKE_CACHE_DIR as string)).toThrow();
+  });
+});
+
+describe('handshake api: every mistake in what the user typed or set is a usage error (2) naming it', () => {
+  const docServer = () => fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD } });
+
+  it('-d @file that is missing or a directory names the file; nothing is sent', async () => {
+    const server = await docServer();
+    const box = freshBox();
+    for (const file of ['/nonexistent', '/etc']) {
+      const r = await api(server, ['/api/v1/events', '-d', `@${file}`, '--json'], box.env);
+      expect(r.code).toBe(2);
+      expect(JSON.stringify(JSON.parse(r.stdout))).toContain(file);
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('malformed proxy variables name the variable, in api and in compat check', async () => {
+    const server = await docServer();
+    const box = freshBox();
+    for (const env of [{ HTTPS_PROXY: 'ftp://x', HTTP_PROXY: 'ftp://x' }, { HTTP_PROXY: 'http://u:p%zz@127.0.0.1:9' }]) {
+      const variable = Object.keys(env).at(-1) as string;
+      for (const args of [
+        ['api', '/api/v1/projects'],
+        ['compat', 'check'],
+      ]) {
+        const r = await runCli([...args, '--server', server.url], { env: { ...box.env, ...env } });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(variable);
+        expect(r.stderr).not.toContain('p%zz');
+      }
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('HTTP_PROXY=host:port (no scheme) is used as an http:// proxy, as curl does', async () => {
+    const target = await docServer();
+    const proxy = await startProxy();
+    const box = freshBox();
+    try {
+      const r = await runCli(['api', '/api/v1/projects', '--server', target.url], {
+        env: { ...box.env, HTTP_PROXY: `127.0.0.1:${proxy.port}`, HANDSHAKE_NO_VERSION_CHECK: '1' },
+      });
+      expect(r.code).toBe(0);
+      expect(proxy.tunnels.length + proxy.forwarded.length).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('--timeout beyond what a timer holds, or absurd, names --timeout and its range', async () => {
+    const server = await docServer();
+    const box = freshBox();
+    for (const value of ['2147483648', '99999999999', '0', 'abc']) {
+      const r = await runCli(['api', '/x', '--server', server.url, '--timeout', value], { env: box.env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--timeout.*\d+ to \d+/);
+      expect(r.stderr).not.toMatch(/TimeoutOverflowWarning|Parsing --/);
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a token variable with a newline names the variable and sends nothing', async () => {
+    const server = await docServer();
+    const box = freshBox();
+    const r = await runCli(['api', '/x', '--server', server.url], { env: { ...box.env, HANDSHAKE_TOKEN: 'tok-secret\n' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('HANDSHAKE_TOKEN');
+    expect(r.stderr).not.toContain('tok-secret');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('bad -H and -X values name the flag', async () => {
+    const server = await docServer();
+    const box = freshBox();
+    for (const args of [
+      ['-H', 'Expect: 100-continue'],
+      ['-H', 'Upgrade: h2c'],
+      ['-H', 'Connection: close'],
+      ['-H', 'X-A: a\u0001b'],
+      ['-X', 'GE T'],
+      ['-X', 'CONNECT'],
+    ]) {
+      const r = await api(server, ['/x', ...args], box.env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(args[0] as string);
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('--max-bytes: the limit stated is the real one and the remedy names --max-bytes', async () => {
+    const server = await fakeServer({
+      doc: { server_version: '1.4.2', schema_revision: HEAD },
+      body: JSON.stringify({ d: 'x'.repeat(200) }),
+    });
+    const box = freshBox();
+    const r = await api(server, ['/x', '--max-bytes', '50', '--json'], box.env);
+    expect(r.code).toBe(4);
+    const doc = JSON.parse(r.stdout) as { error: { message: string; remedy: string } };
+    expect(doc.error.message).toMatch(/\b50 bytes\b/);
+    expect(doc.error.remedy).toContain('--max-bytes');
+  });
+
+  it('a 401 says which variable holds the token; --help names it', async () => {
+    const server = await fakeServer({
+      doc: { server_version: '1.4.2', schema_revision: HEAD },
+      status: 401,
+      body: '{"error":"unauthorized"}',
+    });
+    const box = freshBox();
+    const r = await api(server, ['/x'], box.env);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('HANDSHAKE_TOKEN');
+    const help = await runCli(['api', '--help'], { env: box.env });
+    expect(help.stdout).toContain('HANDSHAKE_TOKEN');
+  });
+
+  it('a cache directory under /proc never fails the command, and never spins', async () => {
+    const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD } });
+    const box = freshBox();
+    const r = await api(server, ['/x'], { ...box.env, HANDSHAKE_CACHE_DIR: '/proc/handshake-test/cache' });
+    expect(r.code).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -732,4 +733,67 @@ describe.concurrent('hostile: TLS failures through api --json name the cause (E_
       expectClean(RUNS[0] as Run, r, [SENTINEL_TOKEN]);
     });
   }
+});
+
+describe('hostile twists in the local environment and the protocol', () => {
+  it('an unsolicited 100 Continue before every answer: compat check and api still read the answer', async () => {
+    const doc = JSON.stringify({ server_version: '1.4.2', schema_revision: HEAD });
+    const server = await rawServer((socket, request) => {
+      void request.then((head) => {
+        const body = head.startsWith(`GET ${VERSION_PATH}`) ? doc : '{"ok":true}';
+        socket.end(
+          `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
+      });
+    });
+    try {
+      const b = sandbox();
+      try {
+        const check = await runCli(['compat', 'check', '--server', server.url, '--json'], { env: b.env });
+        expect(check.code).toBe(0);
+        const api = await runCli(['api', '/api/v1/projects', '--server', server.url], { env: b.env });
+        expect(api.code).toBe(0);
+        expect(api.stdout).toBe('{"ok":true}');
+      } finally {
+        b.cleanup();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  // A uid without a passwd entry and without HOME or SHELL (docker --user 12345, OpenShift). Needs root
+  // and util-linux's setpriv to become such a uid; elsewhere there is nothing to simulate it with.
+  const canSetpriv = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
+  it.skipIf(!canSetpriv)('a uid with no passwd entry, no HOME and no SHELL: no command exits 1 or prints a Node error', () => {
+    for (const args of [
+      ['server', 'list'],
+      ['compat', 'show'],
+      ['compat', 'check', '--server', 'http://127.0.0.1:9'],
+      ['server', 'add', 'p', 'http://127.0.0.1:9'],
+      ['api', '/x', '--server', 'http://127.0.0.1:9'],
+      ['doctor'],
+    ]) {
+      const r = spawnSync(
+        'setpriv',
+        [
+          '--reuid',
+          '54321',
+          '--regid',
+          '54321',
+          '--clear-groups',
+          'env',
+          '-i',
+          `PATH=${process.env.PATH}`,
+          process.execPath,
+          join(ROOT, 'bin/run.js'),
+          ...args,
+        ],
+        { cwd: '/', encoding: 'utf8', timeout: DID_NOT_HANG_MS },
+      );
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).not.toBe(1);
+      expect(r.status).not.toBeNull();
+      expect(r.stderr).not.toMatch(/SystemError|uv_os_|ERR_SYSTEM_ERROR|\n\s+at /);
+    }
+  });
 });

@@ -137,3 +137,68 @@ describe('compat check --all: the fleet view', () => {
     expect((await runCli(['compat', 'check', '--all', '--json'], { env })).code).toBe(4);
   });
 });
+
+describe('named servers: mistakes are usage errors that say what to do', () => {
+  it('server add refuses to replace a name with another URL unless --force', async () => {
+    const b = box();
+    const env = b.env;
+    expect((await runCli(['server', 'add', 'prod', 'http://127.0.0.1:9'], { env })).code).toBe(0);
+    const again = await runCli(['server', 'add', 'prod', 'http://127.0.0.1:8'], { env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('--force');
+    expect(readFileSync(configFile(b), 'utf8')).toContain('127.0.0.1:9');
+    const forced = await runCli(['server', 'add', 'prod', 'http://127.0.0.1:8', '--force'], { env });
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toMatch(/[Rr]eplaced/);
+    expect(readFileSync(configFile(b), 'utf8')).toContain('127.0.0.1:8');
+  });
+
+  it('server add with a scheme-less URL blames the URL argument and suggests the URL', async () => {
+    const r = await runCli(['server', 'add', 'bad', 'localhost:8080'], { env: box().env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('http://localhost:8080');
+    expect(r.stderr).not.toContain('--server');
+  });
+
+  it('server use/remove of an unknown name list the configured names instead of "Pass a full URL"', async () => {
+    const b = box();
+    await runCli(['server', 'add', 'prod', 'http://127.0.0.1:9'], { env: b.env });
+    for (const cmd of ['use', 'remove']) {
+      const r = await runCli(['server', cmd, 'nope'], { env: b.env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('prod');
+      expect(r.stderr).not.toMatch(/full URL/i);
+    }
+  });
+
+  it('an empty server list hints at server add', async () => {
+    const r = await runCli(['server', 'list'], { env: box().env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/server add NAME URL/);
+  });
+
+  it('a broken config file is named with its line and column', async () => {
+    const b = box();
+    await runCli(['server', 'add', 'prod', 'http://127.0.0.1:9'], { env: b.env });
+    writeFileSync(configFile(b), '{\n  "servers": {\n    "prod": { "url": "http://127.0.0.1:9" },\n  }\n}\n');
+    const r = await runCli(['server', 'list'], { env: b.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(configFile(b));
+    expect(r.stderr).toMatch(/line 4, column 3/);
+  });
+
+  it('XDG_CONFIG_HOME under /proc: server add fails at once naming the variable (no endless mkdir)', async () => {
+    const b = box();
+    const r = await runCli(['server', 'add', 'prod', 'http://127.0.0.1:9'], {
+      env: { ...b.env, XDG_CONFIG_HOME: '/proc/handshake-test/config' },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('XDG_CONFIG_HOME');
+  });
+
+  it('--server localhost:8080 asks "did you mean http://localhost:8080?"', async () => {
+    const r = await runCli(['compat', 'check', '--server', 'localhost:8080', '--json'], { env: box().env });
+    expect(r.code).toBe(2);
+    expect(parseJson<{ error: { message: string } }>(r).error.message).toContain('http://localhost:8080');
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * The one place that reads what the user gave outside argv's plain values: files named on the
+ * command line (`-d @file`), environment variables (the token, the proxy variables) and the home
+ * directory. Every mistake in them is a usage error ({@link ErrorCode.Usage}) naming the file or
+ * the variable, never a raw Node error and never blamed on the server. Nothing here prints.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { ErrorCode, HandshakeError } from '../errors.js';
+
+export { ensureDirectory } from './directory.js';
+
+/**
+ * The home directory, or null when there is none: `HOME` when set (an empty `HOME` means none),
+ * else the passwd entry. A uid without a passwd entry and without `HOME` (a container run with
+ * `--user 12345`, OpenShift) makes `os.homedir()` throw; this never does.
+ */
+export function homeDirectory(env: NodeJS.ProcessEnv = process.env): string | null {
+  const home = env.HOME;
+  if (home !== undefined) return home && isAbsolute(home) ? home : null;
+  try {
+    const dir = homedir();
+    return dir && isAbsolute(dir) ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the path is too long',
+  EMFILE: 'too many open files',
+  EIO: 'an I/O error',
+};
+
+/** The largest file read as a request body or argument (a body is sent in one piece, from memory). */
+export const MAX_USER_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a file the user named (`-d @file`); `-` is stdin. `what` says what the file is for, in the
+ * message ("the request body file"). A missing file, a directory, a FIFO that is not stdin or an
+ * unreadable file is a usage error naming the file.
+ */
+export function readUserFile(path: string, what = 'the file', options: { stdin?: () => Buffer } = {}): Buffer {
+  if (path === '-') return (options.stdin ?? (() => readFileSync(0)))();
+  const usage = (why: string) =>
+    new HandshakeError(ErrorCode.Usage, `cannot read ${what} ${JSON.stringify(path)}: ${why}`, {
+      remedy: path === '' ? 'Name a file after the @, or use @- for stdin' : `Check the path ${JSON.stringify(resolve(path))}`,
+    });
+  if (path === '') throw usage('no file name given');
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw usage('it is a directory');
+    size = st.isFile() ? st.size : 0;
+  } catch (err) {
+    if (err instanceof HandshakeError) throw err;
+    throw usage(READ_ERRORS[(err as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read');
+  }
+  if (size > MAX_USER_FILE_BYTES) throw usage(`it is larger than ${MAX_USER_FILE_BYTES / 1024 / 1024} MiB`);
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw usage(READ_ERRORS[(err as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read');
+  }
+}
+
+// Anything but visible ASCII and the space: a token is sent in a header, where a control byte or a
+// newline either breaks the request or splits it, and non-ASCII is not what any token looks like.
+const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A token from the variable `name` of `env` (default `HANDSHAKE_TOKEN`): null when unset or empty;
+ * surrounding spaces and tabs are not part of it. A value with a newline (`$(cat file)` keeps none,
+ * `$'tok\n'` does), a control byte, an inner space or a non-ASCII character is a usage error naming
+ * the variable, before anything is sent.
+ */
+export function tokenFromEnv(env: NodeJS.ProcessEnv, name = 'HANDSHAKE_TOKEN'): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  return checkToken(raw, name);
+}
+
+/** {@link tokenFromEnv} for a value from elsewhere (a config file); `source` names where it came from. */
+export function checkToken(raw: string, source: string): string | null {
+  const value = raw.replace(/^[ \t]+|[ \t]+$/g, '');
+  if (value === '') return null;
+  if (TOKEN_PATTERN.test(value)) return value;
+  const why = /[\r\n]/.test(value)
+    ? 'a line break'
+    : CONTROL.test(value)
+      ? 'a control character'
+      : /\s/.test(value)
+        ? 'a space'
+        : 'a non-ASCII character';
+  throw new HandshakeError(ErrorCode.Usage, `${source} holds ${why}, which no token contains: nothing was sent`, {
+    remedy: `Set ${source} to the token alone, e.g. export ${source}="$(tr -d '\\r\\n' < token.txt)"`,
+  });
+}
+
+/** The proxies to use, validated: what undici's EnvHttpProxyAgent would read, in its order. */
+export interface ProxySettings {
+  /** The proxy for http:// URLs, normalized (`host:port` gets `http://`), or undefined for none. */
+  httpProxy?: string;
+  /** The proxy for https:// URLs (falls back to the http one, as undici does), or undefined. */
+  httpsProxy?: string;
+  /** The variables the values came from, for messages. */
+  sources: { http?: string; https?: string };
+}
+
+/** The first of `names` that is set (even to ""), as undici reads them (`a ?? b`). */
+function firstSet(env: NodeJS.ProcessEnv, names: readonly string[]): { name: string; value: string } | null {
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined) return { name, value };
+  }
+  return null;
+}
+
+/**
+ * Reads and validates `https_proxy`/`HTTPS_PROXY`/`http_proxy`/`HTTP_PROXY` the way undici picks
+ * them (lower case first). `host:port` without a scheme is taken as `http://host:port`, as curl
+ * does. Another scheme (`ftp://`, `socks5://`), a value that is not a URL, or a user name or
+ * password with a broken %-escape is a usage error naming the variable.
+ */
+export function proxySettings(env: NodeJS.ProcessEnv = process.env): ProxySettings {
+  const http = firstSet(env, ['http_proxy', 'HTTP_PROXY']);
+  const https = firstSet(env, ['https_proxy', 'HTTPS_PROXY']);
+  const settings: ProxySettings = { sources: {} };
+  const httpProxy = http?.value ? normalizeProxy(http.name, http.value) : undefined;
+  if (httpProxy) {
+    settings.httpProxy = httpProxy;
+    settings.sources.http = http?.name;
+  }
+  const httpsProxy = https?.value ? normalizeProxy(https.name, https.value) : undefined;
+  if (httpsProxy) {
+    settings.httpsProxy = httpsProxy;
+    settings.sources.https = https?.name;
+  }
+  return settings;
+}
+
+/** One proxy variable's value as a URL undici accepts, or a usage error naming `name`. */
+export function normalizeProxy(name: string, value: string): string {
+  const trimmed = value.trim();
+  const usage = (why: string, remedy = `export ${name}=http://proxy.example.com:3128`) =>
+    new HandshakeError(ErrorCode.Usage, `${name} ${why}`, { remedy: `Fix or unset ${name}, e.g. ${remedy}` });
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw usage('is not a proxy URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw usage(`names a ${url.protocol.slice(0, -1)}:// proxy; only http:// and https:// proxies are supported`);
+  }
+  if (!url.hostname) throw usage('names no proxy host');
+  for (const part of [url.username, url.password]) {
+    try {
+      decodeURIComponent(part);
+    } catch {
+      throw usage(
+        'holds a user name or password with an invalid %-escape',
+        `write a literal % in the password as %25: http://user:p%25ss@proxy:3128`,
+      );
+    }
+  }
+  return url.href;
+}
+
+/** The directory above `path`'s last component (the parent a missing directory would be created in). */
+export function parentOf(path: string): string {
+  return dirname(resolve(path));
+}
