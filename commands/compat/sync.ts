@@ -58,7 +58,7 @@ Exit codes: 0 the chain matches (or was written), 3 it does not match (--check) 
       flags.compat,
       ...(flags.format ? ['--format', flags.format] : []),
     ]);
-    this.emit(syncDocument(result), () => formatSync(result, this.style, fix));
+    this.emit(syncDocument(result), () => formatSync(result, this.style, { check: flags.check, remedy: fix }));
     if (flags.check && result.changed) this.setExit(ExitCode.Incompatible);
   }
 }

@@ -35,13 +35,14 @@ export function syncDifferences(r: SyncResult): string[] {
  * Human output of `compat sync`. `remedy` is the command that rewrites the matrix, in the host's
  * words (the command layer builds it), shown when a check finds a difference.
  */
-export function formatSync(r: SyncResult, style: Style, remedy: string | null): string {
+export function formatSync(r: SyncResult, style: Style, options: { check: boolean; remedy: string | null }): string {
+  const { remedy } = options;
   const what = `${sanitize(r.dir)} (${r.format}, ${r.chain.length} revision${r.chain.length === 1 ? '' : 's'})`;
   const file = sanitize(r.file);
   const details = syncDifferences(r)
     .map((l) => `  ${l}\n`)
     .join('');
-  if (!r.changed) return `${style.green('✓')} ${file} matches ${what}${r.written ? '' : '; nothing to write'}\n`;
+  if (!r.changed) return `${style.green('✓')} ${file} matches ${what}${options.check ? '' : '; nothing written'}\n`;
   if (r.written) return `${style.green('✓')} Wrote ${file}: schema_chain from ${what}\n${details}`;
   return `${style.red('✗')} ${file} does not match ${what}\n${details}${remedy ? `${style.dim('Fix:')} ${sanitize(remedy)}\n` : ''}`;
 }
