@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { parseMatrix } from '../../src/matrix/load.js';
-import { detectIndent, isRevisionId, type Migration, orderMigrations, SyncError, syncMatrix } from '../../src/matrix/sync/index.js';
+import { detectIndent, isRevisionId, type Migration, orderMigrations, type SyncError, syncMatrix } from '../../src/matrix/sync/index.js';
 import { exitCodeForError } from '../../src/render/exit-codes.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -13,7 +13,13 @@ const tmp = mkdtempSync(join(tmpdir(), 'handshake-sync-chain-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 
-const m = (revision: string, parents: string[], file = `${revision}.py`): Migration => ({ revision, parents, description: null, file, sortKey: null });
+const m = (revision: string, parents: string[], file = `${revision}.py`): Migration => ({
+  revision,
+  parents,
+  description: null,
+  file,
+  sortKey: null,
+});
 
 function alembicDir(revs: Record<string, string | string[] | null>): string {
   const dir = join(tmp, `alembic-${n++}`);
@@ -51,7 +57,9 @@ describe('ordering and checking the graph', () => {
   });
 
   it('a parent that does not exist is a usage error naming the file', () => {
-    expect(() => orderMigrations([m('a', []), m('b', ['gone'])])).toThrow(expect.objectContaining({ problem: 'missing_parent', file: 'b.py' }));
+    expect(() => orderMigrations([m('a', []), m('b', ['gone'])])).toThrow(
+      expect.objectContaining({ problem: 'missing_parent', file: 'b.py' }),
+    );
   });
 
   it('two heads: exit 3, naming both', () => {
@@ -106,7 +114,9 @@ describe('syncMatrix: rewriting compat.json', () => {
 
   it('only schema_chain changes; known entries keep their fields, new ones get the release and their message', () => {
     const dir = alembicDir({ a: null, b: 'a', c: 'b' });
-    const file = matrixWith([{ revision: 'a', description: 'kept', server_version: '1.0.0', extra: { k: 1 } }], { upgrade_stops: ['1.3.0'] });
+    const file = matrixWith([{ revision: 'a', description: 'kept', server_version: '1.0.0', extra: { k: 1 } }], {
+      upgrade_stops: ['1.3.0'],
+    });
     const text = readFileSync(file, 'utf8');
     const r = syncMatrix({ dir, matrixFile: file });
     expect(r).toMatchObject({ changed: true, written: true, added: ['b', 'c'], removed: [] });
