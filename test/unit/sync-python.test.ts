@@ -77,3 +77,28 @@ describe('the Python reader: literal assignments as Alembic and Django write the
     expect(() => readPython('"""never closed\n\n')).toThrow(/never closed/);
   });
 });
+
+describe('reading only the wanted names', () => {
+  const src = [
+    '"""Doc line."""',
+    'revision = "a"',
+    'def upgrade():',
+    '    op.execute("""',
+    'revision = "inside a string"',
+    '""")',
+    "    x = r'\\x'  # a raw string ending in a backslash-x",
+    '    y = (1,',
+    '         2)',
+    'down_revision = "z"',
+  ].join('\n');
+
+  it('skipped lines still end where Python ends them: strings, brackets and raw strings', () => {
+    const mod = readPython(src, new Set(['revision', 'down_revision']));
+    expect(mod.docstring).toBe('Doc line.');
+    expect(mod.assignments.map((a) => [a.name, a.value])).toEqual([
+      ['revision', { ok: true, value: 'a' }],
+      ['down_revision', { ok: true, value: 'z' }],
+    ]);
+    expect(readPython(src).assignments.map((a) => a.name)).toEqual(['revision', 'x', 'y', 'down_revision']);
+  });
+});

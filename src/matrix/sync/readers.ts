@@ -84,9 +84,12 @@ function hasFile(dir: string, name: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Python tools
 
-function python(file: string): ReturnType<typeof readPython> {
+const ALEMBIC_NAMES: ReadonlySet<string> = new Set(['revision', 'down_revision']);
+const DJANGO_NAMES: ReadonlySet<string> = new Set(['dependencies', 'replaces']);
+
+function python(file: string, want: ReadonlySet<string>): ReturnType<typeof readPython> {
   try {
-    return readPython(read(file));
+    return readPython(read(file), want);
   } catch (err) {
     if (err instanceof PySyntaxError) {
       throw new SyncError('unreadable', `Cannot read ${file}:${err.line}: ${err.message}`, { file, cause: err });
@@ -122,7 +125,7 @@ function readAlembic(dir: string): Migration[] {
     // Alembic's own rule (script/base.py): every .py file but __init__.py and editor lock files.
     if (!name.endsWith('.py') || name.startsWith('__init__') || name.startsWith('.#')) continue;
     const file = join(dir, name);
-    const mod = python(file);
+    const mod = python(file, ALEMBIC_NAMES);
     const rev = lastAssignment(mod.assignments, 'revision', 'module');
     if (!rev) {
       throw new SyncError('unreadable', `No revision in ${file}: Alembic needs a module-level "revision = ..."`, {
@@ -162,7 +165,7 @@ function readDjango(dir: string): Migration[] {
     // Django's loader: every module of the package but those starting with "_" or "~".
     if (!name.endsWith('.py') || name.startsWith('_') || name.startsWith('~')) continue;
     const file = join(dir, name);
-    const mod = python(file);
+    const mod = python(file, DJANGO_NAMES);
     const pairs = (key: string): [string, string][] => {
       const a = lastAssignment(mod.assignments, key, 'class');
       if (!a) return [];
