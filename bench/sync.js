@@ -21,6 +21,7 @@ const COUNT = countArg >= 0 ? Number(argv[countArg + 1]) : 10_000;
 const ROUNDS = quick ? 3 : 9;
 const GOAL_MS = 1000;
 
+const loadBefore = load();
 const work = mkdtempSync(join(tmpdir(), 'handshake-bench-sync-'));
 const env = { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: join(work, 'config'), HANDSHAKE_CACHE_DIR: join(work, 'cache') };
 for (const k of ['HANDSHAKE_COMPAT_FILE', 'DEBUG', 'NODE_ENV']) delete env[k];
@@ -97,12 +98,20 @@ for (const [format, make, first] of [
   row(`\`compat sync --check\`, ${COUNT.toLocaleString('en')} ${format} revisions (process, exit 3)`, summary(check));
   row(`\`compat sync\` (write), ${COUNT.toLocaleString('en')} ${format} revisions, format detected (process)`, summary(write));
 }
+// The fixed cost of starting any command, measured in the same minutes: what the rows above add to it is sync's own.
+const start = [];
+for (let i = 0; i < ROUNDS + 1; i++) {
+  const ms = await timeProcess(process.execPath, [BIN, 'compat', 'show', '--json'], { env });
+  if (i > 0) start.push(ms);
+}
+row('`compat show --json` (process): the fixed start of a command, for comparison', summary(start));
 rmSync(work, { recursive: true, force: true });
 
-const m = machine();
-console.log(
-  `compat sync, goal: well under ${GOAL_MS} ms for ${COUNT.toLocaleString('en')} revisions — ${m.cpus ?? ''} ${m.cpu ?? ''}, load ${load()}`.trim(),
-);
+const loadAfter = load();
+console.log(`compat sync, goal: well under ${GOAL_MS} ms for ${COUNT.toLocaleString('en')} revisions — ${machine()}`);
+console.log(`load average (1 min) at start and end: ${loadBefore.avg.toFixed(2)}, ${loadAfter.avg.toFixed(2)} on ${loadAfter.cores} cores`);
+if (Math.max(loadBefore.avg, loadAfter.avg) > loadAfter.cores)
+  console.log('note: other work shared the machine; re-run when it is quieter');
 console.log('| measurement | median | min–max | n | goal |');
 console.log('|---|---|---|---|---|');
 for (const r of rows) console.log(r);

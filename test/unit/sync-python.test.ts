@@ -102,3 +102,19 @@ describe('reading only the wanted names', () => {
     expect(readPython(src).assignments.map((a) => a.name)).toEqual(['revision', 'x', 'y', 'down_revision']);
   });
 });
+
+describe("reading an Alembic file's header only", () => {
+  const header = (body: string) => `"""Doc."""\nrevision = "a"\ndown_revision = None\n\n\ndef upgrade():\n${body}`;
+
+  it('stops at the first definition once both names are assigned: a broken body is not read', () => {
+    const mod = readPython(header('    op.execute("""never closed\n'), new Set(['revision', 'down_revision']), { moduleHeaderOnly: true });
+    expect(mod.assignments.map((a) => a.name)).toEqual(['revision', 'down_revision']);
+    expect(() => readPython(header('    op.execute("""never closed\n'), new Set(['revision', 'down_revision']))).toThrow(/never closed/);
+  });
+
+  it('reads on past definitions while a wanted name is still missing', () => {
+    const src = '"""Doc."""\nrevision = "a"\n\ndef helper():\n    pass\n\ndown_revision = "b"\n';
+    const mod = readPython(src, new Set(['revision', 'down_revision']), { moduleHeaderOnly: true });
+    expect(mod.assignments.map((a) => a.name)).toEqual(['revision', 'down_revision']);
+  });
+});

@@ -60,7 +60,7 @@ function isNameChar(c: number): boolean {
  * scanned (strings, brackets and continuations still end them correctly) but not kept, which is
  * what makes a directory of 10,000 migrations quick to read.
  */
-export function logicalLines(src: string, want?: ReadonlySet<string>): Token[][] {
+export function logicalLines(src: string, want?: ReadonlySet<string>, options: { moduleHeaderOnly?: boolean } = {}): Token[][] {
   const lines: Token[][] = [];
   let cur: Token[] = [];
   let skipping = false;
@@ -74,15 +74,29 @@ export function logicalLines(src: string, want?: ReadonlySet<string>): Token[][]
     cur = [];
     skipping = false;
   };
+  const seen = new Set<string>();
+  let done = false;
   const push = (tok: Token) => {
     if (skipping) return;
+    if (want && cur.length === 0 && options.moduleHeaderOnly && tok.col === 0) {
+      // The module's header ends at its first definition; once every wanted name was assigned in it, stop.
+      if (tok.t === 'name' && want.has(tok.v)) seen.add(tok.v);
+      else if (
+        seen.size === want.size &&
+        ((tok.t === 'name' && (tok.v === 'def' || tok.v === 'class' || tok.v === 'async')) || (tok.t === 'op' && tok.v === '@'))
+      ) {
+        done = true;
+        skipping = true;
+        return;
+      }
+    }
     if (want && cur.length === 0 && (lines.length > 0 || tok.t !== 'string') && !(tok.t === 'name' && want.has(tok.v))) {
       skipping = true;
       return;
     }
     cur.push(tok);
   };
-  while (i < n) {
+  while (i < n && !done) {
     const c = src.charCodeAt(i);
     if (c === 10) {
       if (depth === 0) endLine();
@@ -149,7 +163,7 @@ export function logicalLines(src: string, want?: ReadonlySet<string>): Token[][]
     push({ t: 'op', v: op, line, col });
     i += op.length;
   }
-  if (depth > 0) throw new PySyntaxError('a bracket is never closed', line);
+  if (depth > 0 && !done) throw new PySyntaxError('a bracket is never closed', line);
   endLine();
   return lines;
 }
@@ -236,9 +250,14 @@ function decodeEscape(src: string, i: number): string {
   return `\\${next}`;
 }
 
-/** Reads every `NAME [: annotation] = value` statement (of the `want`ed names, when given) and the module docstring. */
-export function readPython(src: string, want?: ReadonlySet<string>): PyModule {
-  const lines = logicalLines(src, want);
+/**
+ * Reads every `NAME [: annotation] = value` statement (of the `want`ed names, when given) and the
+ * module docstring. With `moduleHeaderOnly`, reading stops at the first module-level `def`, `class`
+ * or decorator once every wanted name has been assigned (an Alembic file's identifiers precede its
+ * functions; a reassignment after them is not read).
+ */
+export function readPython(src: string, want?: ReadonlySet<string>, options: { moduleHeaderOnly?: boolean } = {}): PyModule {
+  const lines = logicalLines(src, want, options);
   let docstring: string | null = null;
   const first = lines[0];
   if (first?.every((t) => t.t === 'string') && first[0]?.col === 0) {

@@ -87,9 +87,9 @@ function hasFile(dir: string, name: string): boolean {
 const ALEMBIC_NAMES: ReadonlySet<string> = new Set(['revision', 'down_revision']);
 const DJANGO_NAMES: ReadonlySet<string> = new Set(['dependencies', 'replaces']);
 
-function python(file: string, want: ReadonlySet<string>): ReturnType<typeof readPython> {
+function python(file: string, want: ReadonlySet<string>, moduleHeaderOnly = false): ReturnType<typeof readPython> {
   try {
-    return readPython(read(file), want);
+    return readPython(read(file), want, { moduleHeaderOnly });
   } catch (err) {
     if (err instanceof PySyntaxError) {
       throw new SyncError('unreadable', `Cannot read ${file}:${err.line}: ${err.message}`, { file, cause: err });
@@ -125,7 +125,7 @@ function readAlembic(dir: string): Migration[] {
     // Alembic's own rule (script/base.py): every .py file but __init__.py and editor lock files.
     if (!name.endsWith('.py') || name.startsWith('__init__') || name.startsWith('.#')) continue;
     const file = join(dir, name);
-    const mod = python(file, ALEMBIC_NAMES);
+    const mod = python(file, ALEMBIC_NAMES, true);
     const rev = lastAssignment(mod.assignments, 'revision', 'module');
     if (!rev) {
       throw new SyncError('unreadable', `No revision in ${file}: Alembic needs a module-level "revision = ..."`, {
