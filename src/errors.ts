@@ -31,6 +31,8 @@ export const ErrorCode = {
   HttpStatus: 'E_HTTP_STATUS',
   /** The operation was aborted by the caller (Ctrl-C). */
   Aborted: 'E_ABORTED',
+  /** The matrix's schema chain does not match the migrations it is checked against (`compat sync`), or they have more than one head. */
+  ChainMismatch: 'E_CHAIN_MISMATCH',
   /** Not expected: a bug. */
   Internal: 'E_INTERNAL',
 } as const;

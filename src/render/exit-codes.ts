@@ -27,6 +27,8 @@ export function exitCodeForError(err: unknown): number {
     case ErrorCode.Usage:
     case ErrorCode.NoServer:
       return ExitCode.Usage;
+    case ErrorCode.ChainMismatch:
+      return ExitCode.Incompatible;
     case ErrorCode.Aborted:
       return ExitCode.Interrupted;
     case ErrorCode.Internal:

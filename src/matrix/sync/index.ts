@@ -1,0 +1,120 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import semver from 'semver';
+import { MatrixError } from '../../errors.js';
+import { orderMigrations } from './order.js';
+import { detectFormat, READERS } from './readers.js';
+import { buildChain, diffChain, parseRawMatrix, rewriteMatrixText } from './rewrite.js';
+import { SyncError, type SyncFormat } from './types.js';
+
+export { type ChainNode, compareKeys, orderMigrations } from './order.js';
+export { logicalLines, type PyAssignment, type PyValue, readPython } from './python.js';
+export { detectFormat, READERS } from './readers.js';
+export { detectIndent } from './rewrite.js';
+export { isRevisionId, type Migration, SYNC_FORMATS, SyncError, type SyncFormat, type SyncProblem } from './types.js';
+
+export interface SyncOptions {
+  /** The migrations directory. */
+  dir: string;
+  /** The tool; detected from the directory when absent. */
+  format?: SyncFormat;
+  /** The matrix file to check or rewrite. */
+  matrixFile: string;
+  /** Only compare: never write. */
+  check?: boolean;
+  /** The release new revisions were introduced in; default the matrix's `cli_version`. */
+  release?: string;
+}
+
+/** The result of one sync; `chain`…`changed` are the `--json` document of CONTRACT §2. */
+export interface SyncResult {
+  file: string;
+  format: SyncFormat;
+  chain: { revision: string; parents: string[] }[];
+  added: string[];
+  removed: string[];
+  changed: boolean;
+  /** Revisions in both whose relative order changed. */
+  reordered: string[];
+  /** Revisions in both that now follow other revisions. */
+  parentsChanged: string[];
+  /** Whether the matrix file was rewritten. */
+  written: boolean;
+  dir: string;
+}
+
+/**
+ * Reads the migrations of `dir` in their tool's order and compares them with the matrix's
+ * `schema_chain`; unless `check`, rewrites the matrix so its chain is that order. Only the
+ * `schema_chain` value of the file changes: every other byte stays, and every known revision keeps
+ * its fields. Nothing is written when the chain already matches.
+ */
+export function syncMatrix(options: SyncOptions): SyncResult {
+  const format = options.format ?? detectFormat(options.dir);
+  const migrations = READERS[format](options.dir);
+  if (migrations.length === 0) {
+    throw new SyncError('no_migrations', `No ${format} migrations in ${options.dir}`, {
+      file: options.dir,
+      remedy: 'Give the directory that holds the migration files, or name the tool that wrote them',
+    });
+  }
+  const file = options.matrixFile;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new MatrixError(
+      file,
+      [{ path: '', message: `cannot read: ${code === 'ENOENT' ? 'file not found' : (code ?? (err as Error).message)}` }],
+      {
+        remedy: 'Give the path of the compat matrix to sync',
+        cause: err,
+      },
+    );
+  }
+  const raw = parseRawMatrix(text, file);
+  const known = raw.chain.map((e) => String(e['revision']));
+  const next = orderMigrations(migrations, known);
+  const diff = diffChain(raw.chain, next);
+  const result: SyncResult = {
+    file,
+    format,
+    chain: next.map((n) => ({ revision: n.revision, parents: n.parents })),
+    added: diff.added,
+    removed: diff.removed,
+    changed: diff.changed,
+    reordered: diff.reordered,
+    parentsChanged: diff.parentsChanged,
+    written: false,
+    dir: options.dir,
+  };
+  if (options.check || !diff.changed) return result;
+
+  const release = options.release ?? raw.doc['cli_version'];
+  if (diff.added.length > 0 && (typeof release !== 'string' || semver.valid(release) !== release)) {
+    throw new MatrixError(file, [
+      { path: 'cli_version', message: 'must be a semver version: new revisions are given it as their server_version' },
+    ]);
+  }
+  const ids = new Set(next.map((n) => n.revision));
+  const baseline = raw.doc['baseline'];
+  const refs: [string, unknown][] = [
+    ['min_schema_revision', raw.doc['min_schema_revision']],
+    ['max_schema_revision', raw.doc['max_schema_revision']],
+    ['baseline.revision', baseline && typeof baseline === 'object' ? (baseline as Record<string, unknown>)['revision'] : undefined],
+  ];
+  for (const [field, value] of refs) {
+    if (typeof value === 'string' && !ids.has(value)) {
+      throw new SyncError('matrix', `${file}: ${field} is ${value}, which is not among the migrations in ${options.dir}`, {
+        file,
+        remedy: `Set ${field} to one of the migrations' revisions first, then sync again`,
+      });
+    }
+  }
+  const out = rewriteMatrixText(raw, buildChain(raw.chain, next, String(release)));
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, out);
+  renameSync(tmp, file);
+  result.written = true;
+  return result;
+}
