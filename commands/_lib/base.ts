@@ -178,6 +178,22 @@ export abstract class BaseCommand extends Command {
   }
 }
 
+/**
+ * For the few places that run outside a command (oclif hooks: a mistyped command): an error through the
+ * same one writer — the environment's secrets redacted, the sanitizer's last guard, the JSON error
+ * document under `--json` — with the usage exit code set.
+ */
+export function printOutsideCommand(err: HandshakeError, options: { json: boolean; bin: string; envPrefix: string }): void {
+  const redactor = createSecretRedactor(environmentSecrets(process.env, options.envPrefix));
+  const ctx = { bin: options.bin, envPrefix: options.envPrefix };
+  process.exitCode = exitCodeForError(err);
+  if (options.json) process.stdout.write(`${safeJson(redactor.value(errorDocument(err, ctx)))}\n`);
+  else {
+    const style = createStyle(wantsColor(process.stderr, process.env));
+    process.stderr.write(sanitizeOutput(redactor.text(formatError(err, style, ctx)), { keepStyle: style.color }));
+  }
+}
+
 /** Whatever was thrown, as a coded error with a remedy. Flag-parser errors are usage errors. */
 function toHandshakeError(err: Error & { oclif?: { exit?: number } }, id: string, bin: string): HandshakeError {
   if (isHandshakeError(err)) return err;

@@ -1,9 +1,8 @@
 import type { Hook } from '@oclif/core';
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
-import { ExitCode } from '../../src/render/exit-codes.js';
-import { errorDocument, formatError } from '../../src/render/report.js';
-import { createStyle, wantsColor } from '../../src/render/style.js';
 import { redactText } from '../../src/url.js';
+import { printOutsideCommand } from './base.js';
+import { hostBranding } from './branding.js';
 import { suggestCommand } from './suggest.js';
 
 /**
@@ -25,9 +24,7 @@ const hook: Hook<'command_not_found'> = async (opts) => {
     redactText(`no such command: ${config.bin} ${typed}${meant ? `; did you mean ${config.bin} ${words(meant)}?` : ''}`),
     { remedy: `See ${config.bin}${helpFor ? ` ${words(helpFor)}` : ''} --help` },
   );
-  process.exitCode = ExitCode.Usage;
-  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(errorDocument(err), null, 2)}\n`);
-  else process.stderr.write(formatError(err, createStyle(wantsColor(process.stderr, process.env))));
+  printOutsideCommand(err, { json: argv.includes('--json'), bin: config.bin, envPrefix: hostBranding(config).envPrefix });
 };
 
 export default hook;

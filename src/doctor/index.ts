@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homeDirectory } from '../input/index.js';
 import { createRedactor } from '../render/redact.js';
 import { redactUrl } from '../url.js';
 import { cliChecks, networkChecks } from './checks/local.js';
@@ -73,12 +73,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 }
 
 function homes(): string[] {
-  let home: string;
-  try {
-    home = homedir();
-  } catch {
-    return []; // a uid with no passwd entry and no HOME: nothing to shorten
-  }
+  const home = homeDirectory(process.env);
+  if (!home) return []; // a uid with no passwd entry and no HOME: nothing to shorten
   try {
     return [home, realpathSync(home)];
   } catch {

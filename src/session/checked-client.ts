@@ -6,7 +6,14 @@ import { remedyText } from '../hint.js';
 import { type MatrixDocument, REVISION_PATTERN } from '../matrix/schema.js';
 import { DEV_VERSION, type VersionDocument } from '../protocol/version-document.js';
 import { type ResponseHeadInfo, withHeaderHook } from '../transport/interceptor.js';
-import { defaultDispatcher, type HttpResponse, headerValue, httpRequest, type RequestOptions } from '../transport/request.js';
+import {
+  CROSS_ORIGIN_HEADERS,
+  defaultDispatcher,
+  type HttpResponse,
+  headerValue,
+  httpRequest,
+  type RequestOptions,
+} from '../transport/request.js';
 import { resolveApiUrl } from '../url.js';
 import { judge, UNCHECKED_STATUSES, type Verdict } from '../verdict/verdict.js';
 import { remedyContext, requireServer, type Session } from './session.js';
@@ -129,6 +136,8 @@ export class CheckedClient {
       timeoutMs: this.#session.timeoutMs,
       signal: this.#signal,
       dispatcher: this.#dispatcher,
+      // The one cross-origin rule, plus this session's own headers (a matrix may rename the CLI-version header).
+      crossOriginHeaders: [...CROSS_ORIGIN_HEADERS, ...Object.keys(this.#session.headers)],
     });
   }
 

@@ -1,7 +1,8 @@
 import { realpathSync } from 'node:fs';
-import { type Config, configPath, currentServer, loadConfig, lookupServer, namedServers } from '../config/config.js';
+import { type Config, currentServer, findConfigPath, lookupServer, namedServers, tryLoadConfig } from '../config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../errors.js';
 import type { ServerRef } from '../hint.js';
+import { tokenFromEnv } from '../input/index.js';
 import { BUNDLED, loadMatrix, type Matrix } from '../matrix/load.js';
 import { packageRoot } from '../package-root.js';
 import { urlCredentialSecrets } from '../render/redact.js';
@@ -165,15 +166,19 @@ function fallbackMatrix(hostFile: string | undefined): Matrix | null {
   return null;
 }
 
+/** The config file, never thrown: no home directory means no file; an unreadable or invalid one is recorded. */
 function resolveConfig(env: NodeJS.ProcessEnv, product: string): ConfigState {
-  let path = '';
+  let path: string | null = null;
   try {
-    path = configPath(env, product);
-    const loaded = loadConfig(path);
-    return loaded.exists ? { path, state: 'ok', config: loaded.config, warnings: loaded.warnings } : { path, state: 'missing' };
+    path = findConfigPath(env, product);
   } catch (err) {
-    return { path, state: 'invalid', error: asHandshakeError(err) };
+    return { path: '', state: 'invalid', error: asHandshakeError(err) };
   }
+  const loaded = tryLoadConfig(path);
+  if (loaded.error) return { path: loaded.path, state: 'invalid', error: loaded.error };
+  return loaded.exists
+    ? { path: loaded.path, state: 'ok', config: loaded.config, warnings: loaded.warnings }
+    : { path: path ?? '', state: 'missing' };
 }
 
 /**
@@ -196,7 +201,13 @@ function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv, prefix:
   } catch (err) {
     return { kind: 'invalid', source, error: asHandshakeError(err) };
   }
-  const envToken = env[`${prefix}_TOKEN`] || undefined;
+  let envToken: string | undefined;
+  try {
+    // A token with a line break or a control byte is the user's mistake: a usage error naming the variable, nothing sent.
+    envToken = tokenFromEnv(env, `${prefix}_TOKEN`) ?? undefined;
+  } catch (err) {
+    return { kind: 'invalid', source: `${prefix}_TOKEN`, error: asHandshakeError(err) };
+  }
   const tokenSource = envToken ? `${prefix}_TOKEN` : found.token ? `the config file, server "${found.name}"` : null;
   const ref: ServerRef = !input
     ? { kind: 'current' }

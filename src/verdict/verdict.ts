@@ -5,6 +5,7 @@ import type { Matrix, RevisionPlacement } from '../matrix/load.js';
 import type { InstallMethod } from '../matrix/schema.js';
 import { cliInstallCommand, fillTemplate } from '../matrix/templates.js';
 import { DEV_VERSION, type MigrationProgress, type PendingMigration, type VersionDocument } from '../protocol/version-document.js';
+import { redactUrl, suggestBase } from '../url.js';
 
 /** Every status a check can end in (CONTRACT §3). */
 export const STATUSES = [
@@ -178,18 +179,26 @@ export function judge(matrix: Matrix, observation: Observation, cli: CliContext)
           hint.variable('TOKEN', { secret: true }),
         ),
       };
-    case 'not_found':
+    case 'not_found': {
+      // A base URL that already ends in the endpoint's prefix (`…/api` + `/api/v1/…`) doubles it: say the base to use.
+      const base = observation.url ? baseSuggestion(observation.url, doc.version_endpoint) : null;
       return {
         findings: null,
         verdict: make(
           'not_found',
           `the server has no version endpoint (${observation.url ?? doc.version_endpoint} answered HTTP ${observation.httpStatus}): it predates version reporting, or the URL is wrong`,
-          hint.steps(
-            hint.text(`Check the server URL; if it is right, upgrade the server to ${doc.recommended_server_version}`),
-            hint.run(['compat', 'show']),
-          ),
+          base
+            ? hint.steps(
+                hint.text(`The URL repeats the endpoint's path; use the base URL ${base}:`),
+                hint.run(['compat', 'check'], { args: [{ flag: 'server', value: base }] }),
+              )
+            : hint.steps(
+                hint.text(`Check the server URL; if it is right, upgrade the server to ${doc.recommended_server_version}`),
+                hint.run(['compat', 'show']),
+              ),
         ),
       };
+    }
     case 'invalid_response':
       return {
         findings: null,
@@ -285,6 +294,20 @@ function missingOf(matrix: Matrix, version: string, index: number, head: number)
     if (r === null || semver.lte(r, version)) out.push(matrix.doc.schema_chain[i]?.revision ?? '');
   }
   return out;
+}
+
+/** The base a doubled prefix suggests (`http://h/api/api/v1/config/version` → `http://h/`), or null. */
+function baseSuggestion(requested: string, endpoint: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(requested);
+  } catch {
+    return null;
+  }
+  if (!url.pathname.endsWith(endpoint)) return null;
+  url.pathname = url.pathname.slice(0, -endpoint.length) || '/';
+  const fixed = suggestBase(url, endpoint);
+  return fixed ? redactUrl(fixed) : null;
 }
 
 function releaseVersion(version: string): string {

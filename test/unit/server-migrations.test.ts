@@ -179,7 +179,7 @@ describe('admin migration endpoint: what it starts', () => {
     ['not JSON', '{"target_revision":'],
     ['an array', [HEAD]],
     ['no target_revision', {}],
-    ['a target that is not a revision id', { target_revision: 'x; DROP TABLE projects' }],
+    ['a target that is not a revision id (a control character)', { target_revision: 'x\u0007; DROP TABLE projects' }],
     ['a number', { target_revision: 5 }],
     ['an extra field', { target_revision: HEAD, sql: 'DROP TABLE projects' }],
     ['a body over 16 KiB', { target_revision: HEAD.padEnd(20_000, 'x') }],

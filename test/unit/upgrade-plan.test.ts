@@ -307,7 +307,7 @@ describe('plan: when there is nothing to plan', () => {
   it('a server that refuses this CLI: upgrade the CLI, not the server', () => {
     const d = decide(report({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache', min_cli_version: '1.0.0' }));
     expect(d).toMatchObject({ kind: 'refused', reason: 'cli_outdated' });
-    if (d.kind === 'refused') expect(d.remedy).toContain('npm install -g handshake@');
+    if (d.kind === 'refused') expect(d.remedy).toContain('npm install -g handshake-compat@');
   });
 
   it('a server newer than this CLI knows is never downgraded', () => {

@@ -115,26 +115,28 @@ describe('verdict: messages and remedies', () => {
 
   it('an outdated CLI gets the install command for its install method, with the exact version', () => {
     const o = doc({ server_version: '1.4.2', min_cli_version: '1.1.0' });
-    expect(verdict(o, { ...cli, installMethod: 'npm' }).remedy).toBe('npm install -g handshake@1.1.0');
-    expect(verdict(o, { ...cli, installMethod: 'pnpm' }).remedy).toBe('pnpm add -g handshake@1.1.0');
-    expect(verdict(o, { ...cli, installMethod: 'yarn' }).remedy).toBe('yarn global add handshake@1.1.0');
+    expect(verdict(o, { ...cli, installMethod: 'npm' }).remedy).toBe('npm install -g handshake-compat@1.1.0');
+    expect(verdict(o, { ...cli, installMethod: 'pnpm' }).remedy).toBe('pnpm add -g handshake-compat@1.1.0');
+    expect(verdict(o, { ...cli, installMethod: 'yarn' }).remedy).toBe('yarn global add handshake-compat@1.1.0');
     expect(verdict(o, { ...cli, installMethod: 'homebrew' }).remedy).toBe('brew upgrade handshake');
     expect(verdict(o, { ...cli, installMethod: 'standalone' }).remedy).toBe('handshake update --version 1.1.0');
   });
 
   it('prefers recommended_cli_version when it satisfies the window', () => {
     const o = doc({ server_version: '1.4.2', min_cli_version: '1.1.0', recommended_cli_version: '1.3.0' });
-    expect(verdict(o).remedy).toBe('npm install -g handshake@1.3.0');
+    expect(verdict(o).remedy).toBe('npm install -g handshake-compat@1.3.0');
     const outside = doc({ server_version: '1.4.2', min_cli_version: '1.1.0', max_cli_version: '1.2.0', recommended_cli_version: '1.3.0' });
-    expect(verdict(outside).remedy).toBe('npm install -g handshake@1.1.0');
+    expect(verdict(outside).remedy).toBe('npm install -g handshake-compat@1.1.0');
   });
 
   it('a 426 installs exactly the required version', () => {
-    expect(verdict({ kind: 'cli_rejected', requiredVersion: '2.0.1', httpStatus: 426 }).remedy).toBe('npm install -g handshake@2.0.1');
+    expect(verdict({ kind: 'cli_rejected', requiredVersion: '2.0.1', httpStatus: 426 }).remedy).toBe(
+      'npm install -g handshake-compat@2.0.1',
+    );
   });
 
   it('a CLI too new installs max_cli_version', () => {
-    expect(verdict(doc({ server_version: '1.4.2', max_cli_version: '0.8.0' })).remedy).toBe('npm install -g handshake@0.8.0');
+    expect(verdict(doc({ server_version: '1.4.2', max_cli_version: '0.8.0' })).remedy).toBe('npm install -g handshake-compat@0.8.0');
   });
 
   it('compatible and dev have no remedy', () => {
