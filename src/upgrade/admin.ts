@@ -113,7 +113,7 @@ function answerOf(status: number): MigrationStart {
   if (status === 409) {
     return refused(
       'the server refused to start (HTTP 409): a migration run is already going, or its release head is not the revision this plan was made for; nothing was started',
-      hint.steps(hint.text('Check the server, then plan again:'), STATUS),
+      hint.steps(hint.text('Check the server, then plan again'), STATUS),
     );
   }
   if (status === 422) {

@@ -191,8 +191,8 @@ function unreachable(parsed: Parsed, message: string): Pick<Draft, 'outcome' | '
   const groups = statusCommands(parsed.session.matrix.doc, parsed.deployment);
   const again = hint.run(['server', 'upgrade'], { forServer: true });
   const what = groups.length
-    ? `On the server host, check the server and start it (commands below${parsed.deployment ? '' : ', per deployment kind'}), then run again:`
-    : 'On the server host, check that the server process runs and read its logs, then run again:';
+    ? `On the server host, check the server and start it (commands below${parsed.deployment ? '' : ', per deployment kind'}), then run again`
+    : 'On the server host, check that the server process runs and read its logs, then run again';
   return {
     outcome: 'unreachable',
     message,
@@ -330,8 +330,8 @@ function ending(parsed: Parsed, plan: UpgradePlan, hop: Hop, end: Exclude<Termin
         hint: hint.steps(
           hint.text(
             hop.by === 'server'
-              ? `Restore the backup the server took before its run${hop.restore.length ? ' with the commands below (BACKUP_FILE: the file the server logs name)' : ''}, then check it:`
-              : `Restore ${hop.backup_file}, taken before this hop${hop.restore.length ? ', with the commands below' : ''}; then check it:`,
+              ? `Restore the backup the server took before its run${hop.restore.length ? ' with the commands below (BACKUP_FILE: the file the server logs name)' : ''}, then check it`
+              : `Restore ${hop.backup_file}, taken before this hop${hop.restore.length ? ', with the commands below' : ''}; then check it`,
           ),
           STATUS,
         ),
@@ -350,7 +350,7 @@ function ending(parsed: Parsed, plan: UpgradePlan, hop: Hop, end: Exclude<Termin
         after: end.last,
         outcome: 'timeout' as const,
         message: `the server did not reach ${hop.to} (${of}) within the wait of ${formatSeconds(parsed.options.waitMs)}; last seen: ${end.state?.summary ?? 'nothing'}`,
-        hint: hint.steps(hint.text('Check the server host; the upgrade may still be running:'), STATUS),
+        hint: hint.steps(hint.text('Check the server host; the upgrade may still be running'), STATUS),
         commands: [],
       };
     case 'interrupted':
@@ -363,7 +363,7 @@ function interrupted(plan: UpgradePlan, hop: number, when: string) {
     outcome: 'interrupted' as const,
     hop,
     message: `interrupted ${when}: the upgrade may still be running on the server (${plan.from.version} → ${plan.target})`,
-    hint: hint.steps(hint.text('Check on it with:'), STATUS),
+    hint: hint.steps(hint.text('Check on it with'), STATUS),
     commands: [] as string[],
   };
 }
