@@ -63,11 +63,9 @@ export class UpgradeProgress {
   hopStart(hop: Hop, plan: UpgradePlan): void {
     if (this.#started === 0) this.#started = performance.now();
     this.#last = null;
-    const line = formatHopStart(hop, plan.hops.length, this.intervalMs, this.waitMs);
-    if (!this.ora) {
-      this.sink.err(`${line}\n`);
-      return;
-    }
+    // What the hop waits for, in full, once; the spinner below keeps the time and the last state.
+    this.sink.err(`${formatHopStart(hop, plan.hops.length, this.intervalMs, this.waitMs)}\n`);
+    if (!this.ora) return;
     const color = this.sink.color ? 'cyan' : false;
     this.#spinner = this.ora({
       stream: process.stderr,
@@ -83,8 +81,11 @@ export class UpgradeProgress {
     this.#ticker.unref();
   }
 
+  /** One line that fits the terminal: a wrapped spinner line cannot be redrawn in place. */
   #waiting(hop: Hop, plan: UpgradePlan): string {
-    return this.sink.clean(formatWaiting(hop, plan.hops.length, performance.now() - this.#started, this.waitMs, this.#last));
+    const line = formatWaiting(hop, plan.hops.length, performance.now() - this.#started, this.waitMs, this.#last);
+    const room = Math.max(20, (process.stderr.columns || 80) - 3);
+    return this.sink.clean(line.length > room ? `${line.slice(0, room - 1)}…` : line);
   }
 
   pollEvent(event: PollEvent, hop: Hop, plan: UpgradePlan): void {

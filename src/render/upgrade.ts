@@ -165,8 +165,9 @@ export function formatHopStart(hop: Hop, total: number, intervalMs: number, wait
 /** The spinner's line: what it waits for, how long it has waited, how long it will still wait, and the last state seen. */
 export function formatWaiting(hop: Hop, total: number, elapsedMs: number, waitMs: number, state: PollState | null): string {
   const left = Math.max(0, waitMs - elapsedMs);
-  const seen = state ? `; last: ${sanitize(state.summary)}${state.outage ? ' (expected while it restarts)' : ''}` : '';
-  return `hop ${hop.number}/${total}: waiting for ${sanitize(hop.to)} (${goalPhrase(hop.done_when)}), ${formatDuration(elapsedMs)} so far, up to ${formatDuration(left)} more${seen}`;
+  const what = hop.by === 'server' ? 'the server’s migrations' : sanitize(hop.to);
+  const seen = state ? `: ${sanitize(state.summary)}${state.outage ? ' (expected)' : ''}` : '';
+  return `hop ${hop.number}/${total} → ${what} (${formatDuration(elapsedMs)} so far, ${formatDuration(left)} left)${seen}`;
 }
 
 /** `42 s`, `3 min 5 s`, `2 h 1 min`. */
