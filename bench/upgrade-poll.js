@@ -35,7 +35,7 @@ function flippingServer(flipAfterMs) {
   let firstAt = null;
   let flipAt = null;
   const requests = [];
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     const now = performance.now();
     if (firstAt === null) {
       firstAt = now;
