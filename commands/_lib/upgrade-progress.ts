@@ -3,36 +3,9 @@ import type { Ora } from 'ora';
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
 import { ExitCode } from '../../src/render/exit-codes.js';
 import { sanitize } from '../../src/render/sanitize.js';
-import { formatHopStart, formatPollState } from '../../src/render/server.js';
+import { formatHopStart, formatPollState, formatWaiting, TERMINATED_EXIT } from '../../src/render/upgrade.js';
 import type { Hop, UpgradePlan } from '../../src/upgrade/plan.js';
-import type { PollEvent } from '../../src/upgrade/poll.js';
-import type { UpgradeOutcome } from '../../src/upgrade/upgrade.js';
-
-/** The exit code of each way `server upgrade` can end (CONTRACT §5, §7). */
-export const UPGRADE_EXIT: Readonly<Record<UpgradeOutcome, number>> = {
-  up_to_date: ExitCode.Ok,
-  planned: ExitCode.Ok,
-  upgraded: ExitCode.Ok,
-  declined: ExitCode.Usage,
-  unreachable: ExitCode.Unchecked,
-  unchecked: ExitCode.Unchecked,
-  refused: ExitCode.Incompatible,
-  migration_failed: ExitCode.Incompatible,
-  cli_rejected: ExitCode.Incompatible,
-  timeout: ExitCode.Unchecked,
-  interrupted: ExitCode.Interrupted,
-};
-
-/** A positive number of seconds (fractions allowed), as ms. */
-export function seconds(flag: string, value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new HandshakeError(ErrorCode.Usage, `--${flag} must be a positive number of seconds, got "${value}"`, {
-      remedy: `--${flag} ${flag === 'wait' ? '600' : '2'}`,
-    });
-  }
-  return Math.round(n * 1000);
-}
+import type { PollEvent, PollState } from '../../src/upgrade/poll.js';
 
 /** Where progress goes: the base command's stderr writer and its cleaner (redaction + sanitizer). */
 export interface ProgressSink {
@@ -42,24 +15,22 @@ export interface ProgressSink {
 }
 
 /**
- * The poll's progress on stderr: an ora spinner with the last state seen on a
- * real, sized terminal (ora never finishes a frame on a 0-column stream), else
- * one plain line per change of state. Ctrl-C once aborts the poll; twice exits.
+ * The poll's progress on stderr: an ora spinner on a real, sized terminal without NO_COLOR (ora never
+ * finishes a frame on a 0-column stream) that says what it waits for, how long it has waited and how
+ * long it will still wait; else one plain line per change of state. SIGINT or SIGTERM once aborts the
+ * poll (the outcome is `interrupted`); a second one exits at once.
  */
 export class UpgradeProgress {
   readonly controller = new AbortController();
+  /** The signal that interrupted the run, if one did. */
+  signal: 'SIGINT' | 'SIGTERM' | null = null;
   #spinner: Ora | null = null;
+  #ticker: NodeJS.Timeout | null = null;
   #toldOutage = false;
-  #interrupts = 0;
-  readonly #onSigint = () => {
-    this.#interrupts += 1;
-    // A second Ctrl-C does not wait for anything.
-    if (this.#interrupts > 1) {
-      this.#spinner?.stop();
-      process.exit(ExitCode.Interrupted);
-    }
-    this.controller.abort();
-  };
+  #started = 0;
+  #last: PollState | null = null;
+  readonly #onSigint = () => this.#interrupt('SIGINT');
+  readonly #onSigterm = () => this.#interrupt('SIGTERM');
 
   private constructor(
     private readonly sink: ProgressSink,
@@ -68,41 +39,67 @@ export class UpgradeProgress {
     private readonly waitMs: number,
   ) {
     process.on('SIGINT', this.#onSigint);
+    process.on('SIGTERM', this.#onSigterm);
+  }
+
+  #interrupt(signal: 'SIGINT' | 'SIGTERM'): void {
+    // A second signal does not wait for anything.
+    if (this.signal) {
+      this.#spinner?.stop();
+      process.exit(signal === 'SIGTERM' ? TERMINATED_EXIT : ExitCode.Interrupted);
+    }
+    this.signal = signal;
+    this.controller.abort(signal);
   }
 
   /** ora takes tens of ms to load: only where a spinner will show. */
-  static async start(sink: ProgressSink, intervalMs: number, waitMs: number): Promise<UpgradeProgress> {
+  static async start(sink: ProgressSink, intervalMs: number, waitMs: number, env = process.env): Promise<UpgradeProgress> {
     const stderr = process.stderr;
-    const spin = Boolean(stderr.isTTY && stderr.columns) && process.env.TERM !== 'dumb';
+    const spin = Boolean(stderr.isTTY && stderr.columns) && env.TERM !== 'dumb' && !env.NO_COLOR;
     return new UpgradeProgress(sink, spin ? (await import('ora')).default : null, intervalMs, waitMs);
   }
 
+  /** The poll starts its clock (`--wait` counts for all hops together). */
   hopStart(hop: Hop, plan: UpgradePlan): void {
-    const line = formatHopStart(hop, plan.hops.length, this.intervalMs, this.waitMs);
-    if (this.ora) {
-      const color = this.sink.color ? 'cyan' : false;
-      this.#spinner = this.ora({
-        stream: process.stderr,
-        text: this.sink.clean(line),
-        discardStdin: false,
-        isEnabled: true,
-        color,
-      }).start();
-    } else this.sink.err(`${line}\n`);
+    if (this.#started === 0) this.#started = performance.now();
+    this.#last = null;
+    // What the hop waits for, in full, once; the spinner below keeps the time and the last state.
+    this.sink.err(`${formatHopStart(hop, plan.hops.length, this.intervalMs, this.waitMs)}\n`);
+    if (!this.ora) return;
+    const color = this.sink.color ? 'cyan' : false;
+    this.#spinner = this.ora({
+      stream: process.stderr,
+      text: this.#waiting(hop, plan),
+      discardStdin: false,
+      isEnabled: true,
+      color,
+    }).start();
+    // The elapsed and remaining time move on between polls too.
+    this.#ticker = setInterval(() => {
+      if (this.#spinner) this.#spinner.text = this.#waiting(hop, plan);
+    }, 1000);
+    this.#ticker.unref();
+  }
+
+  /** One line that fits the terminal: a wrapped spinner line cannot be redrawn in place. */
+  #waiting(hop: Hop, plan: UpgradePlan): string {
+    const line = formatWaiting(hop, plan.hops.length, performance.now() - this.#started, this.waitMs, this.#last);
+    const room = Math.max(20, (process.stderr.columns || 80) - 3);
+    return this.sink.clean(line.length > room ? `${line.slice(0, room - 1)}…` : line);
   }
 
   pollEvent(event: PollEvent, hop: Hop, plan: UpgradePlan): void {
     const prefix = `hop ${hop.number}/${plan.hops.length} → ${sanitize(hop.to)}`;
     const spinner = this.#spinner;
     if (event.type === 'seen') {
-      const expected = event.state.outage && !this.#toldOutage ? '; expected while the server restarts, still waiting' : '';
+      this.#last = event.state;
+      const expected = event.state.outage && !this.#toldOutage ? '; expected while the server restarts or migrates, still waiting' : '';
       if (event.state.outage) this.#toldOutage = true;
-      if (spinner) {
-        const note = event.state.outage ? ' (expected while it restarts)' : '';
-        spinner.text = this.sink.clean(`${prefix}: ${formatPollState(event.state).trim()}${note}`);
-      } else if (event.changed) this.sink.err(`${formatPollState(event.state)}${expected}\n`);
+      if (spinner) spinner.text = this.#waiting(hop, plan);
+      else if (event.changed) this.sink.err(`${formatPollState(event.state)}${expected}\n`);
       return;
     }
+    this.#stopTicker();
     if (event.type === 'done') {
       const line = `${prefix}: reached (${sanitize(event.state.summary)})`;
       if (spinner) spinner.succeed(this.sink.clean(line));
@@ -115,16 +112,23 @@ export class UpgradeProgress {
     this.#spinner = null;
   }
 
+  #stopTicker(): void {
+    if (this.#ticker) clearInterval(this.#ticker);
+    this.#ticker = null;
+  }
+
   /** Asks on stderr; default No. Ctrl-C here is an interruption (130), end of input a No. */
-  async confirm(plan: UpgradePlan, bin: string): Promise<boolean> {
+  async confirm(plan: UpgradePlan, statusCommand: string): Promise<boolean> {
     const hops = plan.hops.length === 1 ? '' : ` (${plan.hops.length} hops)`;
-    const question = `Run the commands above on the server host; this CLI then waits for ${sanitize(plan.target)}${hops}. Continue? [y/N] `;
+    const question = plan.server_migration
+      ? `Ask the server to back up and apply its ${plan.server_migration.migrations.length} pending migration(s) now? [y/N] `
+      : `Run the commands above on the server host; this CLI then waits for ${sanitize(plan.target)}${hops}. Continue? [y/N] `;
     const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
     const local = new AbortController();
     const stop = () => local.abort();
     const { signal } = this.controller;
     signal.addEventListener('abort', stop, { once: true });
-    rl.on('SIGINT', () => this.controller.abort());
+    rl.on('SIGINT', () => this.#interrupt('SIGINT'));
     rl.on('close', stop);
     try {
       const answer = await rl.question(this.sink.clean(question), { signal: local.signal });
@@ -133,7 +137,7 @@ export class UpgradeProgress {
       if (signal.aborted) {
         this.sink.err('\n');
         throw new HandshakeError(ErrorCode.Aborted, 'interrupted at the confirmation: nothing was polled and nothing was run', {
-          remedy: `Check the server with: ${bin} server status`,
+          remedy: `Check the server with: ${statusCommand}`,
         });
       }
       return false;
@@ -143,9 +147,11 @@ export class UpgradeProgress {
     }
   }
 
-  /** Stops the spinner and the Ctrl-C handler. */
+  /** Stops the spinner and the signal handlers. */
   stop(): void {
+    this.#stopTicker();
     this.#spinner?.stop();
     process.off('SIGINT', this.#onSigint);
+    process.off('SIGTERM', this.#onSigterm);
   }
 }

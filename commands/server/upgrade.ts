@@ -1,69 +1,41 @@
-import { Flags } from '@oclif/core';
-import { ErrorCode, HandshakeError } from '../../src/errors.js';
-import { formatPlan, formatUpgradeResult } from '../../src/render/server.js';
+import { formatUpgradeResult, upgradeDocument, upgradeExitCode } from '../../src/render/upgrade.js';
 import { upgradeServer } from '../../src/upgrade/upgrade.js';
-import { BaseCommand, commonFlags, serverFlags } from '../_lib/base.js';
-import { seconds, UPGRADE_EXIT, UpgradeProgress } from '../_lib/upgrade-progress.js';
+import { BaseCommand } from '../_lib/base.js';
+import { seconds, upgradeFlags } from '../_lib/upgrade-flags.js';
+import { UpgradeProgress } from '../_lib/upgrade-progress.js';
+import { terminatedExit, upgradeHooks } from '../_lib/upgrade-run.js';
 
 export default class ServerUpgrade extends BaseCommand {
   static override summary =
-    'Plan a server upgrade, print the exact commands for the server host, then wait until the server reports the target.';
+    'Plan a server upgrade, print the exact commands for the server host (or let the server apply its own migrations), then wait until the server reports the target.';
   static override description =
-    `<%= config.bin %> runs nothing on the server: it prints the backup and upgrade commands for the server's deployment kind (stdout), hop by hop through every required upgrade stop, asks for confirmation (or --yes), then polls the version endpoint until each hop is done (progress on stderr).
+    `<%= config.bin %> runs nothing on the server host: it prints the backup and upgrade commands for the server's deployment kind (stdout), hop by hop through every required upgrade stop, asks for confirmation (or --yes), then polls the version endpoint until each hop is done (progress on stderr). When all that is left is the server's own pending migrations, the server offers its admin endpoint and $<%= config.scopedEnvVarKey("ADMIN_TOKEN") %> is set, the server backs up and applies them itself (--print-only keeps the commands).
 
-Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmation needed (--yes); 3 the server reported a failed migration, or no upgrade can help (a dev build, a server newer than this CLI); 4 the server could not be reached or checked, or --wait ran out; 130 interrupted (the upgrade may still be running: check with \`server status\`).`;
+Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmation needed (--yes); 3 a failed migration, or no upgrade can help; 4 the server could not be reached or checked, or --wait ran out; 130 interrupted (SIGINT), 143 terminated (SIGTERM): the upgrade may still be running.`;
   static override examples = [
     '<%= config.bin %> server upgrade --server https://observability.example.com --dry-run',
     '<%= config.bin %> server upgrade --to 1.4.2 --deployment docker-compose',
     '<%= config.bin %> server upgrade --yes --wait 900 --json',
   ];
-  static override flags = {
-    ...commonFlags,
-    ...serverFlags,
-    to: Flags.string({ description: 'Server version to end at (default: the recommended version).', helpValue: 'VERSION' }),
-    deployment: Flags.string({
-      description:
-        'Deployment kind whose commands to print, when the server does not report one (docker-compose, helm, rpm, deb; others get generic steps).',
-      helpValue: 'KIND',
-    }),
-    yes: Flags.boolean({ char: 'y', description: 'Confirm without a prompt (required without a terminal).' }),
-    'dry-run': Flags.boolean({ description: 'Print the plan and exit: no confirmation, no polling.' }),
-    interval: Flags.string({ description: 'Seconds between polls (fractions allowed).', default: '2', helpValue: 'SECONDS' }),
-    wait: Flags.string({ description: 'Seconds to wait for the server, all hops together.', default: '600', helpValue: 'SECONDS' }),
-  };
+  static override flags = upgradeFlags;
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ServerUpgrade);
     const intervalMs = seconds('interval', flags.interval);
     const waitMs = seconds('wait', flags.wait);
     const session = this.openSession(flags);
-    const errStyle = this.errStyle;
-    const progress = await UpgradeProgress.start(
-      { err: (t) => this.err(t), clean: (t) => this.clean(t, errStyle), color: errStyle.color },
-      intervalMs,
-      waitMs,
-    );
+    const sink = { err: (t: string) => this.err(t), clean: (t: string) => this.clean(t, this.errStyle), color: this.errStyle.color };
+    const progress = await UpgradeProgress.start(sink, intervalMs, waitMs);
     try {
-      const { signal } = progress.controller;
-      const options = { to: flags.to, deployment: flags.deployment, dryRun: flags['dry-run'], intervalMs, waitMs, signal };
-      const result = await upgradeServer(session, options, {
-        plan: (plan, before) => {
-          if (!this.jsonMode) this.out(formatPlan(plan, before, this.style));
-        },
-        confirm: async (plan) => {
-          if (flags.yes) return true;
-          if (!(process.stdin.isTTY && process.stderr.isTTY)) {
-            throw new HandshakeError(ErrorCode.Usage, 'confirmation needed, and there is no terminal to ask on', {
-              remedy: 'Pass --yes to confirm (or --dry-run to only print the plan)',
-            });
-          }
-          return progress.confirm(plan, this.config.bin);
-        },
-        hopStart: (hop, plan) => progress.hopStart(hop, plan),
-        pollEvent: (event, hop, plan) => progress.pollEvent(event, hop, plan),
-      });
-      this.emit(result, formatUpgradeResult);
-      this.setExit(UPGRADE_EXIT[result.outcome]);
+      const options = { to: flags.to, deployment: flags.deployment, dryRun: flags['dry-run'], printOnly: flags['print-only'] };
+      const hooks = upgradeHooks({ session, progress, yes: flags.yes, json: this.jsonMode, out: (t) => this.out(t), style: this.style });
+      const result = await upgradeServer(session, { ...options, intervalMs, waitMs, signal: progress.controller.signal }, hooks);
+      if (this.jsonMode) this.outJson(upgradeDocument(result));
+      else this.out(formatUpgradeResult(result, this.style));
+      this.setExit(upgradeExitCode(result.outcome, progress.signal));
+    } catch (err) {
+      await this.catch(err as Error);
+      this.setExit(terminatedExit(err, progress) ?? (process.exitCode as number));
     } finally {
       progress.stop();
     }

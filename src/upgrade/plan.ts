@@ -1,81 +1,66 @@
 import semver from 'semver';
 import { ErrorCode, HandshakeError } from '../errors.js';
-import { DEPLOYMENT_PATTERN, type MatrixDocument, REVISION_PATTERN, SERVER_PLACEHOLDERS, type ServerSteps } from '../matrix/schema.js';
+import { type Hint, hint } from '../hint.js';
+import { createMatrix, type Matrix } from '../matrix/load.js';
+import { type MatrixDocument, REVISION_PATTERN } from '../matrix/schema.js';
 import { fillTemplate } from '../matrix/templates.js';
 import type { StatusReport } from '../session/session.js';
+import { chooseDeployment, type DeploymentChoice, type RejectedValue, restoreTemplates } from './deployment.js';
+import { type GoalReport, isUpToDate } from './goal.js';
+import { buildHops, type Hop } from './hops.js';
+import { stopsBetween } from './stops.js';
+
+export {
+  chooseDeployment,
+  type DeploymentChoice,
+  knownKinds,
+  parseDeploymentFlag,
+  type RejectedValue,
+  statusCommands,
+} from './deployment.js';
+export { type GoalReport, goalPhrase, type HopGoal, hopReached, isUpToDate } from './goal.js';
+export { backupFileName, dateStamp, type Hop } from './hops.js';
 
 /**
- * The upgrade plan (CONTRACT §5): pure — no I/O, no clock, no environment.
- * Every command comes from the matrix's templates through {@link fillTemplate};
- * a value the server supplied goes in only after it passed validation, and a
- * value that failed is never put into a command: the plan lists it under
- * `rejected` with the reason instead.
+ * The upgrade plan (CONTRACT §5): pure — no I/O, no clock, no environment. The decision reads the
+ * judge's findings (one judge: no verdict rule is re-derived here). Every command comes from the
+ * matrix's templates; a value the server supplied goes in only after validation and shell quoting,
+ * and a value that failed is never put into a command: the plan lists it under `rejected` instead.
  */
 
 const RANGE_OPTS = { includePrerelease: true } as const;
 
-/** What the plan reads of one handshake: the verdict and what the server reported. */
+/** What the plan reads of one handshake: the verdict, what the server reported and what the judge found. */
 export type PlanReport = Pick<
   StatusReport,
   'status' | 'message' | 'remedy' | 'server' | 'pending_migrations' | 'deployment' | 'migration_status'
->;
+> &
+  Partial<Pick<StatusReport, 'background_migrations_pending' | 'findings'>>;
 
 export interface PlanInput {
-  matrix: MatrixDocument;
+  matrix: Matrix | MatrixDocument;
   /** One handshake with the server, before anything changed. */
   report: PlanReport;
-  /** `--to`: the version to end at (already checked with {@link parseTarget}, or raw: it is checked again). */
+  /** `--to`: the version to end at (checked again with {@link parseTarget}). */
   to?: string | null;
   /** `--deployment`: the deployment kind to use when the server reports none. */
   deployment?: string | null;
   /** When the plan is made: dates the backup files. Passed in, never read from a clock. */
   now: Date;
+  /** The server's own migration endpoint, when this CLI may call it (a valid capability, an admin token, no print-only). */
+  serverMigrate?: { endpoint: string } | null;
+  /** Values the caller already rejected (a migrate capability that points elsewhere). */
+  rejected?: readonly RejectedValue[];
 }
 
-/** A server-supplied value that failed validation, so it is in no command. */
-export interface RejectedValue {
-  field: 'server_version' | 'schema_revision' | 'deployment';
-  value: string;
-  reason: string;
-}
-
-export interface DeploymentChoice {
-  /** The deployment kind in use (validated), or null when neither the server nor `--deployment` named one. */
-  kind: string | null;
-  /** Where `kind` came from. */
-  source: 'flag' | 'server' | 'none';
-  /** Whose templates the commands come from: `kind` itself, or `generic` when the matrix has none for it. */
-  templates: string;
-}
-
-/** What the poll waits for before a hop counts as done. Always also: no pending migrations, no migration running. */
-export interface HopGoal {
-  /** The server must run at least this version (null: any). */
-  min_version: string | null;
-  /**
-   * The server must run a version newer than this (null: any). The last hop after an upgrade stop
-   * without `--to`: the stop itself is already compatible, so reaching it must not end the upgrade,
-   * yet any release past it counts (CONTRACT §5: by default, compatible and nothing pending).
-   */
-  beyond: string | null;
-  /** The verdict must be `compatible` (the last hop). */
-  compatible: boolean;
-}
-
-export interface Hop {
-  /** 1-based. */
-  number: number;
-  from: string;
-  to: string;
-  /** True when `to` is a required upgrade stop on the way, not the target. */
-  stop: boolean;
-  /** The dated file the backup step writes and the restore step reads. */
-  backup_file: string;
-  backup: string[];
-  upgrade: string[];
-  /** How to put the backup back if this hop's migration fails. */
-  restore: string[];
-  done_when: HopGoal;
+/** The server applies its own pending migrations (CONTRACT §1b): what the CLI asks it for. */
+export interface ServerMigration {
+  /** The endpoint's path, as the server advertised it. */
+  endpoint: string;
+  /** The head of the server's own release: where the run must end. */
+  target_revision: string;
+  /** The migrations it will apply, oldest first. */
+  migrations: string[];
 }
 
 export interface UpgradePlan {
@@ -88,6 +73,10 @@ export interface UpgradePlan {
   /** Things the operator should know about the plan, one sentence each. */
   notes: string[];
   rejected: RejectedValue[];
+  /** The database predates the chain: the matrix's baseline steps run first (in hop 1). */
+  baseline: { revision: string; note: string | null } | null;
+  /** Non-null when the server itself backs up and applies its migrations instead of printed commands. */
+  server_migration: ServerMigration | null;
 }
 
 export type RefusalReason =
@@ -97,336 +86,302 @@ export type RefusalReason =
   | 'cli_outdated'
   | 'server_newer'
   | 'not_an_upgrade'
-  | 'migration_failed';
+  | 'migration_failed'
+  | 'diverged_schema';
 
 export type PlanDecision =
   | { kind: 'plan'; plan: UpgradePlan }
-  | { kind: 'up_to_date'; message: string; remedy: string | null }
+  | { kind: 'up_to_date'; message: string; hint: Hint | null }
   | {
       kind: 'refused';
       reason: RefusalReason;
       message: string;
-      remedy: string | null;
+      hint: Hint | null;
       /** What to run on the server host instead (the restore steps after a failed migration), or empty. */
       commands: string[];
       rejected: RejectedValue[];
     };
 
-const isSemver = (v: string): boolean => semver.valid(v) === v;
+type Refusal = Extract<PlanDecision, { kind: 'refused' }>;
 
 /**
- * Checks `--to` against the matrix before anything is fetched: a semver
- * version inside the supported window (so the final verdict can be
- * `compatible`). Returns the normalised version; throws a usage error.
+ * Checks `--to` against the matrix before anything is fetched: a semver version inside the
+ * supported window (so the final verdict can be `compatible`). Returns it normalised; throws a usage error.
  */
 export function parseTarget(matrix: MatrixDocument, to: string): string {
   const range = matrix.supported_server_range;
-  const remedy = `Pick a version in ${range}, e.g. --to ${matrix.recommended_server_version} (${matrix.cli.bin} compat show lists the window)`;
+  const example = hint.flag('to', matrix.recommended_server_version, `Pick a version in ${range}, e.g. {flag}`);
   const version = semver.valid(to.trim());
   if (version === null) {
     throw new HandshakeError(ErrorCode.Usage, `--to "${to}" is not a semver version such as ${matrix.recommended_server_version}`, {
-      remedy,
+      hint: example,
     });
   }
   if (semver.gtr(version, range, RANGE_OPTS)) {
     throw new HandshakeError(
       ErrorCode.Usage,
       `--to ${version} is newer than this CLI (${matrix.cli_version}) supports (${range}): it could not check the result`,
-      { remedy: `Upgrade this CLI first, or ${remedy.charAt(0).toLowerCase()}${remedy.slice(1)}` },
+      { hint: hint.steps(hint.text('Upgrade this CLI first'), example) },
     );
   }
   if (!semver.satisfies(version, range, RANGE_OPTS) || semver.lt(version, matrix.min_server_version)) {
     throw new HandshakeError(
       ErrorCode.Usage,
       `--to ${version} is older than this CLI (${matrix.cli_version}) supports (${range}): the server would still be incompatible`,
-      { remedy },
+      { hint: example },
     );
   }
   return version;
 }
 
-/** Checks `--deployment`: a deployment kind, like the matrix's own keys. Throws a usage error. */
-export function parseDeploymentFlag(matrix: MatrixDocument, kind: string): string {
-  if (!DEPLOYMENT_PATTERN.test(kind)) {
-    throw new HandshakeError(ErrorCode.Usage, `--deployment "${kind}" is not a deployment kind (a short lower-case word)`, {
-      remedy: `Use one of: ${knownKinds(matrix).join(', ')}; any other kind gets the generic steps`,
-    });
-  }
-  return kind;
-}
-
-/** The deployment kinds the matrix has templates for. */
-export function knownKinds(matrix: MatrixDocument): string[] {
-  return Object.keys(matrix.server.deployments);
-}
-
-function stepsFor(matrix: MatrixDocument, kind: string | null): { steps: ServerSteps; templates: string } {
-  if (kind !== null && Object.hasOwn(matrix.server.deployments, kind)) {
-    const steps = matrix.server.deployments[kind];
-    if (steps) return { steps, templates: kind };
-  }
-  return { steps: matrix.server.generic, templates: 'generic' };
+/** What the steps of the decision share. */
+interface PlanContext {
+  matrix: Matrix;
+  report: PlanReport & GoalReport;
+  to: string | null;
+  deployment: DeploymentChoice;
+  notes: string[];
+  rejected: RejectedValue[];
+  /** The reported revision when it passed validation. */
+  revision: string | null;
 }
 
 /**
- * Which deployment's templates to use: `--deployment` when given, else the
- * kind the server reports if it passes validation, else the generic steps.
- */
-export function chooseDeployment(
-  matrix: MatrixDocument,
-  reported: string | null,
-  flag: string | null | undefined,
-): { choice: DeploymentChoice; notes: string[]; rejected: RejectedValue[] } {
-  const notes: string[] = [];
-  const rejected: RejectedValue[] = [];
-  const reportedValid = reported !== null && DEPLOYMENT_PATTERN.test(reported);
-  if (reported !== null && !reportedValid) {
-    rejected.push({
-      field: 'deployment',
-      value: reported,
-      reason: 'not a deployment kind (a short lower-case word such as docker-compose); ignored',
-    });
-  }
-  const flagKind = flag ? parseDeploymentFlag(matrix, flag) : null;
-  const kind = flagKind ?? (reportedValid ? reported : null);
-  const source: DeploymentChoice['source'] = flagKind ? 'flag' : kind ? 'server' : 'none';
-  if (flagKind && reportedValid && reported !== flagKind) notes.push(`--deployment ${flagKind} overrides the server's "${reported}"`);
-  const { templates } = stepsFor(matrix, kind);
-  const kinds = knownKinds(matrix);
-  if (kind === null) {
-    notes.push(
-      `the server reports no usable deployment kind, so these are the generic steps${kinds.length ? `; pass --deployment ${kinds.join('|')} for specific ones` : ''}`,
-    );
-  } else if (templates === 'generic') {
-    notes.push(`this CLI has no templates for deployment "${kind}", so these are the generic steps`);
-  }
-  return { choice: { kind, source, templates }, notes, rejected };
-}
-
-/** `YYYYMMDD-HHMMSS` in UTC. */
-export function dateStamp(now: Date): string {
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(now.getUTCFullYear(), 4)}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
-}
-
-/** The dated file a hop's backup goes to: `backup-<from_version>-<YYYYMMDD-HHMMSS>.dump` (UTC). */
-export function backupFileName(fromVersion: string, now: Date): string {
-  return `backup-${fromVersion}-${dateStamp(now)}.dump`;
-}
-
-/** Is the server where the hop wants it? Pure; the poll's stop condition. */
-export function hopReached(
-  goal: HopGoal,
-  report: Pick<StatusReport, 'status' | 'server' | 'pending_migrations' | 'migration_status'>,
-): boolean {
-  if (report.migration_status === 'running' || report.migration_status === 'failed') return false;
-  if (report.pending_migrations === null || report.pending_migrations.length > 0) return false;
-  if (goal.compatible && report.status !== 'compatible') return false;
-  const v = report.server.version;
-  if (goal.min_version !== null && (v === null || !isSemver(v) || semver.lt(v, goal.min_version))) return false;
-  if (goal.beyond !== null && (v === null || !isSemver(v) || semver.lte(v, goal.beyond))) return false;
-  return report.status !== 'unreachable' && report.server.version !== null;
-}
-
-/** Nothing to do: compatible, no pending migrations and, with `--to`, at least that version (CONTRACT §5). */
-export function isUpToDate(report: PlanReport, to: string | null): boolean {
-  return hopReached({ min_version: to, beyond: null, compatible: true }, report);
-}
-
-/**
- * The pure decision of `server upgrade` after one handshake: up to date, a
- * plan (hops through every required stop, each with its backup first), or a
- * refusal saying why and what to do instead. Throws a usage error for a bad
- * `--to` or `--deployment`.
+ * The pure decision of `server upgrade` after one handshake: up to date, a plan (hops through every
+ * required stop, each with its backup first), or a refusal saying why and what to do instead.
+ * Throws a usage error for a bad `--to` or `--deployment`.
  */
 export function planUpgrade(input: PlanInput): PlanDecision {
-  const { matrix, report, now } = input;
-  const to = input.to ? parseTarget(matrix, input.to) : null;
-  const bin = matrix.cli.bin;
-  const { choice, notes, rejected } = chooseDeployment(matrix, report.deployment, input.deployment);
-  const refuse = (reason: RefusalReason, message: string, remedy: string | null, commands: string[] = []): PlanDecision => ({
-    kind: 'refused',
-    reason,
-    message,
-    remedy,
-    commands,
-    rejected,
-  });
-
-  const revisionRaw = report.server.schema_revision;
-  const revisionValid = revisionRaw !== null && REVISION_PATTERN.test(revisionRaw);
-  if (revisionRaw !== null && !revisionValid) {
-    rejected.push({
-      field: 'schema_revision',
-      value: revisionRaw,
-      reason: 'not a schema revision id (letters, digits, "_", "." or "-"); ignored',
-    });
-  }
-
-  if (report.migration_status === 'failed') {
-    const { steps } = stepsFor(matrix, choice.kind);
-    const restore = (steps.restore ?? matrix.server.generic.restore ?? []).map((t) => fillTemplate(t, { bin }));
+  const ctx = planContext(input);
+  const version = ctx.report.server.version;
+  const refusal = refuseFirst(ctx);
+  if (refusal) return refusal;
+  const from = ctx.matrix.serverVersion(version ?? '') as string;
+  if (isUpToDate(ctx.matrix, ctx.report, ctx.to)) return upToDate(ctx, from);
+  const target = chooseTarget(ctx, from);
+  if ('kind' in target) return target;
+  const sameRelease = semver.eq(from, target.version);
+  const counted = ctx.report.findings?.migrations.counted ?? ctx.report.pending_migrations ?? [];
+  if (sameRelease && counted.length === 0 && ctx.report.status !== 'schema_behind') {
     return refuse(
-      'migration_failed',
-      'the server reports a failed migration: upgrading on top of it could lose data',
-      restore.length
-        ? 'Restore your last backup on the server host (replace {backup_file} with its path), fix the cause, then run the upgrade again'
-        : `Restore your last backup on the server host, fix the cause, then run ${bin} server upgrade again`,
-      restore,
-    );
-  }
-  if (report.status === 'cli_outdated') {
-    return refuse('cli_outdated', `${report.message}: upgrade this CLI before the server`, report.remedy);
-  }
-  const version = report.server.version;
-  if (version === null) {
-    return refuse('no_version', `the server did not report its version: ${report.message}`, report.remedy);
-  }
-  if (version === 'dev') {
-    return refuse(
-      'dev_server',
-      'the server is an unversioned development build ("dev"): there is no version to plan from, so the required upgrade stops cannot be worked out',
-      `Deploy a released server version with your own tooling (this CLI supports ${matrix.supported_server_range}; ${matrix.recommended_server_version} is recommended), then run ${bin} server status`,
-    );
-  }
-  if (!isSemver(version)) {
-    rejected.push({ field: 'server_version', value: version, reason: 'not a semver version' });
-    return refuse('invalid_version', 'the server reported a version that is not semver, so no plan can be made from it', report.remedy);
-  }
-
-  if (isUpToDate(report, to)) {
-    const below = semver.lt(version, matrix.recommended_server_version);
-    return {
-      kind: 'up_to_date',
-      message: `server ${version} is already up to date for CLI ${matrix.cli_version}${below ? ` (${matrix.recommended_server_version} is recommended)` : ''}`,
-      remedy: below && !to ? `${bin} server upgrade --to ${matrix.recommended_server_version}` : null,
-    };
-  }
-
-  const recommended = matrix.recommended_server_version;
-  let target: string;
-  let targetSource: UpgradePlan['target_source'];
-  if (to) {
-    if (semver.lt(to, version)) {
-      throw new HandshakeError(ErrorCode.Usage, `--to ${to} is older than the server's ${version}: ${bin} never downgrades a server`, {
-        remedy: `Use --to ${version} or newer, or leave --to out`,
-      });
-    }
-    target = to;
-    targetSource = 'to';
-  } else if (semver.gt(version, recommended)) {
-    if (!semver.satisfies(version, matrix.supported_server_range, RANGE_OPTS)) {
-      return refuse('server_newer', `${report.message}: a server upgrade cannot fix that`, report.remedy);
-    }
-    target = version;
-    targetSource = 'current';
-  } else {
-    target = recommended;
-    targetSource = 'recommended';
-  }
-
-  // Same version again: only worth it when migrations are what is missing.
-  if (semver.eq(version, target) && (report.pending_migrations ?? []).length === 0 && report.status !== 'schema_behind') {
-    return refuse(
+      ctx,
       'not_an_upgrade',
-      `server ${version} already runs the target ${target}, and its verdict (${report.status}) is not something a server upgrade fixes: ${report.message}`,
-      report.remedy,
+      `server ${version} already runs the target ${target.version}, and its verdict (${ctx.report.status}) is not something a server upgrade fixes: ${ctx.report.message}`,
+      verdictHint(ctx.report),
     );
   }
-
-  const stops = [
-    ...new Set(matrix.upgrade_stops.filter((s) => !s.when_target || semver.satisfies(target, s.when_target)).map((s) => s.version)),
-  ]
-    .filter((s) => semver.gt(s, version) && semver.lt(s, target))
-    .sort(semver.compare);
-  const points = [version, ...stops, target];
-  const { steps } = stepsFor(matrix, choice.kind);
-  const restoreTemplates = steps.restore ?? matrix.server.generic.restore ?? [];
-  const date = dateStamp(now);
-  const unfilled = new Set<string>();
-  const hops: Hop[] = [];
-  for (let i = 0; i + 1 < points.length; i++) {
-    const from = points[i] as string;
-    const hopTo = points[i + 1] as string;
-    const last = i + 2 === points.length;
-    const backupFile = backupFileName(from, now);
-    // The revision before this hop: what the server reported for the first; the chain's revision for that version after.
-    const revision = i === 0 ? (revisionValid ? revisionRaw : undefined) : revisionAt(matrix, from);
-    const values: Record<string, string> = { version: hopTo, from_version: from, backup_file: backupFile, date, bin };
-    if (revision) values.revision = revision;
-    const fill = (templates: readonly string[]) =>
-      templates.map((t) => {
-        const command = fillTemplate(t, values);
-        for (const [, name = ''] of command.matchAll(/\{([a-z_]+)\}/g)) {
-          if ((SERVER_PLACEHOLDERS as readonly string[]).includes(name)) unfilled.add(name);
-        }
-        return command;
-      });
-    hops.push({
-      number: i + 1,
-      from,
-      to: hopTo,
-      stop: !last,
-      backup_file: backupFile,
-      backup: fill(steps.backup),
-      upgrade: fill(steps.upgrade),
-      restore: fill(restoreTemplates),
-      done_when: last
-        ? { min_version: to, beyond: to === null && i > 0 ? from : null, compatible: true }
-        : { min_version: hopTo, beyond: null, compatible: false },
-    });
-  }
-  if (stops.length) {
-    notes.push(
-      `${stops.join(', ')} ${stops.length === 1 ? 'is a required upgrade stop' : 'are required upgrade stops'}: one hop each, none skipped`,
-    );
-  }
-  if (semver.eq(version, target))
-    notes.push(`the server already runs ${target}: the hop re-runs its upgrade steps to apply the pending migrations`);
-  for (const name of unfilled) notes.push(`{${name}} is unknown or was rejected, so it is left as a placeholder: fill it in by hand`);
-
+  const serverMigration = sameRelease ? serverMigrationOf(ctx, input.serverMigrate ?? null) : null;
+  const baseline = baselineOf(ctx, from);
+  const stops = serverMigration ? [] : stopsBetween(ctx.matrix.doc.upgrade_stops, from, target.version);
+  const hops = buildHops({
+    matrix: ctx.matrix.doc,
+    deployment: ctx.deployment,
+    reported: version as string,
+    from,
+    revision: ctx.revision,
+    stops,
+    target: target.version,
+    to: ctx.to,
+    now: input.now,
+    baselineSteps: baseline ? (ctx.matrix.doc.baseline?.steps ?? []) : [],
+    serverMigrates: serverMigration !== null,
+    notes: ctx.notes,
+  });
+  planNotes(ctx, { stops: stops.map((s) => s.version), sameRelease, target: target.version, baseline, serverMigration });
   return {
     kind: 'plan',
     plan: {
-      from: { version, schema_revision: revisionValid ? revisionRaw : null },
-      target,
-      target_source: targetSource,
-      deployment: choice,
+      from: { version: version as string, schema_revision: ctx.revision },
+      target: target.version,
+      target_source: target.source,
+      deployment: ctx.deployment,
       hops,
-      notes,
-      rejected,
+      notes: ctx.notes,
+      rejected: ctx.rejected,
+      baseline,
+      server_migration: serverMigration,
     },
   };
 }
 
-/** The newest chain revision introduced at or before `version`, if the chain says. */
-function revisionAt(matrix: MatrixDocument, version: string): string | undefined {
-  let found: string | undefined;
-  for (const r of matrix.schema_chain) if (r.server_version && semver.lte(r.server_version, version)) found = r.revision;
-  return found;
+function planContext(input: PlanInput): PlanContext {
+  const matrix = 'doc' in input.matrix ? input.matrix : createMatrix(input.matrix, 'plan');
+  const to = input.to ? parseTarget(matrix.doc, input.to) : null;
+  const { choice, notes, rejected } = chooseDeployment(matrix.doc, input.report.deployment, input.deployment);
+  rejected.push(...(input.rejected ?? []));
+  const raw = input.report.server.schema_revision;
+  const valid = raw !== null && REVISION_PATTERN.test(raw);
+  if (raw !== null && !valid) {
+    rejected.push({
+      field: 'schema_revision',
+      value: raw,
+      reason: 'not a schema revision id (printable text of at most 256 characters); ignored',
+    });
+  }
+  const report = {
+    ...input.report,
+    findings: input.report.findings ?? null,
+    background_migrations_pending: input.report.background_migrations_pending ?? null,
+  };
+  return { matrix, report, to, deployment: choice, notes, rejected, revision: valid ? raw : null };
+}
+
+function refuse(ctx: PlanContext, reason: RefusalReason, message: string, h: Hint | null, commands: string[] = []): Refusal {
+  return { kind: 'refused', reason, message, hint: h, commands, rejected: ctx.rejected };
+}
+
+/** The verdict's own remedy, already said for the checked server. */
+function verdictHint(report: PlanReport): Hint | null {
+  return report.remedy ? hint.text(report.remedy) : null;
+}
+
+/** The refusals that come before any planning, in order: a failed run, a CLI refused, no usable version, a diverged schema. */
+function refuseFirst(ctx: PlanContext): Refusal | null {
+  const { report, matrix } = ctx;
+  const doc = matrix.doc;
+  if (report.migration_status === 'failed') {
+    const restore = restoreTemplates(doc, ctx.deployment.kind).map((t) => fillTemplate(t, { bin: doc.cli.bin }));
+    return refuse(
+      ctx,
+      'migration_failed',
+      'the server reports a failed migration: upgrading on top of it could lose data',
+      hint.steps(
+        hint.text('Restore your last backup on the server host (replace {backup_file} with its path), fix the cause, then upgrade again'),
+        hint.run(['server', 'upgrade'], { forServer: true }),
+      ),
+      restore,
+    );
+  }
+  if (report.status === 'cli_outdated') {
+    return refuse(ctx, 'cli_outdated', `${report.message}: upgrade this CLI before the server`, verdictHint(report));
+  }
+  const version = report.server.version;
+  if (version === null) return refuse(ctx, 'no_version', `the server did not report its version: ${report.message}`, verdictHint(report));
+  if (version === 'dev') {
+    return refuse(
+      ctx,
+      'dev_server',
+      'the server is an unversioned development build ("dev"): there is no version to plan from, so the required upgrade stops cannot be worked out',
+      hint.steps(
+        hint.text(
+          `Deploy a released server version with your own tooling (this CLI supports ${doc.supported_server_range}; ${doc.recommended_server_version} is recommended), then check it`,
+        ),
+        hint.run(['server', 'status'], { forServer: true }),
+      ),
+    );
+  }
+  if (matrix.serverVersion(version) === null || semver.valid(version) !== version) {
+    ctx.rejected.push({ field: 'server_version', value: version, reason: 'not a semver version' });
+    return refuse(
+      ctx,
+      'invalid_version',
+      'the server reported a version that is not semver, so no plan can be made from it',
+      verdictHint(report),
+    );
+  }
+  const f = report.findings;
+  if (f?.server.covered && f.schema.status === 'unknown') {
+    return refuse(
+      ctx,
+      'diverged_schema',
+      `server ${version} is a release this CLI covers, but its schema revision ${report.server.schema_revision} is not in the chain: the schema diverged or was never stamped, and no upgrade is planned on top of it until a person has looked`,
+      verdictHint(report) ??
+        hint.text("Compare the database's migration history with the release's migrations, then stamp or repair the revision"),
+    );
+  }
+  return null;
+}
+
+function upToDate(ctx: PlanContext, from: string): PlanDecision {
+  const doc = ctx.matrix.doc;
+  const below = semver.lt(from, doc.recommended_server_version);
+  return {
+    kind: 'up_to_date',
+    message: `server ${ctx.report.server.version} is already up to date for CLI ${doc.cli_version}${below ? ` (${doc.recommended_server_version} is recommended)` : ''}`,
+    hint:
+      below && !ctx.to
+        ? hint.run(['server', 'upgrade'], { forServer: true, args: [{ flag: 'to', value: doc.recommended_server_version }] })
+        : null,
+  };
+}
+
+/** The version to end at: `--to`, else the recommended one, else (a newer supported server) the one it runs. */
+function chooseTarget(ctx: PlanContext, from: string): { version: string; source: UpgradePlan['target_source'] } | Refusal {
+  const doc = ctx.matrix.doc;
+  if (ctx.to) {
+    if (semver.lt(ctx.to, from)) {
+      throw new HandshakeError(
+        ErrorCode.Usage,
+        `--to ${ctx.to} is older than the server's ${ctx.report.server.version}: servers are never downgraded`,
+        {
+          hint: hint.flag('to', from, 'Use {flag} or newer, or leave it out'),
+        },
+      );
+    }
+    return { version: ctx.to, source: 'to' };
+  }
+  if (semver.gt(from, doc.recommended_server_version)) {
+    if (!semver.satisfies(from, doc.supported_server_range, RANGE_OPTS)) {
+      return refuse(ctx, 'server_newer', `${ctx.report.message}: a server upgrade cannot fix that`, verdictHint(ctx.report));
+    }
+    return { version: from, source: 'current' };
+  }
+  return { version: doc.recommended_server_version, source: 'recommended' };
 }
 
 /**
- * What to run on the server host when it cannot be reached: the status
- * commands of the given deployment kind, or of every kind when none is known
- * (kinds with the same commands, such as rpm and deb, share one entry). A kind
- * without status templates gets none.
+ * The server applies its own pending migrations when all that is left is its own release's
+ * migrations (the judge found its release head ahead of its revision, or counted pending ones) and
+ * the caller may use its endpoint.
  */
-export function statusCommands(matrix: MatrixDocument, kind: string | null): Array<{ kinds: string[]; commands: string[] }> {
-  const bin = matrix.cli.bin;
-  const fill = (steps: ServerSteps) => (steps.status ?? []).map((t) => fillTemplate(t, { bin }));
-  if (kind !== null) {
-    const { steps, templates } = stepsFor(matrix, kind);
-    const commands = fill(steps);
-    return commands.length ? [{ kinds: [templates], commands }] : [];
+function serverMigrationOf(ctx: PlanContext, migrate: { endpoint: string } | null): ServerMigration | null {
+  const release = ctx.report.findings?.release;
+  if (!migrate || !release?.head || release.ahead) return null;
+  const counted = ctx.report.findings?.migrations.counted.map((m) => m.revision) ?? [];
+  const migrations = release.missing.length > 0 ? release.missing : counted;
+  if (migrations.length === 0) return null;
+  return { endpoint: migrate.endpoint, target_revision: release.head, migrations };
+}
+
+/**
+ * A server predates the chain when its revision is older than the matrix's baseline, or is not in
+ * the chain while its release is older than the chain's first: planned by its version, the
+ * baseline's steps first when the matrix has one.
+ */
+function baselineOf(ctx: PlanContext, from: string): UpgradePlan['baseline'] {
+  const { matrix, revision } = ctx;
+  const base = matrix.doc.baseline;
+  if (!base || revision === null) return null;
+  const index = matrix.revisionIndex(revision);
+  const baseIndex = matrix.revisionIndex(base.revision);
+  const first = matrix.releaseOf(0);
+  const predates = index >= 0 ? index < baseIndex : first !== null && semver.lt(from, first);
+  return predates ? { revision: base.revision, note: base.note ?? null } : null;
+}
+
+function planNotes(
+  ctx: PlanContext,
+  p: { stops: string[]; sameRelease: boolean; target: string; baseline: UpgradePlan['baseline']; serverMigration: ServerMigration | null },
+): void {
+  const { notes } = ctx;
+  if (p.stops.length) {
+    notes.push(
+      `${p.stops.join(', ')} ${p.stops.length === 1 ? 'is a required upgrade stop' : 'are required upgrade stops'}: one hop each, none skipped; any release of a stop's minor at or above it counts`,
+    );
   }
-  const groups: Array<{ kinds: string[]; commands: string[] }> = [];
-  for (const [k, steps] of [...Object.entries(matrix.server.deployments), ['generic', matrix.server.generic] as const]) {
-    const commands = fill(steps);
-    if (!commands.length) continue;
-    const same = groups.find((g) => g.commands.join('\n') === commands.join('\n'));
-    if (same) same.kinds.push(k);
-    else groups.push({ kinds: [k], commands });
+  if (p.baseline) {
+    notes.push(
+      `the database (schema ${ctx.revision}) predates this CLI's chain, which restarts at ${p.baseline.revision}: hop 1 brings it onto the baseline first${p.baseline.note ? ` (${p.baseline.note})` : ''}`,
+    );
+  } else if (ctx.revision && ctx.report.findings?.schema.status === 'unknown') {
+    notes.push(`schema ${ctx.revision} predates this CLI's chain: the plan goes by the server's version`);
   }
-  return groups;
+  const m = p.serverMigration;
+  if (m) {
+    notes.push(
+      `the server backs up and applies ${m.migrations.length} migration${m.migrations.length === 1 ? '' : 's'} of its own release itself, up to ${m.target_revision}`,
+    );
+  } else if (p.sameRelease) {
+    notes.push(`the server already runs ${p.target}: the hop re-runs its upgrade steps to apply the pending migrations`);
+  }
 }

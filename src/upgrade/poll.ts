@@ -78,18 +78,31 @@ export function describeState(probe: Probe): PollState {
           : (o.reason.split(': ').at(-1) ?? o.reason);
     return { key: `outage:${why}`, summary: `not answering (${why})`, outage: true };
   }
+  if (o.kind === 'migrating') {
+    // Maintenance mode: expected while the server migrates, like a restart.
+    const summary = `migrating (${progressText(o.progress)})`;
+    return { key: `migrating:${summary}`, summary, outage: true };
+  }
   if (o.kind !== 'document') {
     return { key: `status:${r.status}`, summary: `${r.status}: ${r.message}`, outage: false };
   }
   const d = o.document;
   const parts = [d.server_version];
   if (d.schema_revision) parts.push(`schema ${d.schema_revision}`);
-  const n = d.pending_migrations.length;
+  const n = (r.findings?.migrations.counted ?? d.pending_migrations).length;
   if (n) parts.push(`${n} migration${n === 1 ? '' : 's'} pending`);
-  if (d.migration_status === 'running' || d.migration_status === 'failed') parts.push(`migration ${d.migration_status}`);
-  if (r.status !== 'compatible') parts.push(r.status);
+  if (d.migration_status === 'running') parts.push(`migration running (${progressText(d.migration_progress)})`);
+  if (d.migration_status === 'failed') parts.push('migration failed');
+  const bg = d.background_migrations_pending ?? 0;
+  if (bg > 0) parts.push(`${bg} background migration${bg === 1 ? '' : 's'} running`);
+  if (r.status !== 'compatible' && r.status !== 'migration_running') parts.push(r.status);
   const summary = parts.join(', ');
   return { key: `doc:${summary}`, summary, outage: false };
+}
+
+function progressText(p: { applied: number; total: number; current?: string | null } | null): string {
+  if (!p) return 'progress not reported';
+  return `${p.applied} of ${p.total} applied${p.current ? `, now ${p.current}` : ''}`;
 }
 
 const defaultSleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal });
@@ -144,7 +157,8 @@ export async function* pollServer(opts: PollOptions): AsyncGenerator<PollEvent, 
       yield { type: 'timeout', last, state, attempt };
       return;
     }
-    const retryAfter = probe.observation.kind === 'unreachable' ? probe.observation.retryAfterMs : undefined;
+    const o = probe.observation;
+    const retryAfter = o.kind === 'unreachable' || o.kind === 'migrating' ? o.retryAfterMs : undefined;
     try {
       await sleep(Math.min(nextDelay(opts.intervalMs, retryAfter), opts.deadline - now), signal);
     } catch (err) {

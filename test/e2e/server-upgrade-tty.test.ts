@@ -42,12 +42,14 @@ const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Starts the CLI in a fresh 100-column tmux window; the pane shows `EXIT=<code>` when it ends. */
-function start(name: string, url: string): void {
-  const env = Object.entries({ ...box.env, NO_COLOR: '1', TERM: 'xterm-256color' })
+function start(name: string, url: string, opts: { env?: Record<string, string>; pipe?: string } = {}): void {
+  const env = Object.entries({ ...box.env, TERM: 'xterm-256color', ...opts.env })
     .map(([k, v]) => `${k}=${quote(v)}`)
     .join(' ');
   const cli = `${quote(process.execPath)} ${quote(join(ROOT, 'bin', 'run.js'))} server upgrade --server ${quote(url)} --interval 0.2`;
-  const script = `stty cols 100; env -u HANDSHAKE_SERVER -u HANDSHAKE_TOKEN ${env} ${cli}; echo EXIT=$?; sleep 60`;
+  // With a pipe, `$?` would be the pipe's last command: PIPESTATUS[0] is the CLI's.
+  const run = opts.pipe ? `${cli} | ${opts.pipe}; echo EXIT=\${PIPESTATUS[0]}` : `${cli}; echo EXIT=$?`;
+  const script = `stty cols 100; env -u HANDSHAKE_SERVER -u HANDSHAKE_TOKEN -u NO_COLOR ${env} bash -c ${quote(run)}; sleep 60`;
   tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '50', script);
 }
 
@@ -120,5 +122,38 @@ describe.skipIf(!hasTmux())('server upgrade on a terminal', () => {
     const final = (await waitFor('poll-intr', (t) => /EXIT=\d+/.test(t))).at(-1) ?? '';
     expect(final).toContain('EXIT=130');
     expect(final).toContain('server status');
+  });
+
+  it('the spinner says what it waits for, how long it has waited and how long it will still wait', async () => {
+    const s = await scenario([{ doc: OLD, times: 12 }, { doc: NEW }]);
+    start('spin-time', s.url);
+    await waitFor('spin-time', (t) => t.includes('[y/N]'));
+    tmux('send-keys', '-t', 'spin-time', 'y', 'Enter');
+    const frames = await waitFor('spin-time', (t) => /EXIT=\d+/.test(t));
+    const spinning = frames.flatMap((f) => f.split('\n')).filter((l) => SPINNER.test(l));
+    // The target, the time so far and the time left (two durations), on the spinner's own line.
+    expect(spinning.some((l) => l.includes('1.4.2') && (l.match(/\d+ (s|min|h)\b/g) ?? []).length >= 2)).toBe(true);
+    expect(frames.at(-1)).toContain('EXIT=0');
+  });
+
+  it('NO_COLOR on a terminal: no spinner, plain lines', async () => {
+    const s = await scenario([{ doc: OLD, times: 8 }, { doc: NEW }]);
+    start('nocolor', s.url, { env: { NO_COLOR: '1' } });
+    await waitFor('nocolor', (t) => t.includes('[y/N]'));
+    tmux('send-keys', '-t', 'nocolor', 'y', 'Enter');
+    const frames = await waitFor('nocolor', (t) => /EXIT=\d+/.test(t));
+    expect(frames.at(-1)).toContain('EXIT=0');
+    expect(frames.some((f) => SPINNER.test(f))).toBe(false);
+    expect(frames.at(-1)).toMatch(/Waiting for hop 1\/1/);
+  });
+
+  it('`server upgrade | tail` on a terminal: stdout is piped, yet the confirmation is asked on stderr', async () => {
+    const s = await scenario([{ doc: OLD, times: 3 }, { doc: NEW }]);
+    start('piped', s.url, { pipe: 'tail -n 3' });
+    await waitFor('piped', (t) => t.includes('[y/N]'));
+    tmux('send-keys', '-t', 'piped', 'y', 'Enter');
+    const final = (await waitFor('piped', (t) => /EXIT=\d+/.test(t))).at(-1) ?? '';
+    expect(final).toContain('EXIT=0');
+    expect(s.requests.length).toBeGreaterThan(1);
   });
 });

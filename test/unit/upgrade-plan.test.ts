@@ -4,6 +4,7 @@ import { parse } from 'shell-quote';
 import { describe, expect, it } from 'vitest';
 import { HandshakeError } from '../../src/errors.js';
 import type { Observation } from '../../src/handshake/observe.js';
+import { remedyText } from '../../src/hint.js';
 import type { MatrixInput } from '../../src/matrix/schema.js';
 import { fillTemplate } from '../../src/matrix/templates.js';
 import { versionDocumentSchema } from '../../src/protocol/version-document.js';
@@ -18,6 +19,7 @@ import {
   statusCommands,
   type UpgradePlan,
 } from '../../src/upgrade/plan.js';
+import { minorOf } from '../../src/upgrade/stops.js';
 import { bundledJson, matrixWith } from '../helpers/matrix.js';
 
 // Bundled matrix: window >=1.3.0 <1.5.0-0, recommended 1.4.2, stop 1.3.0, min schema 0004, chain 0001..0005.
@@ -25,6 +27,7 @@ const matrix = matrixWith();
 const NOW = new Date(Date.UTC(2026, 10, 21, 6, 3, 2));
 const STAMP = '20261121-060302';
 const URL_ = new URL('http://127.0.0.1:9/');
+const CTX = { bin: 'handshake', envPrefix: 'HANDSHAKE' };
 
 function report(fields: Record<string, unknown>, m = matrix): StatusReport {
   const observation: Observation = {
@@ -73,10 +76,12 @@ describe('plan: hops through the required upgrade stops', () => {
     expect(p.hops.map((h) => h.number)).toEqual([1, 2]);
   });
 
-  it('never skips a stop: several stops, unsorted and repeated in the matrix, each get a hop in order', () => {
+  it('never skips a stop: several stops, unsorted and repeated in the matrix, in order; one minor is one hop (its highest stop)', () => {
+    // A stop is reached by any release of its major.minor at or above it (CONTRACT §5): 1.3.5 reaches
+    // 1.3.0 too, and the target 1.4.2 reaches the stop 1.4.0.
     const m = matrixWith({ upgrade_stops: ['1.4.0', '1.3.0', '1.4.0', '1.3.5'] });
     const p = plan({ report: report(OLD, m), m });
-    expect(p.hops.map((h) => h.to)).toEqual(['1.3.0', '1.3.5', '1.4.0', '1.4.2']);
+    expect(p.hops.map((h) => h.to)).toEqual(['1.3.5', '1.4.2']);
   });
 
   it('a stop equal to the current version or the target is not an extra hop', () => {
@@ -113,8 +118,12 @@ describe('plan: hops through the required upgrade stops', () => {
             if (i > 0) expect(h.from).toBe(hops[i - 1]?.to);
             if (h.from !== h.to) expect(semver.lt(h.from, h.to)).toBe(true);
           }
-          const landed = new Set(hops.map((h) => h.to));
-          for (const s of stops) if (semver.gt(s, current) && semver.lt(s, '1.4.2')) expect(landed.has(s)).toBe(true);
+          // Every stop between is reached by some hop: a hop to a release of its minor at or above it, or past it.
+          for (const s of stops) {
+            if (!semver.gt(s, current) || !semver.lt(s, '1.4.2')) continue;
+            expect(hops.some((h) => semver.gte(h.to, s) && minorOf(h.to) === minorOf(s))).toBe(true);
+          }
+          for (const h of hops) expect(semver.lte(h.to, '1.4.2')).toBe(true);
         },
       ),
     );
@@ -122,13 +131,13 @@ describe('plan: hops through the required upgrade stops', () => {
 
   it('each hop waits for its own version; the last also for a compatible verdict, and for the target when there are several hops', () => {
     const p = plan({ report: report(OLD) });
-    expect(p.hops[0]?.done_when).toEqual({ min_version: '1.3.0', beyond: null, compatible: false });
+    expect(p.hops[0]?.done_when).toEqual({ min_version: '1.3.0', past_minor: null, compatible: false });
     // The last hop after a stop: any release past the stop that is compatible with nothing pending (CONTRACT §5).
-    expect(p.hops[1]?.done_when).toEqual({ min_version: null, beyond: '1.3.0', compatible: true });
+    expect(p.hops[1]?.done_when).toEqual({ min_version: null, past_minor: '1.3.0', compatible: true });
     const single = plan({ report: report({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' }) });
-    expect(single.hops[0]?.done_when).toEqual({ min_version: null, beyond: null, compatible: true });
+    expect(single.hops[0]?.done_when).toEqual({ min_version: null, past_minor: null, compatible: true });
     const withTo = plan({ report: report({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' }), to: '1.4.0' });
-    expect(withTo.hops[0]?.done_when).toEqual({ min_version: '1.4.0', beyond: null, compatible: true });
+    expect(withTo.hops[0]?.done_when).toEqual({ min_version: '1.4.0', past_minor: null, compatible: true });
   });
 });
 
@@ -301,13 +310,13 @@ describe('plan: when there is nothing to plan', () => {
   it('a dev build is refused: there is no version to plan from', () => {
     const d = decide(report({ server_version: 'dev', schema_revision: '0005_add_retention_policy' }));
     expect(d).toMatchObject({ kind: 'refused', reason: 'dev_server' });
-    if (d.kind === 'refused') expect(d.remedy).toContain('1.4.2');
+    if (d.kind === 'refused') expect(remedyText(d.hint, CTX)).toContain('1.4.2');
   });
 
   it('a server that refuses this CLI: upgrade the CLI, not the server', () => {
     const d = decide(report({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache', min_cli_version: '1.0.0' }));
     expect(d).toMatchObject({ kind: 'refused', reason: 'cli_outdated' });
-    if (d.kind === 'refused') expect(d.remedy).toContain('npm install -g handshake-compat@');
+    if (d.kind === 'refused') expect(remedyText(d.hint, CTX)).toContain('npm install -g handshake-compat@');
   });
 
   it('a server newer than this CLI knows is never downgraded', () => {
@@ -317,7 +326,7 @@ describe('plan: when there is nothing to plan', () => {
 
   it('already at the target with a verdict an upgrade cannot fix (schema unknown): refused, with the verdict remedy', () => {
     const d = decide(report({ server_version: '1.4.2', schema_revision: '0009_diverged' }));
-    expect(d).toMatchObject({ kind: 'refused', reason: 'not_an_upgrade' });
+    expect(d).toMatchObject({ kind: 'refused', reason: 'diverged_schema' });
   });
 
   it('a failed migration: refused, with the restore steps of its deployment', () => {
@@ -330,24 +339,33 @@ describe('plan: when there is nothing to plan', () => {
 describe('hopReached', () => {
   const at = (fields: Record<string, unknown>) => report({ schema_revision: '0005_add_retention_policy', ...fields });
   it('an intermediate hop: at least its version, nothing pending, no migration running', () => {
-    const goal = { min_version: '1.3.0', beyond: null, compatible: false };
-    expect(hopReached(goal, report({ server_version: '1.2.0', schema_revision: '0003_add_insight_meta_cache' }))).toBe(false);
-    expect(hopReached(goal, report({ server_version: '1.3.0', schema_revision: '0004_split_events_table' }))).toBe(true);
-    expect(hopReached(goal, at({ server_version: '1.3.0', pending_migrations: ['0005_add_retention_policy'] }))).toBe(false);
-    expect(hopReached(goal, at({ server_version: '1.3.0', migration_status: 'running' }))).toBe(false);
-    expect(hopReached(goal, at({ server_version: '1.4.2' }))).toBe(true);
+    const goal = { min_version: '1.3.0', past_minor: null, compatible: false };
+    expect(hopReached(matrix, goal, report({ server_version: '1.2.0', schema_revision: '0003_add_insight_meta_cache' }))).toBe(false);
+    expect(hopReached(matrix, goal, report({ server_version: '1.3.0', schema_revision: '0004_split_events_table' }))).toBe(true);
+    // A pending migration of its own release holds the hop; one of a later release (a server listing every file it ships) does not.
+    const own = {
+      server_version: '1.3.0',
+      schema_revision: '0003_add_insight_meta_cache',
+      pending_migrations: ['0004_split_events_table'],
+    };
+    expect(hopReached(matrix, goal, report(own))).toBe(false);
+    expect(hopReached(matrix, goal, at({ server_version: '1.3.0', pending_migrations: ['0005_add_retention_policy'] }))).toBe(true);
+    expect(hopReached(matrix, goal, at({ server_version: '1.3.0', migration_status: 'running' }))).toBe(false);
+    expect(hopReached(matrix, goal, at({ server_version: '1.4.2' }))).toBe(true);
   });
   it('the last hop: a compatible verdict too', () => {
-    const goal = { min_version: null, beyond: null, compatible: true };
-    expect(hopReached(goal, at({ server_version: '1.4.2' }))).toBe(true);
-    expect(hopReached(goal, at({ server_version: '1.4.2', max_cli_version: '0.8.0' }))).toBe(false);
-    expect(hopReached(goal, at({ server_version: 'dev' }))).toBe(false);
+    const goal = { min_version: null, past_minor: null, compatible: true };
+    expect(hopReached(matrix, goal, at({ server_version: '1.4.2' }))).toBe(true);
+    expect(hopReached(matrix, goal, at({ server_version: '1.4.2', max_cli_version: '0.8.0' }))).toBe(false);
+    expect(hopReached(matrix, goal, at({ server_version: 'dev' }))).toBe(false);
   });
   it('the last hop after a stop: past the stop, whichever release that is', () => {
-    const goal = { min_version: null, beyond: '1.3.0', compatible: true };
-    expect(hopReached(goal, report({ server_version: '1.3.0', schema_revision: '0004_split_events_table' }))).toBe(false);
-    expect(hopReached(goal, at({ server_version: '1.4.0' }))).toBe(true);
-    expect(hopReached(goal, at({ server_version: '1.4.2' }))).toBe(true);
+    const goal = { min_version: null, past_minor: '1.3.0', compatible: true };
+    expect(hopReached(matrix, goal, report({ server_version: '1.3.0', schema_revision: '0004_split_events_table' }))).toBe(false);
+    // A later patch of the stop's minor is still the stop, not the release after it.
+    expect(hopReached(matrix, goal, report({ server_version: '1.3.5', schema_revision: '0004_split_events_table' }))).toBe(false);
+    expect(hopReached(matrix, goal, at({ server_version: '1.4.0' }))).toBe(true);
+    expect(hopReached(matrix, goal, at({ server_version: '1.4.2' }))).toBe(true);
   });
 });
 

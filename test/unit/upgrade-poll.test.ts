@@ -25,7 +25,7 @@ const down = (httpStatus: number | null, retryAfterMs?: number) =>
 
 const OLD = doc({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' });
 const NEW = doc({ server_version: '1.4.2', schema_revision: '0005_add_retention_policy' });
-const lastHop = (r: Probe['report']) => hopReached({ min_version: null, beyond: null, compatible: true }, r);
+const lastHop = (r: Probe['report']) => hopReached(matrix, { min_version: null, past_minor: null, compatible: true }, r);
 
 /** Runs the poll on a fake clock: sleeping advances time, nothing waits. */
 async function run(probes: Probe[], opts: { intervalMs?: number; waitMs?: number; abortAfter?: number; repeatLast?: boolean } = {}) {
