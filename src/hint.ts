@@ -38,7 +38,9 @@ export type FlagName =
   | 'interval'
   | 'max-bytes'
   | 'strict'
-  | 'json';
+  | 'json'
+  | 'print-only'
+  | 'dry-run';
 
 export const hint = {
   run: (command: readonly string[], options: { forServer?: boolean; args?: readonly FlagArg[] } = {}): Hint => ({

@@ -1,13 +1,8 @@
 import { Flags } from '@oclif/core';
-import { ErrorCode, HandshakeError } from '../../src/errors.js';
 import { commonFlags, serverFlags } from './base.js';
+import { intervalFlag, waitFlag } from './flags.js';
 
 /** The flags of `server upgrade`, and the checks oclif cannot make (CONTRACT §5). */
-
-/** The shortest pause between polls: a faster poll only loads the server. */
-export const MIN_INTERVAL_MS = 200;
-/** The longest timer Node keeps (2^31-1 ms, ~24.8 days): a longer one fires at once and polls continuously. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const upgradeFlags = {
   ...commonFlags,
@@ -23,26 +18,7 @@ export const upgradeFlags = {
   'print-only': Flags.boolean({
     description: 'Print the commands to run on the server host even when the server could apply its own migrations (admin token).',
   }),
-  interval: Flags.string({ description: 'Seconds between polls (fractions allowed, at least 0.2).', default: '2', helpValue: 'SECONDS' }),
-  wait: Flags.string({ description: 'Seconds to wait for the server, all hops together.', default: '600', helpValue: 'SECONDS' }),
+  // Parsed to ms and range-checked where every flag value is (flags.ts): the 0.2 s floor, a timer-safe cap.
+  interval: intervalFlag(2),
+  wait: waitFlag(600),
 };
-
-/** A number of seconds (fractions allowed) within [min, max] ms, as ms; anything else is a usage error naming the flag. */
-export function seconds(flag: 'interval' | 'wait', value: string): number {
-  const n = Number(value);
-  const min = flag === 'interval' ? MIN_INTERVAL_MS : 1;
-  const ms = Math.round(n * 1000);
-  const example = `--${flag} ${flag === 'wait' ? '600' : '2'}`;
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new HandshakeError(ErrorCode.Usage, `--${flag} must be a positive number of seconds, got "${value}"`, { remedy: example });
-  }
-  if (ms < min) {
-    throw new HandshakeError(ErrorCode.Usage, `--${flag} must be at least ${min / 1000} s, got "${value}"`, { remedy: example });
-  }
-  if (ms > MAX_TIMER_MS) {
-    throw new HandshakeError(ErrorCode.Usage, `--${flag} must be at most ${MAX_TIMER_MS / 1000} s (about 24 days), got "${value}"`, {
-      remedy: example,
-    });
-  }
-  return ms;
-}

@@ -1,7 +1,7 @@
 import { formatUpgradeResult, upgradeDocument, upgradeExitCode } from '../../src/render/upgrade.js';
 import { upgradeServer } from '../../src/upgrade/upgrade.js';
 import { BaseCommand } from '../_lib/base.js';
-import { seconds, upgradeFlags } from '../_lib/upgrade-flags.js';
+import { upgradeFlags } from '../_lib/upgrade-flags.js';
 import { UpgradeProgress } from '../_lib/upgrade-progress.js';
 import { terminatedExit, upgradeHooks } from '../_lib/upgrade-run.js';
 
@@ -21,8 +21,7 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ServerUpgrade);
-    const intervalMs = seconds('interval', flags.interval);
-    const waitMs = seconds('wait', flags.wait);
+    const { interval: intervalMs, wait: waitMs } = flags;
     const session = this.openSession(flags);
     const sink = { err: (t: string) => this.err(t), clean: (t: string) => this.clean(t, this.errStyle), color: this.errStyle.color };
     const progress = await UpgradeProgress.start(sink, intervalMs, waitMs);

@@ -9,6 +9,8 @@ export const ExitCode = {
   Incompatible: 3,
   Unchecked: 4,
   Interrupted: 130,
+  /** SIGTERM (CI cancelled, `docker stop`). */
+  Terminated: 143,
 } as const;
 
 /** The exit code of a verdict: errors 3 (or 4 when the server could not be checked), warnings 3 only with --strict. */

@@ -10,7 +10,7 @@ import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
 /** SIGTERM (CI cancelled, `docker stop`): 128 + 15 (CONTRACT §7). */
-export const TERMINATED_EXIT = 143;
+export const TERMINATED_EXIT = ExitCode.Terminated;
 
 /** The one table of how `server upgrade` ends (CONTRACT §5, §7): exit code, severity, headline. */
 export const UPGRADE_OUTCOMES: Readonly<Record<UpgradeOutcome, { exit: number; severity: Severity; headline: string }>> = {

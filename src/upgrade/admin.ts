@@ -1,5 +1,5 @@
 import { ErrorCode, isHandshakeError } from '../errors.js';
-import { type FlagName, type Hint, hint } from '../hint.js';
+import { type Hint, hint } from '../hint.js';
 import { type HttpResponse, httpRequest } from '../transport/request.js';
 import { resolveApiUrl } from '../url.js';
 import type { RejectedValue } from './deployment.js';
@@ -87,12 +87,7 @@ export async function startServerMigration(opts: StartOptions): Promise<Migratio
 }
 
 const STATUS = hint.run(['server', 'status'], { forServer: true });
-// `print-only` is not among hint.ts's FlagName yet (owned elsewhere): the cast goes once it is.
-const PRINT_ONLY = hint.flag(
-  'print-only' as FlagName,
-  undefined,
-  'or run again with {flag} for the commands to run on the server host yourself',
-);
+const PRINT_ONLY = hint.flag('print-only', undefined, 'or run again with {flag} for the commands to run on the server host yourself');
 
 /** What each answer means; nothing is retried. */
 function answerOf(status: number): MigrationStart {

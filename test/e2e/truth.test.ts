@@ -74,7 +74,12 @@ function scenarioServer(s: Scenario) {
       if (s.maintenance) {
         return json(res, 503, { error: 'migrating', migration_progress: s.doc.migration_progress }, { 'Retry-After': '5' });
       }
-      return json(res, 200, { projects: [] }, { 'X-Server-Version': String(s.doc.server_version), 'X-Schema-Revision': String(s.doc.schema_revision) });
+      return json(
+        res,
+        200,
+        { projects: [] },
+        { 'X-Server-Version': String(s.doc.server_version), 'X-Schema-Revision': String(s.doc.schema_revision) },
+      );
     }),
   );
 }
@@ -100,14 +105,18 @@ describe('every status of the truth round, the same from every command', () => {
 
     if (!s.maintenance) {
       // The passive check on an ordinary call agrees: the verdict's exit code, a warning only when not compatible.
-      const api = await runCli(['api', '/api/v1/projects', '--server', server.url], { env: { ...box.env, HANDSHAKE_CACHE_DIR: `${box.dir}/c-${Math.random()}` } });
+      const api = await runCli(['api', '/api/v1/projects', '--server', server.url], {
+        env: { ...box.env, HANDSHAKE_CACHE_DIR: `${box.dir}/c-${Math.random()}` },
+      });
       expect(api.code, api.stderr).toBe(s.exit);
     }
   });
 
   it('a maintenance-mode 503 on the version endpoint itself is migration_running, never unreachable', async () => {
     const server = await serve(
-      startServer((_req, res) => json(res, 503, { error: 'migrating', migration_progress: { applied: 1, total: 2, current: null } }, { 'Retry-After': '3' })),
+      startServer((_req, res) =>
+        json(res, 503, { error: 'migrating', migration_progress: { applied: 1, total: 2, current: null } }, { 'Retry-After': '3' }),
+      ),
     );
     const r = await runCli(['compat', 'check', '--json', '--server', server.url], { env: box.env });
     expect(r.code).toBe(4);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_TIMER_MS, MIN_INTERVAL_MS, seconds } from '../../commands/_lib/upgrade-flags.js';
+import { MAX_WAIT_SECONDS, MIN_INTERVAL_SECONDS, parseSeconds } from '../../commands/_lib/flags.js';
 import type { Observation } from '../../src/handshake/observe.js';
 import { versionDocumentSchema } from '../../src/protocol/version-document.js';
 import { UPGRADE_OUTCOMES, upgradeDocument, upgradeExitCode } from '../../src/render/upgrade.js';
@@ -83,14 +83,18 @@ describe('the outcome table', () => {
 });
 
 describe('--interval and --wait', () => {
-  it('a floor of 0.2 s between polls, and nothing above the largest timer Node keeps', () => {
-    expect(seconds('interval', '0.2')).toBe(MIN_INTERVAL_MS);
-    expect(() => seconds('interval', '0.0001')).toThrow(/--interval/);
-    expect(() => seconds('interval', '0.19')).toThrow(/--interval/);
-    expect(seconds('wait', String(MAX_TIMER_MS / 1000))).toBe(MAX_TIMER_MS);
-    expect(() => seconds('wait', '3000000')).toThrow(/--wait/);
-    expect(() => seconds('interval', '3000000')).toThrow(/--interval/);
-    for (const bad of ['', 'fast', '-1', '0', 'Infinity', 'NaN']) expect(() => seconds('wait', bad)).toThrow(/--wait/);
+  // The flags' own parsers (commands/_lib/flags.ts), as upgradeFlags uses them.
+  const interval = (v: string) => parseSeconds('interval', v, MIN_INTERVAL_SECONDS, MAX_WAIT_SECONDS, '2');
+  const wait = (v: string) => parseSeconds('wait', v, 0, MAX_WAIT_SECONDS, '600');
+  it('a floor of 0.2 s between polls, and nothing a timer cannot hold', () => {
+    expect(interval('0.2')).toBe(200);
+    expect(() => interval('0.0001')).toThrow(/--interval/);
+    expect(() => interval('0.19')).toThrow(/--interval/);
+    expect(wait(String(MAX_WAIT_SECONDS))).toBe(MAX_WAIT_SECONDS * 1000);
+    expect(MAX_WAIT_SECONDS * 1000).toBeLessThan(2 ** 31);
+    expect(() => wait('3000000')).toThrow(/--wait/);
+    expect(() => interval('3000000')).toThrow(/--interval/);
+    for (const bad of ['', 'fast', '-1', '0', 'Infinity', 'NaN']) expect(() => wait(bad)).toThrow(/--wait/);
   });
 });
 
