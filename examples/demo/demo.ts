@@ -156,10 +156,10 @@ function timeout<T>(ms: number, value: T): Promise<T> {
 }
 
 /** `node examples/reference-server/server.js serve …`, as an operator runs it; resolves once it listens. */
-async function serve(args: readonly string[], who?: string): Promise<ServerProcess> {
+async function serve(args: readonly string[], who?: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   t.command(['node', SERVER_JS, 'serve', ...args], who);
   try {
-    const server = await spawnServe(args, { env: serverEnv(), readyTimeoutMs: 60_000 });
+    const server = await spawnServe(args, { env: { ...serverEnv(), ...extraEnv }, readyTimeoutMs: 60_000 });
     t.output(JSON.stringify(server.line), 'operator');
     return server;
   } catch (err) {
@@ -169,7 +169,7 @@ async function serve(args: readonly string[], who?: string): Promise<ServerProce
 
 async function run(): Promise<void> {
   const started = performance.now();
-  const total = HAS_DOCTOR ? 6 : 4;
+  const total = HAS_DOCTOR ? 7 : 5;
   let n = 0;
   const next = (title: string) => t.step(++n, total, title);
 
@@ -296,17 +296,54 @@ async function run(): Promise<void> {
   if (api.stderr.trim() !== '') throw new DemoFailure(`the passive check warned on a compatible server:\n${api.stderr}`);
   t.ok('nothing on stderr: no warning');
 
-  // The end.
-  t.blank();
-  t.say('Stopping the server and removing the temporary data…', t.dim);
+  t.say('Stopping the server…', t.dim);
   const last = await server.stop();
   if (last !== 0) throw new DemoFailure(`the reference server exited with ${last} on SIGTERM, expected 0.`);
+
+  // 7. v2: the server applies its own release's migrations, on an admin's request.
+  next("A new image pulled, its migrations pending: the server applies them itself, on an admin's request");
+  await selfMigrating(env);
+
+  // The end.
+  t.blank();
+  t.say('Removing the temporary data…', t.dim);
   t.blank();
   t.say(`Done in ${seconds(performance.now() - started)}: every step gave the exit code it should.`, t.bold);
   t.say(
     'Next: README.md (commands, exit codes, upgrading the server, the compat matrix) and examples/reference-server/README.md ' +
       'to run the reference server yourself.',
   );
+}
+
+/**
+ * The design's v2 scene: an operator pulled release 1.4.2, but the database is still at 1.3.0's head, so
+ * the release's own migration (0005) is pending. The server was started with an admin token
+ * (`--admin-token-env`), so it advertises `capabilities.migrate`; with HANDSHAKE_ADMIN_TOKEN set,
+ * `server upgrade --yes` plans "the server backs up and applies 1 migration", asks it to, and watches
+ * its progress. No command to run on the server host.
+ */
+async function selfMigrating(baseEnv: NodeJS.ProcessEnv): Promise<void> {
+  const admin = `demo-admin-${process.pid}-${Date.now().toString(36)}`;
+  const dir = join(tmp, 'server-v2');
+  t.say(
+    `Release ${NEW_VERSION} on a database still at 0004_split_events_table (${OLD_VERSION}'s head): its own migration ` +
+      '0005 is pending. The operator started it with an admin token in REF_ADMIN_TOKEN, which lets an administrator ' +
+      "ask the server to back up and apply the running release's own pending migrations, and nothing else.",
+  );
+  const args = ['--data', dir, '--port', '0', '--at', '0004_split_events_table', '--version', NEW_VERSION];
+  const server = await serve([...args, '--deployment', DEPLOYMENT, '--admin-token-env', 'REF_ADMIN_TOKEN'], undefined, {
+    REF_ADMIN_TOKEN: admin,
+    REFERENCE_SERVER_MIGRATION_DELAY_MS: '600',
+  });
+  const env = { ...baseEnv, HANDSHAKE_SERVER: server.url, HANDSHAKE_ADMIN_TOKEN: admin };
+  t.command(['read', '-rs', 'HANDSHAKE_ADMIN_TOKEN', '&&', 'export', 'HANDSHAKE_ADMIN_TOKEN']);
+  const upgradeArgs = ['server', 'upgrade', '--yes', '--server', server.url, '--interval', '0.3', '--wait', '60'];
+  t.command(['handshake', ...upgradeArgs]);
+  expectExit('handshake server upgrade', (await handshake(upgradeArgs, env)).code, 0, 'the server migrated itself; the poll saw it done');
+  t.command(['handshake', 'compat', 'check', '--server', server.url]);
+  expectExit('handshake compat check', (await handshake(['compat', 'check', '--server', server.url], env)).code, 0, 'compatible');
+  const stopped = await server.stop();
+  if (stopped !== 0) throw new DemoFailure(`the reference server exited with ${stopped} on SIGTERM, expected 0.`);
 }
 
 /** Stops whatever is still running and removes the temporary directory. Idempotent. */

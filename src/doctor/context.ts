@@ -139,23 +139,62 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
   const resolution = options.resolution ?? resolveRun(options);
   const { env, envPrefix: prefix, product, timeoutMs, installPath, cli, matrix, requestMatrix, config, server, headers } = resolution;
   const now = options.now ?? Date.now;
+  const net = networkOf(resolution, options, now);
+  const healthPath = options.healthPath ?? DEFAULT_HEALTH_PATH;
+  const authPath = options.authPath ?? DEFAULT_AUTH_PATH;
+  const ref = server.kind === 'ok' ? server.ref : null;
+  let seenDocument: VersionDocument | null = null;
+  const versionProbe = once(async (): Promise<VersionProbe> => {
+    const t = net.target();
+    const p = await net.probe(t.matrix.doc.version_endpoint, 'application/json');
+    const observation = p.response ? classifyResponse(p.response, t.matrix) : observationFromError(p.error);
+    if (observation.kind === 'document') seenDocument = observation.document;
+    return { ...p, observation };
+  });
+  const authProbes = [
+    once(() => net.probe(authPath, 'application/json', false)),
+    once(() => net.probe(authPath, 'application/json', true)),
+  ];
+  return {
+    ...{ resolution, cli, product, bin: resolution.bin, envPrefix: prefix, env, timeoutMs, installPath },
+    ...{ matrix, requestMatrix, config, server, headers, healthPath, authPath, now },
+    network: options.network !== false,
+    versionProbe,
+    apiProbe: once(() => net.probe(healthPath, 'application/json')),
+    authProbe: (withToken) => (authProbes[withToken ? 1 : 0] as () => Promise<HttpProbe>)(),
+    report: once(async () => {
+      if (!matrix.ok || server.kind !== 'ok') return null;
+      const p = await versionProbe();
+      return buildReport({ matrix: matrix.matrix, cli, resolution, serverRef: ref }, server.url, p.observation);
+    }),
+    versionDocument: () => seenDocument,
+    remedyContext: (): RemedyContext => ({ bin: resolution.bin, envPrefix: prefix, server: ref }),
+    tlsProbe: once(() => inspectTls(net.target().url, timeoutMs, options.signal)),
+    request: net.request,
+    close: net.close,
+  };
+}
 
+/** Doctor's requests: the target (or why there is none), its own bounded agent, one timed probe, a vendor's request. */
+function networkOf(resolution: Resolution, options: DoctorContextOptions, now: () => number) {
+  const { timeoutMs, server, requestMatrix, headers } = resolution;
   const target = (): { url: URL; token: string | null; matrix: Matrix } => {
     if (options.network === false) throw new HandshakeError(ErrorCode.Usage, 'network checks are off');
     if (server.kind !== 'ok') throw new HandshakeError(ErrorCode.NoServer, 'no valid server to check');
     if (!requestMatrix) throw new HandshakeError(ErrorCode.MatrixInvalid, 'no valid compat matrix');
     return { url: server.url, token: server.token, matrix: requestMatrix };
   };
-
   // undici does not abort a connection attempt when a request's signal fires (nodejs/undici#386, #4405):
   // a stalled TLS handshake would hold the process until its 10 s connect timeout. Our own agent bounds it.
-  let ownDispatcher: Dispatcher | undefined;
+  let own: Dispatcher | undefined;
+  // From the transport's factory: TLS verification stays pinned on (NODE_TLS_REJECT_UNAUTHORIZED=0 cannot turn it off).
   const dispatcher = (): Dispatcher => {
     if (options.dispatcher) return options.dispatcher;
-    // From the transport's factory: TLS verification stays pinned on (NODE_TLS_REJECT_UNAUTHORIZED=0 cannot turn it off).
-    ownDispatcher ??= createAgent({ connectTimeoutMs: timeoutMs });
-    return ownDispatcher;
+    own ??= createAgent({ connectTimeoutMs: timeoutMs });
+    return own;
   };
+  const auth = (t: { url: URL; token: string | null }, withToken = true) =>
+    t.token && withToken ? { origin: t.url.origin, token: t.token } : null;
 
   const probe = async (path: string, accept: string, withToken = true): Promise<HttpProbe> => {
     const t = target();
@@ -167,81 +206,31 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
       return { url: redactUrl(url), response, error, elapsedMs, localTime: wallStart + elapsedMs / 2 };
     };
     try {
-      const res = await httpRequest(url, {
-        timeoutMs,
-        signal: options.signal,
-        dispatcher: dispatcher(),
-        headers: { accept, ...headers },
-        auth: t.token && withToken ? { origin: t.url.origin, token: t.token } : null,
-      });
-      return done(res, null);
+      const init = { timeoutMs, signal: options.signal, dispatcher: dispatcher(), headers: { accept, ...headers } };
+      return done(await httpRequest(url, { ...init, auth: auth(t, withToken) }), null);
     } catch (err) {
       if (!isHandshakeError(err) || err.code === ErrorCode.Aborted) throw err;
       return done(null, err);
     }
   };
-
-  const healthPath = options.healthPath ?? DEFAULT_HEALTH_PATH;
-  const authPath = options.authPath ?? DEFAULT_AUTH_PATH;
-  const ref = server.kind === 'ok' ? server.ref : null;
-  const remedies = (): RemedyContext => ({ bin: resolution.bin, envPrefix: prefix, server: ref });
-  let seenDocument: VersionDocument | null = null;
-  const versionProbe = once(async (): Promise<VersionProbe> => {
+  const request: DoctorContext['request'] = async (path, init = {}) => {
     const t = target();
-    const p = await probe(t.matrix.doc.version_endpoint, 'application/json');
-    const observation = p.response ? classifyResponse(p.response, t.matrix) : observationFromError(p.error);
-    if (observation.kind === 'document') seenDocument = observation.document;
-    return { ...p, observation };
-  });
-  const authProbes = [once(() => probe(authPath, 'application/json', false)), once(() => probe(authPath, 'application/json', true))];
-  const context: DoctorContext = {
-    resolution,
-    cli,
-    product,
-    bin: resolution.bin,
-    envPrefix: prefix,
-    env,
-    timeoutMs,
-    network: options.network !== false,
-    installPath,
-    matrix,
-    requestMatrix,
-    config,
-    server,
-    headers,
-    healthPath,
-    now,
-    versionProbe,
-    apiProbe: once(() => probe(healthPath, 'application/json')),
-    authPath,
-    authProbe: (withToken) => (authProbes[withToken ? 1 : 0] as () => Promise<HttpProbe>)(),
-    report: once(async () => {
-      if (!matrix.ok || server.kind !== 'ok') return null;
-      const p = await versionProbe();
-      return buildReport({ matrix: matrix.matrix, cli, resolution, serverRef: ref }, server.url, p.observation);
-    }),
-    versionDocument: () => seenDocument,
-    remedyContext: remedies,
-    tlsProbe: once(() => inspectTls(target().url, timeoutMs, options.signal)),
-    async request(path, init = {}) {
-      const t = target();
-      return httpRequest(resolveApiUrl(t.url, path), {
-        ...init,
-        timeoutMs,
-        signal: init.signal ?? options.signal,
-        dispatcher: dispatcher(),
-        headers: { ...headers, ...init.headers },
-        auth: t.token ? { origin: t.url.origin, token: t.token } : null,
-      });
-    },
-    async close() {
-      const d = ownDispatcher;
-      ownDispatcher = undefined;
-      // destroy, not close: a check cut off at its timeout may still have a request in flight.
-      await d?.destroy();
-    },
+    return httpRequest(resolveApiUrl(t.url, path), {
+      ...init,
+      timeoutMs,
+      signal: init.signal ?? options.signal,
+      dispatcher: dispatcher(),
+      headers: { ...headers, ...init.headers },
+      auth: auth(t),
+    });
   };
-  return context;
+  const close = async (): Promise<void> => {
+    const d = own;
+    own = undefined;
+    // destroy, not close: a check cut off at its timeout may still have a request in flight.
+    await d?.destroy();
+  };
+  return { target, probe, request, close };
 }
 
 /**

@@ -145,79 +145,76 @@ const make: Make = (status, message, h) => ({ status, severity: SEVERITY[status]
  * revision not in the chain).
  */
 export function judge(matrix: Matrix, observation: Observation, cli: CliContext): Judgement {
-  const doc = matrix.doc;
-  const install = (version: string) => hint.shell(cliInstallCommand(doc, cli.installMethod, version));
-  switch (observation.kind) {
-    case 'cli_rejected': {
-      const required = observation.requiredVersion;
-      return {
-        findings: null,
-        verdict: make(
-          'cli_outdated',
-          required
-            ? `the server requires CLI ${required} or newer; this is CLI ${cli.version} (HTTP 426)`
-            : `the server refused CLI ${cli.version} as too old (HTTP 426) without naming the version it requires`,
-          install(required ?? 'latest'),
-        ),
-      };
-    }
-    case 'migrating':
-      return {
-        findings: null,
-        verdict: make(
-          'migration_running',
-          `the server is applying its migrations (${progressText(observation.progress)}); it answers HTTP 503 until they are done`,
-          hint.steps(hint.text('Wait for the run to finish, then check again:'), hint.run(['server', 'status'], { forServer: true })),
-        ),
-      };
-    case 'unauthorized':
-      return {
-        findings: null,
-        verdict: make(
-          'unauthorized',
-          `the server refused the request (HTTP ${observation.httpStatus}): the token is missing, invalid or lacks access`,
-          hint.variable('TOKEN', { secret: true }),
-        ),
-      };
-    case 'not_found': {
-      // A base URL that already ends in the endpoint's prefix (`…/api` + `/api/v1/…`) doubles it: say the base to use.
-      const base = observation.url ? baseSuggestion(observation.url, doc.version_endpoint) : null;
-      return {
-        findings: null,
-        verdict: make(
-          'not_found',
-          `the server has no version endpoint (${observation.url ?? doc.version_endpoint} answered HTTP ${observation.httpStatus}): it predates version reporting, or the URL is wrong`,
-          base
-            ? hint.steps(
-                hint.text(`The URL repeats the endpoint's path; use the base URL ${base}:`),
-                hint.run(['compat', 'check'], { args: [{ flag: 'server', value: base }] }),
-              )
-            : hint.steps(
-                hint.text(`Check the server URL; if it is right, upgrade the server to ${doc.recommended_server_version}`),
-                hint.run(['compat', 'show']),
-              ),
-        ),
-      };
-    }
-    case 'invalid_response':
-      return {
-        findings: null,
-        verdict: make(
-          'invalid_response',
-          observation.reason,
-          hint.text('Check that the URL is the server base URL, not a proxy or login page; then ask the server operator'),
-        ),
-      };
-    case 'unreachable':
-      return {
-        findings: null,
-        verdict: make('unreachable', observation.reason, observation.remedy ? hint.text(observation.remedy) : null),
-      };
-    case 'document': {
-      const findings = find(matrix, observation.document, cli);
-      return { findings, verdict: decide(matrix, observation.document, findings, cli, install) };
-    }
+  const install = (version: string) => hint.shell(cliInstallCommand(matrix.doc, cli.installMethod, version));
+  if (observation.kind !== 'document') return { findings: null, verdict: answerVerdict(matrix, observation, cli, install) };
+  const findings = find(matrix, observation.document, cli);
+  const ctx: Decide = { matrix, d: observation.document, f: findings, cli, install, ...phrases(observation.document, findings) };
+  for (const rule of PRECEDENCE) {
+    const verdict = rule(ctx);
+    if (verdict) return { findings, verdict };
   }
+  return { findings, verdict: make('compatible', `CLI ${cli.version} and ${ctx.server}${ctx.schema} are compatible`, null) };
+}
+
+/** The verdict of an answer that is not a version document: a 426, a maintenance 503, a refusal, no endpoint, no answer. */
+function answerVerdict(
+  matrix: Matrix,
+  o: Exclude<Observation, { kind: 'document' }>,
+  cli: CliContext,
+  install: (version: string) => Hint,
+): Verdict {
+  const doc = matrix.doc;
+  switch (o.kind) {
+    case 'cli_rejected':
+      return make(
+        'cli_outdated',
+        o.requiredVersion
+          ? `the server requires CLI ${o.requiredVersion} or newer; this is CLI ${cli.version} (HTTP 426)`
+          : `the server refused CLI ${cli.version} as too old (HTTP 426) without naming the version it requires`,
+        install(o.requiredVersion ?? 'latest'),
+      );
+    case 'migrating':
+      return make(
+        'migration_running',
+        `the server is applying its migrations (${progressText(o.progress)}); it answers HTTP 503 until they are done`,
+        WAIT_FOR_RUN,
+      );
+    case 'unauthorized':
+      return make(
+        'unauthorized',
+        `the server refused the request (HTTP ${o.httpStatus}): the token is missing, invalid or lacks access`,
+        hint.variable('TOKEN', { secret: true }),
+      );
+    case 'not_found':
+      return make(
+        'not_found',
+        `the server has no version endpoint (${o.url ?? doc.version_endpoint} answered HTTP ${o.httpStatus}): it predates version reporting, or the URL is wrong`,
+        notFoundHint(o.url ? baseSuggestion(o.url, doc.version_endpoint) : null, doc.recommended_server_version),
+      );
+    case 'invalid_response':
+      return make(
+        'invalid_response',
+        o.reason,
+        hint.text('Check that the URL is the server base URL, not a proxy or login page; then ask the server operator'),
+      );
+    case 'unreachable':
+      return make('unreachable', o.reason, o.remedy ? hint.text(o.remedy) : null);
+  }
+}
+
+const WAIT_FOR_RUN = hint.steps(
+  hint.text('Wait for the run to finish, then check again:'),
+  hint.run(['server', 'status'], { forServer: true }),
+);
+
+/** A base URL that already ends in the endpoint's prefix (`…/api` + `/api/v1/…`) doubles it: say the base to use. */
+function notFoundHint(base: string | null, recommended: string): Hint {
+  return base
+    ? hint.steps(
+        hint.text(`The URL repeats the endpoint's path; use the base URL ${base}:`),
+        hint.run(['compat', 'check'], { args: [{ flag: 'server', value: base }] }),
+      )
+    : hint.steps(hint.text(`Check the server URL; if it is right, upgrade the server to ${recommended}`), hint.run(['compat', 'show']));
 }
 
 /** Every finding about a version document (pure). */
@@ -332,43 +329,60 @@ function list(items: readonly string[], max = 3): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
-/** The verdict from the findings, in the documented order. */
-function decide(matrix: Matrix, d: VersionDocument, f: Findings, cli: CliContext, install: (v: string) => Hint): Verdict {
-  const doc = matrix.doc;
-  const upgradeServer = hint.run(['server', 'upgrade'], { forServer: true });
-  const server = f.server.status === 'dev' ? 'server dev' : `server ${d.server_version}`;
-  const schema = d.schema_revision ? ` (schema ${d.schema_revision})` : '';
-  const latestCli = d.recommended_cli_version ?? 'latest';
+/** What every rule reads: the document, the findings, and the phrases messages share. */
+interface Decide {
+  matrix: Matrix;
+  d: VersionDocument;
+  f: Findings;
+  cli: CliContext;
+  install: (version: string) => Hint;
+  /** `server 1.4.2` or `server dev`. */
+  server: string;
+  /** ` (schema 0004_…)` or empty. */
+  schema: string;
+}
 
-  if (f.runner.status === 'running') {
-    return make(
-      'migration_running',
-      `${server}${schema} is applying its migrations (${progressText(f.runner.progress)})`,
-      hint.steps(hint.text('Wait for the run to finish, then check again:'), hint.run(['server', 'status'], { forServer: true })),
-    );
-  }
-  if (f.runner.status === 'failed') {
-    const steps = (d.deployment ? doc.server.deployments[d.deployment] : undefined) ?? doc.server.generic;
-    const restore = (steps.restore ?? doc.server.generic.restore ?? []).map((t) =>
-      fillTemplate(t, { backup_file: 'BACKUP_FILE', bin: doc.cli.bin }),
-    );
-    return make(
-      'migration_failed',
-      `${server}${schema} reports that its last migration run failed`,
-      hint.steps(
-        hint.text('Restore the backup taken before the run (the server logs name the migration that failed), then upgrade again'),
-        ...restore.map((c) => hint.shell(c)),
-      ),
-    );
-  }
+function phrases(d: VersionDocument, f: Findings): Pick<Decide, 'server' | 'schema'> {
+  return {
+    server: f.server.status === 'dev' ? 'server dev' : `server ${d.server_version}`,
+    schema: d.schema_revision ? ` (schema ${d.schema_revision})` : '',
+  };
+}
+
+type Rule = (c: Decide) => Verdict | null;
+
+const UPGRADE_SERVER = hint.run(['server', 'upgrade'], { forServer: true });
+
+const runnerRunning: Rule = ({ f, server, schema }) =>
+  f.runner.status === 'running'
+    ? make('migration_running', `${server}${schema} is applying its migrations (${progressText(f.runner.progress)})`, WAIT_FOR_RUN)
+    : null;
+
+const runnerFailed: Rule = ({ matrix, d, f, server, schema }) => {
+  if (f.runner.status !== 'failed') return null;
+  const doc = matrix.doc;
+  const steps = (d.deployment ? doc.server.deployments[d.deployment] : undefined) ?? doc.server.generic;
+  const restore = (steps.restore ?? doc.server.generic.restore ?? []).map((t) =>
+    fillTemplate(t, { backup_file: 'BACKUP_FILE', bin: doc.cli.bin }),
+  );
+  return make(
+    'migration_failed',
+    `${server}${schema} reports that its last migration run failed`,
+    hint.steps(
+      hint.text('Restore the backup taken before the run (the server logs name the migration that failed), then upgrade again'),
+      ...restore.map((c) => hint.shell(c)),
+    ),
+  );
+};
+
+const cliWindow: Rule = ({ d, f, cli, install, server }) => {
   if (f.cli.status === 'cli_outdated' && d.min_cli_version) {
     const rec = d.recommended_cli_version;
-    const target =
-      rec && semver.gte(rec, d.min_cli_version) && (!d.max_cli_version || semver.lte(rec, d.max_cli_version)) ? rec : d.min_cli_version;
+    const inWindow = rec && semver.gte(rec, d.min_cli_version) && (!d.max_cli_version || semver.lte(rec, d.max_cli_version));
     return make(
       'cli_outdated',
       `CLI ${cli.version} is older than ${server} accepts (min_cli_version ${d.min_cli_version})`,
-      install(target),
+      install(inWindow ? rec : d.min_cli_version),
     );
   }
   if (f.cli.status === 'cli_too_new' && d.max_cli_version) {
@@ -378,13 +392,19 @@ function decide(matrix: Matrix, d: VersionDocument, f: Findings, cli: CliContext
       install(d.max_cli_version),
     );
   }
-  if (f.server.status === 'server_outdated') {
-    return make(
-      'server_outdated',
-      `${server}${schema} is older than CLI ${cli.version} supports (min_server_version ${doc.min_server_version})`,
-      upgradeServer,
-    );
-  }
+  return null;
+};
+
+const serverOutdated: Rule = ({ matrix, f, cli, server, schema }) =>
+  f.server.status === 'server_outdated'
+    ? make(
+        'server_outdated',
+        `${server}${schema} is older than CLI ${cli.version} supports (min_server_version ${matrix.doc.min_server_version})`,
+        UPGRADE_SERVER,
+      )
+    : null;
+
+const schemaAhead: Rule = ({ matrix, d, f, cli, install, server }) => {
   if (f.release?.ahead) {
     return make(
       'schema_ahead',
@@ -395,33 +415,38 @@ function decide(matrix: Matrix, d: VersionDocument, f: Findings, cli: CliContext
       ),
     );
   }
-  if (f.schema.status === 'past_max') {
-    return make(
-      'schema_ahead',
-      `${server} schema ${d.schema_revision} is past ${doc.max_schema_revision}, the newest revision CLI ${cli.version} works with (a later migration removed or changed what it uses)`,
-      install(latestCli),
-    );
-  }
+  if (f.schema.status !== 'past_max') return null;
+  return make(
+    'schema_ahead',
+    `${server} schema ${d.schema_revision} is past ${matrix.doc.max_schema_revision}, the newest revision CLI ${cli.version} works with (a later migration removed or changed what it uses)`,
+    install(d.recommended_cli_version ?? 'latest'),
+  );
+};
+
+const schemaBehind: Rule = ({ matrix, d, f, cli, server, schema }) => {
   if (f.schema.status === 'behind_min' && f.schema.placement?.known) {
-    const behind = -f.schema.placement.distance;
+    const behind = plural(-f.schema.placement.distance, 'revision');
     return make(
       'schema_behind',
-      `${server} schema ${d.schema_revision} is ${plural(behind, 'revision')} behind ${doc.min_schema_revision}, which CLI ${cli.version} needs`,
-      upgradeServer,
+      `${server} schema ${d.schema_revision} is ${behind} behind ${matrix.doc.min_schema_revision}, which CLI ${cli.version} needs`,
+      UPGRADE_SERVER,
     );
   }
-  if (f.release && f.release.missing.length > 0) {
-    const n = f.release.missing.length;
+  const missing = f.release?.missing ?? [];
+  if (missing.length > 0) {
     return make(
       'schema_behind',
-      `${server}${schema} has not applied ${plural(n, 'migration')} of its own release (${list(f.release.missing)}): its migrations never ran`,
-      upgradeServer,
+      `${server}${schema} has not applied ${plural(missing.length, 'migration')} of its own release (${list(missing)}): its migrations never ran`,
+      UPGRADE_SERVER,
     );
   }
-  if (f.migrations.counted.length > 0) {
-    const pending = f.migrations.counted.map((m) => m.revision);
-    return make('schema_behind', `${server}${schema} has ${plural(pending.length, 'pending migration')} (${list(pending)})`, upgradeServer);
-  }
+  const pending = f.migrations.counted.map((m) => m.revision);
+  if (pending.length === 0) return null;
+  return make('schema_behind', `${server}${schema} has ${plural(pending.length, 'pending migration')} (${list(pending)})`, UPGRADE_SERVER);
+};
+
+const warnings: Rule = ({ matrix, d, f, cli, install, server, schema }) => {
+  const doc = matrix.doc;
   if (f.server.status === 'dev') {
     return make('dev_server', `${server}${schema} is an unversioned development build; CLI ${cli.version} cannot check its version`, null);
   }
@@ -429,19 +454,20 @@ function decide(matrix: Matrix, d: VersionDocument, f: Findings, cli: CliContext
     return make(
       'server_newer',
       `${server}${schema} is newer than CLI ${cli.version} knows (it supports ${doc.supported_server_range})`,
-      install(latestCli),
+      install(d.recommended_cli_version ?? 'latest'),
     );
   }
-  if (f.schema.status === 'unknown') {
-    // The release is one this CLI covers, so its chain should know the revision: the schema diverged
-    // (a hand-made hotfix) or was never stamped. A newer CLI cannot help; a person must look.
-    return make(
-      'schema_unknown',
-      `${server} schema ${d.schema_revision} is not in CLI ${cli.version}'s chain, though the chain covers release ${d.server_version}: the schema diverged or was never stamped`,
-      hint.text(
-        `Compare the database's migration history with the release's migrations (${doc.cli.bin} compat show lists the chain); stamp or repair the revision before upgrading`,
-      ),
-    );
-  }
-  return make('compatible', `CLI ${cli.version} and ${server}${schema} are compatible`, null);
-}
+  if (f.schema.status !== 'unknown') return null;
+  // The release is one this CLI covers, so its chain should know the revision: the schema diverged
+  // (a hand-made hotfix) or was never stamped. A newer CLI cannot help; a person must look.
+  return make(
+    'schema_unknown',
+    `${server} schema ${d.schema_revision} is not in CLI ${cli.version}'s chain, though the chain covers release ${d.server_version}: the schema diverged or was never stamped`,
+    hint.text(
+      `Compare the database's migration history with the release's migrations (${doc.cli.bin} compat show lists the chain); stamp or repair the revision before upgrading`,
+    ),
+  );
+};
+
+/** The precedence, first that applies wins (README "Verdicts", docs/verdicts.md say why each comes where it does). */
+const PRECEDENCE: readonly Rule[] = [runnerRunning, runnerFailed, cliWindow, serverOutdated, schemaAhead, schemaBehind, warnings];

@@ -506,10 +506,12 @@ const BASE_DOC = {
   migration_status: 'idle',
 };
 const EVIL60 = EVIL.slice(0, 60);
+// Release 1.3.0 one migration short of its own head (0004), described with escapes: schema_behind.
 const freeText = {
   ...BASE_DOC,
+  schema_revision: '0003_add_insight_meta_cache',
   api_version: EVIL60,
-  pending_migrations: [{ revision: HEAD, description: EVIL }],
+  pending_migrations: [{ revision: '0004_split_events_table', description: EVIL }],
   deployment: EVIL60,
   [`x${EVIL60}`]: EVIL,
 };
@@ -518,12 +520,12 @@ scenarios.push({
   start: () =>
     http((req, res) =>
       req.url === VERSION_PATH
-        ? json(res, 200, freeText, { 'x-server-version': '1.3.0', 'x-schema-revision': '0004_split_events_table' })
+        ? json(res, 200, freeText, { 'x-server-version': '1.3.0', 'x-schema-revision': '0003_add_insight_meta_cache' })
         : json(res, 200, { ok: true }),
     ),
-  // A valid document: compatible (0); the upgrade plan applies the pending migration (dry run, 0) and rejects the
-  // deployment; a real upgrade polls a server that never changes until --wait runs out (4).
-  exit: { ...all(0), poll: 4 },
+  // A valid document whose own release's migration is pending: schema_behind (3); the upgrade plan applies it (dry
+  // run, 0) and rejects the deployment; a real upgrade polls a server that never changes until --wait runs out (4).
+  exit: { ...all(3), upgrade: 0, poll: 4 },
   runs: [
     ...ALL_RUNS,
     'server status --json',
@@ -532,7 +534,7 @@ scenarios.push({
     'doctor --json',
     'doctor --markdown',
   ],
-  report: (d) => expect(d.status).toBe('compatible'),
+  report: (d) => expect(d.status).toBe('schema_behind'),
 });
 const checked: Array<[string, Record<string, unknown>]> = [
   ['server_version', { server_version: `1.3.0${EVIL}` }],
