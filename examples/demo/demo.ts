@@ -336,7 +336,8 @@ async function selfMigrating(baseEnv: NodeJS.ProcessEnv): Promise<void> {
     REFERENCE_SERVER_MIGRATION_DELAY_MS: '600',
   });
   const env = { ...baseEnv, HANDSHAKE_SERVER: server.url, HANDSHAKE_ADMIN_TOKEN: admin };
-  t.command(['read', '-rs', 'HANDSHAKE_ADMIN_TOKEN', '&&', 'export', 'HANDSHAKE_ADMIN_TOKEN']);
+  t.command(['read', '-rs', 'HANDSHAKE_ADMIN_TOKEN']);
+  t.command(['export', 'HANDSHAKE_ADMIN_TOKEN']);
   const upgradeArgs = ['server', 'upgrade', '--yes', '--server', server.url, '--interval', '0.3', '--wait', '60'];
   t.command(['handshake', ...upgradeArgs]);
   expectExit('handshake server upgrade', (await handshake(upgradeArgs, env)).code, 0, 'the server migrated itself; the poll saw it done');

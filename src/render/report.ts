@@ -57,11 +57,7 @@ export function formatWarning(bin: string, warning: { message: string; remedy: s
   return text;
 }
 
-/** `api`'s line on stderr for a non-2xx answer, with the wait a 429/503 asked for when it said. */
-export function formatApiStatus(bin: string, path: string, status: number, retryAfterMs: number | null): string {
-  const wait = retryAfterMs === null ? '' : `; it asks to retry after ${Math.ceil(retryAfterMs / 1000)} s (Retry-After)`;
-  return `${bin}: ${sanitize(path)} answered HTTP ${status}${wait}\n`;
-}
+export { formatApiStatus } from './api.js';
 
 /** The JSON document of an error (CONTRACT §8). */
 export function errorDocument(err: HandshakeError, ctx?: RemedyContext) {
