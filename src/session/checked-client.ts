@@ -1,7 +1,7 @@
 import semver from 'semver';
 import type { Dispatcher } from 'undici';
 import type { HandshakeCache } from '../cache/cache.js';
-import { type Observation, observe } from '../handshake/observe.js';
+import { maintenance, type Observation, observe } from '../handshake/observe.js';
 import { remedyText } from '../hint.js';
 import { type MatrixDocument, REVISION_PATTERN } from '../matrix/schema.js';
 import { DEV_VERSION, type VersionDocument } from '../protocol/version-document.js';
@@ -66,6 +66,7 @@ export class CheckedClient {
   readonly #seen: Seen = { revision: null, version: null, requiredCliVersion: null, rejected: false };
   #baseline: { document: VersionDocument; fromCache: boolean } | null = null;
   #cold: Promise<Observation> | null = null;
+  #migrating: Observation | null = null;
   #finished: Promise<PassiveReport> | null = null;
 
   constructor(session: Session, options: CheckedClientOptions = {}) {
@@ -127,9 +128,9 @@ export class CheckedClient {
   }
 
   /** A request to `path` on the server: token (same origin only), deadline, size cap and the passive check. */
-  request(path: string, options: ClientRequestOptions = {}): Promise<HttpResponse> {
+  async request(path: string, options: ClientRequestOptions = {}): Promise<HttpResponse> {
     const { url, token } = this.#server;
-    return httpRequest(resolveApiUrl(url, path), {
+    const res = await httpRequest(resolveApiUrl(url, path), {
       ...options,
       headers: { ...this.#session.headers, ...options.headers },
       auth: token ? { origin: url.origin, token } : null,
@@ -139,6 +140,9 @@ export class CheckedClient {
       // The one cross-origin rule, plus this session's own headers (a matrix may rename the CLI-version header).
       crossOriginHeaders: [...CROSS_ORIGIN_HEADERS, ...Object.keys(this.#session.headers)],
     });
+    // A maintenance-mode answer on any call: the server is migrating (CONTRACT §1), whatever the cache says.
+    if (this.#passive) this.#migrating ??= maintenance(res);
+    return res;
   }
 
   /** Waits for a cold handshake (bounded by the timeout) and decides what to report. Idempotent. */
@@ -165,6 +169,7 @@ export class CheckedClient {
       drift: false,
     });
 
+    if (this.#migrating) return say(computeVerdict(matrix, this.#migrating, cli));
     if (this.#seen.rejected) {
       return say(computeVerdict(matrix, { kind: 'cli_rejected', requiredVersion: this.#seen.requiredCliVersion, httpStatus: 426 }, cli));
     }

@@ -103,7 +103,12 @@ describe('every status of the truth round, the same from every command', () => {
     const verdict = doc.sections.flatMap((x) => x.checks).find((c) => c.id === 'server.verdict');
     expect(verdict?.detail.startsWith(`${s.status}:`)).toBe(true);
 
-    if (!s.maintenance) {
+    if (s.maintenance) {
+      // A maintenance-mode 503 on an ordinary call: the server is migrating, said as such (never "unreachable").
+      const api = await runCli(['api', '/api/v1/projects', '--server', server.url], { env });
+      expect(api.code).toBe(4);
+      expect(api.stderr).toMatch(/applying its migrations/);
+    } else {
       // The passive check on an ordinary call agrees: the verdict's exit code, a warning only when not compatible.
       const api = await runCli(['api', '/api/v1/projects', '--server', server.url], {
         env: { ...box.env, HANDSHAKE_CACHE_DIR: `${box.dir}/c-${Math.random()}` },
