@@ -211,7 +211,7 @@ const WAIT_FOR_RUN = hint.steps(
 function notFoundHint(base: string | null, recommended: string): Hint {
   return base
     ? hint.steps(
-        hint.text(`The URL repeats the endpoint's path; use the base URL ${base}:`),
+        hint.text("The URL repeats the endpoint's path: use the server's base URL"),
         hint.run(['compat', 'check'], { args: [{ flag: 'server', value: base }] }),
       )
     : hint.steps(hint.text(`Check the server URL; if it is right, upgrade the server to ${recommended}`), hint.run(['compat', 'show']));

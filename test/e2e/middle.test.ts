@@ -130,6 +130,29 @@ describe('remedies name the server that was checked', () => {
   });
 });
 
+describe('a base URL that doubles /api', () => {
+  it('compat check names the URL requested and the base to use; doctor fails Reachable and does not pass Authentication', async () => {
+    const server = await serve(
+      startServer((req, res) =>
+        req.url === VERSION_PATH
+          ? json(res, 200, { server_version: '1.4.2', schema_revision: '0005_add_retention_policy' })
+          : json(res, 404, {}),
+      ),
+    );
+    const doubled = `${server.url}/api`;
+    const check = parseJson<{ status: string; message: string; remedy: string }>(
+      await runCli(['compat', 'check', '--json', '--server', doubled], { env: box.env }),
+    );
+    expect(check.status).toBe('not_found');
+    expect(check.message).toContain('/api/api/v1/config/version');
+    expect(check.remedy).toMatch(new RegExp(`--server ${server.url}/?$`));
+    const r = await runCli(['doctor', '--json', '--server', doubled], { env: { ...box.env, HANDSHAKE_TOKEN: TOKEN } });
+    const checks = parseJson<{ sections: Array<{ checks: Array<{ id: string; status: string }> }> }>(r).sections.flatMap((x) => x.checks);
+    expect(checks.find((c) => c.id === 'server.reachable')?.status).toBe('fail');
+    expect(checks.find((c) => c.id === 'server.auth')?.status).not.toBe('pass');
+  });
+});
+
 describe("doctor's Authentication is judged on a request that needs the token (reference server --token-env)", () => {
   const root = mkdtempSync(join(tmpdir(), 'e2e-auth-'));
   let url = '';

@@ -135,6 +135,17 @@ const reachable: Run = async (ctx, t) => {
       status === 429 ? ': too many requests' : status >= 502 && status <= 504 ? ': the server behind the proxy is down or restarting' : '';
     return { status: 'fail', detail: `${answered}${why}`, remedy: p.observation.remedy, facts };
   }
+  if (p.observation.kind === 'not_found') {
+    // Something answers, but not the server's API at this URL (a prefix that doubles /api, a wrong base): that is not "reachable".
+    const report = await ctx.report();
+    const url = p.observation.url ?? p.url;
+    return {
+      status: 'fail',
+      detail: `${base} (from ${t.source}): ${url} answered HTTP ${status}: no version endpoint there`,
+      remedy: report?.remedy ?? null,
+      facts,
+    };
+  }
   if (p.elapsedMs > ctx.timeoutMs / 2) {
     return {
       status: 'warn',
