@@ -5,7 +5,7 @@
  * itself never prints or exits.
  */
 
-import type { Hint } from './hint.js';
+import { type Hint, remedyText } from './hint.js';
 
 /** Stable error codes. Adding one is a minor change; renaming one is breaking. */
 export const ErrorCode = {
@@ -57,8 +57,9 @@ export class HandshakeError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HandshakeError';
     this.code = code;
-    this.remedy = options.remedy ?? null;
     this.hint = options.hint ?? null;
+    // SDK callers read `remedy`: a hint is also said in handshake's own words here; a command says it in the host's.
+    this.remedy = options.remedy ?? (this.hint ? remedyText(this.hint, { bin: 'handshake', envPrefix: 'HANDSHAKE' }) : null);
   }
 }
 

@@ -1,6 +1,7 @@
 import semver from 'semver';
 import type { z } from 'zod';
 import { ErrorCode, isHandshakeError } from '../errors.js';
+import type { Hint } from '../hint.js';
 import type { Matrix } from '../matrix/load.js';
 import {
   type MigrationProgress,
@@ -35,6 +36,8 @@ export type Observation =
       reason: string;
       code: string;
       remedy: string | null;
+      /** The remedy as data, when the transport gave one (said in the host's words by whoever prints it). */
+      hint?: Hint | null;
       httpStatus: number | null;
       /** How long a 429 or 503 asked the client to wait (`Retry-After`), in ms; absent when it did not say. */
       retryAfterMs?: number;
@@ -73,7 +76,7 @@ function fromTransportError(err: unknown): Observation {
     if (err.code === ErrorCode.TooLarge || err.code === ErrorCode.InvalidResponse) {
       return { kind: 'invalid_response', reason: err.message, httpStatus: null };
     }
-    return { kind: 'unreachable', reason: err.message, code: err.code, remedy: err.remedy, httpStatus: null };
+    return { kind: 'unreachable', reason: err.message, code: err.code, remedy: err.remedy, hint: err.hint, httpStatus: null };
   }
   throw err;
 }

@@ -67,7 +67,7 @@ export function errorDocument(err: HandshakeError, ctx?: RemedyContext) {
 
 /** An error's remedy in the host's words: its text, else its hint said for the context. */
 export function errorRemedy(err: Pick<HandshakeError, 'remedy' | 'hint'>, ctx?: RemedyContext): string | null {
-  return err.remedy ?? (ctx ? remedyText(err.hint, ctx) : null);
+  return ctx && err.hint ? remedyText(err.hint, ctx) : err.remedy;
 }
 
 /** `compat show`: the matrix as a readable block. */

@@ -1,7 +1,12 @@
 import { ErrorCode, HandshakeError, TransportError } from '../errors.js';
+import { type Hint, hint } from '../hint.js';
 import { redactText } from '../url.js';
 
-const TLS_CAUSES: Record<string, { reason: string; remedy: string }> = {
+// Remedies that name a flag say it as a hint: the host CLI spells it (src/hint.ts).
+const SERVER_HOST = hint.flag('server', undefined, 'Use the host name the certificate was issued for in {flag}');
+const SERVER_RUNS = hint.flag('server', undefined, 'Check that the server is running and that {flag} points at it');
+
+const TLS_CAUSES: Record<string, { reason: string; remedy: string | Hint }> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: {
     reason: 'the server presented a self-signed certificate',
     remedy: 'Trust its CA: export NODE_EXTRA_CA_CERTS=/path/to/ca.pem',
@@ -28,11 +33,11 @@ const TLS_CAUSES: Record<string, { reason: string; remedy: string }> = {
   },
   ERR_SSL_WRONG_VERSION_NUMBER: {
     reason: 'the server does not speak TLS on this port (a plain http server?)',
-    remedy: "Use http:// in --server, or the server's TLS port",
+    remedy: hint.flag('server', undefined, "Use http:// in {flag}, or the server's TLS port"),
   },
   ERR_TLS_CERT_ALTNAME_INVALID: {
     reason: 'the certificate does not match the host name',
-    remedy: 'Use the host name the certificate was issued for in --server',
+    remedy: SERVER_HOST,
   },
 };
 
@@ -92,7 +97,7 @@ export function classifyError(err: unknown, ctx: { url: string; timeoutMs: numbe
   const { url } = ctx;
   if (ctx.timedOut) {
     return new TransportError(ErrorCode.Timeout, `no complete answer from ${url} within ${ctx.timeoutMs} ms`, url, {
-      remedy: 'Check that the server is up, or allow more time with --timeout MS',
+      hint: hint.flag('timeout', 'MS', 'Check that the server is up, or allow more time with {flag}'),
       cause: err,
     });
   }
@@ -101,7 +106,10 @@ export function classifyError(err: unknown, ctx: { url: string; timeoutMs: numbe
   for (const code of codes) {
     const tls = TLS_CAUSES[code];
     if (tls)
-      return new TransportError(ErrorCode.Tls, `TLS failure talking to ${url}: ${tls.reason}`, url, { remedy: tls.remedy, cause: err });
+      return new TransportError(ErrorCode.Tls, `TLS failure talking to ${url}: ${tls.reason}`, url, {
+        ...(typeof tls.remedy === 'string' ? { remedy: tls.remedy } : { hint: tls.remedy }),
+        cause: err,
+      });
   }
   const peer = elsewhere(err, url);
   for (const code of codes) {
@@ -115,10 +123,9 @@ export function classifyError(err: unknown, ctx: { url: string; timeoutMs: numbe
     }
     if (reason) {
       return new TransportError(ErrorCode.Unreachable, `cannot reach ${url}: ${reason}`, url, {
-        remedy:
-          code.startsWith('E') && code.includes('NOTFOUND')
-            ? 'Check the host name in the server URL'
-            : 'Check that the server is running and that --server points at it',
+        ...(code.startsWith('E') && code.includes('NOTFOUND')
+          ? { remedy: 'Check the host name in the server URL' }
+          : { hint: SERVER_RUNS }),
         cause: err,
       });
     }
@@ -141,8 +148,5 @@ export function classifyError(err: unknown, ctx: { url: string; timeoutMs: numbe
       cause: err,
     });
   }
-  return new TransportError(ErrorCode.Unreachable, `cannot reach ${url}: ${message}`, url, {
-    remedy: 'Check that the server is running and that --server points at it',
-    cause: err,
-  });
+  return new TransportError(ErrorCode.Unreachable, `cannot reach ${url}: ${message}`, url, { hint: SERVER_RUNS, cause: err });
 }

@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import type { Dispatcher } from 'undici';
 import { ErrorCode, HandshakeError, TransportError } from '../errors.js';
+import { hint } from '../hint.js';
 import { proxySettings } from '../input/index.js';
 import { redactUrl } from '../url.js';
 import { classifyError } from './errors.js';
@@ -210,6 +211,8 @@ export async function httpRequest(input: URL | string, opts: RequestOptions): Pr
   }
 }
 
+const RIGHT_SERVICE = hint.flag('server', undefined, 'Check that {flag} points at the right service');
+
 /** Where a redirect leads, if it may be followed: http(s) only, and never from https down to plain http. */
 function redirectTarget(from: URL, location: string): URL {
   let next: URL;
@@ -217,16 +220,14 @@ function redirectTarget(from: URL, location: string): URL {
     next = new URL(location, from);
   } catch {
     throw new TransportError(ErrorCode.InvalidResponse, `${redactUrl(from)} redirected to an invalid URL`, redactUrl(from), {
-      remedy: 'Check that --server points at the right service',
+      hint: RIGHT_SERVICE,
     });
   }
   const insecure = from.protocol === 'https:' && next.protocol === 'http:';
   if ((next.protocol !== 'http:' && next.protocol !== 'https:') || insecure) {
     const why = insecure ? 'from https to plain http' : `to a ${next.protocol} URL`;
     throw new TransportError(ErrorCode.InvalidResponse, `${redactUrl(from)} redirected ${why}: not followed`, redactUrl(from), {
-      remedy: insecure
-        ? 'Fix the redirect on the server, or use the https URL that serves the API'
-        : 'Check that --server points at the right service',
+      ...(insecure ? { remedy: 'Fix the redirect on the server, or use the https URL that serves the API' } : { hint: RIGHT_SERVICE }),
     });
   }
   next.username = '';

@@ -198,7 +198,7 @@ function answerVerdict(
         hint.text('Check that the URL is the server base URL, not a proxy or login page; then ask the server operator'),
       );
     case 'unreachable':
-      return make('unreachable', o.reason, o.remedy ? hint.text(o.remedy) : null);
+      return make('unreachable', o.reason, o.hint ?? (o.remedy ? hint.text(o.remedy) : null));
   }
 }
 

@@ -4,6 +4,7 @@ import { hint, remedyText } from '../../hint.js';
 import type { Matrix } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
 import { DEV_VERSION } from '../../protocol/version-document.js';
+import { errorRemedy } from '../../render/report.js';
 import type { StatusReport } from '../../session/session.js';
 import { classifyError } from '../../transport/errors.js';
 import { type HttpResponse, headerValue } from '../../transport/request.js';
@@ -48,7 +49,7 @@ function serverCheck(id: string, title: string, run: Run, primary = false): Doct
       }
       if (s.kind === 'invalid') {
         return primary
-          ? { status: 'fail', detail: `${s.error.message}; server from ${s.source}`, remedy: s.error.remedy }
+          ? { status: 'fail', detail: `${s.error.message}; server from ${s.source}`, remedy: errorRemedy(s.error, ctx.remedyContext()) }
           : skip('not checked: the server URL is invalid');
       }
       if (!ctx.requestMatrix) return skip('not checked: no valid compat matrix');
@@ -124,7 +125,7 @@ const reachable: Run = async (ctx, t) => {
     return {
       status: 'fail',
       detail: `${p.error?.message ?? 'no answer'}; server URL from ${t.source}`,
-      remedy: p.error?.remedy ?? null,
+      remedy: p.error ? errorRemedy(p.error, ctx.remedyContext()) : null,
       facts,
     };
   }
@@ -133,7 +134,8 @@ const reachable: Run = async (ctx, t) => {
   if (p.observation.kind === 'unreachable') {
     const why =
       status === 429 ? ': too many requests' : status >= 502 && status <= 504 ? ': the server behind the proxy is down or restarting' : '';
-    return { status: 'fail', detail: `${answered}${why}`, remedy: p.observation.remedy, facts };
+    const remedy = p.observation.hint ? remedyText(p.observation.hint, ctx.remedyContext()) : p.observation.remedy;
+    return { status: 'fail', detail: `${answered}${why}`, remedy, facts };
   }
   if (p.observation.kind === 'not_found') {
     // Something answers, but not the server's API at this URL (a prefix that doubles /api, a wrong base): that is not "reachable".
@@ -178,7 +180,7 @@ const tls: Run = async (ctx, t) => {
   if (probe.kind === 'error') {
     // Not reaching the port at all is Reachable's failure to report; this check speaks for TLS itself.
     if (probe.error.code !== ErrorCode.Tls) return skip('not checked: the server could not be reached');
-    return { status: 'fail', detail: probe.error.message, remedy: probe.error.remedy };
+    return { status: 'fail', detail: probe.error.message, remedy: errorRemedy(probe.error, ctx.remedyContext()) };
   }
   const protocol = probe.protocol ?? 'TLS';
   if (!probe.authorized) {
@@ -189,7 +191,11 @@ const tls: Run = async (ctx, t) => {
       timedOut: false,
       aborted: false,
     });
-    return { status: 'fail', detail: `${err.message} (${code}; issuer ${probe.issuer ?? 'unknown'})`, remedy: err.remedy };
+    return {
+      status: 'fail',
+      detail: `${err.message} (${code}; issuer ${probe.issuer ?? 'unknown'})`,
+      remedy: errorRemedy(err, ctx.remedyContext()),
+    };
   }
   if (probe.hostnameError) {
     return {
