@@ -18,7 +18,6 @@ import { buildReport, type StatusReport } from '../session/session.js';
 import { classifyError } from '../transport/errors.js';
 import { createAgent, type HttpResponse, httpRequest, type RequestOptions } from '../transport/request.js';
 import { redactUrl, resolveApiUrl } from '../url.js';
-import type { CliContext } from '../verdict/verdict.js';
 import { once } from './framework.js';
 
 /** The ordinary API request whose headers the drift check compares with the version document. */
@@ -86,27 +85,30 @@ export type TlsProbe =
     }
   | { kind: 'error'; error: HandshakeError };
 
-/** What every check receives. Vendor checks get the same, requests included. */
-export interface DoctorContext {
+/**
+ * What every check receives. Vendor checks get the same, requests included. The run's facts are the
+ * one resolution's (src/session/resolve.ts), not a copy of its rules.
+ */
+export interface DoctorContext
+  extends Pick<
+    Resolution,
+    | 'cli'
+    | 'product'
+    | 'bin'
+    | 'envPrefix'
+    | 'env'
+    | 'timeoutMs'
+    | 'installPath'
+    | 'matrix'
+    | 'requestMatrix'
+    | 'config'
+    | 'server'
+    | 'headers'
+  > {
   /** The run's one resolution (the same every other command gets). */
   readonly resolution: Resolution;
-  readonly cli: CliContext;
-  readonly product: string;
-  /** The CLI's command name, for remedies. */
-  readonly bin: string;
-  readonly envPrefix: string;
-  readonly env: NodeJS.ProcessEnv;
-  readonly timeoutMs: number;
+  /** False with `--no-network`. */
   readonly network: boolean;
-  /** Where this CLI's package lives (resolved), which tells the install method; its package.json has `engines`. */
-  readonly installPath: string;
-  readonly matrix: MatrixState;
-  /** The matrix requests use: the chosen one, or the bundled one when the chosen one is invalid. */
-  readonly requestMatrix: Matrix | null;
-  readonly config: ConfigState;
-  readonly server: ServerTarget;
-  /** Headers sent on every request (User-Agent, the CLI-version header). */
-  readonly headers: Readonly<Record<string, string>>;
   readonly healthPath: string;
   now(): number;
   /** The version endpoint, requested once however many checks ask. */
