@@ -3,7 +3,9 @@ import type { z } from 'zod';
 import { ErrorCode, isHandshakeError } from '../errors.js';
 import type { Hint } from '../hint.js';
 import type { Matrix } from '../matrix/load.js';
+import { REVISION_PATTERN } from '../matrix/schema.js';
 import {
+  DEV_VERSION,
   type MigrationProgress,
   migrationProgressSchema,
   type VersionDocument,
@@ -85,10 +87,8 @@ function fromTransportError(err: unknown): Observation {
 export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation {
   const { status } = res;
   const h = matrix.doc.headers;
-  if (status === 426) {
-    const required = semver.valid(headerValue(res.headers, h.required_cli_version)?.trim() ?? '');
-    return { kind: 'cli_rejected', requiredVersion: required, httpStatus: 426 };
-  }
+  const seen = readVersionHeaders(status, res.headers, h);
+  if (seen.rejected) return { kind: 'cli_rejected', requiredVersion: seen.requiredCliVersion, httpStatus: 426 };
   if (status === 401 || status === 403) return { kind: 'unauthorized', httpStatus: status };
   if (status === 404 || status === 405 || status === 410) return { kind: 'not_found', httpStatus: status, url: res.url };
   const migrating = maintenance(res);
@@ -135,10 +135,7 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
   return {
     kind: 'document',
     document: parsed.data,
-    headers: {
-      schemaRevision: headerValue(res.headers, h.schema_revision) ?? null,
-      serverVersion: headerValue(res.headers, h.server_version) ?? null,
-    },
+    headers: { schemaRevision: seen.revision, serverVersion: seen.version },
   };
 }
 
@@ -234,4 +231,35 @@ function preview(body: Buffer): string {
  */
 export function observationFromError(err: unknown): Observation {
   return fromTransportError(err);
+}
+
+/** What the headers of one response say about the server; every value validated, null when absent or malformed. */
+export interface VersionHeaders {
+  revision: string | null;
+  version: string | null;
+  /** HTTP 426: the server refuses this CLI. */
+  rejected: boolean;
+  /** With a 426: the CLI version it requires (validated semver), or null. */
+  requiredCliVersion: string | null;
+}
+
+/**
+ * Reads the revision and version headers of a response (pure): the one reader of them, for the
+ * version endpoint, the passive check and doctor. Only well-formed values count: a header can never inject
+ * text into a warning or a command.
+ */
+export function readVersionHeaders(
+  statusCode: number,
+  headers: HttpResponse['headers'],
+  names: Pick<Matrix['doc']['headers'], 'schema_revision' | 'server_version' | 'required_cli_version'>,
+): VersionHeaders {
+  const revision = headerValue(headers, names.schema_revision)?.trim();
+  const version = headerValue(headers, names.server_version)?.trim();
+  const rejected = statusCode === 426;
+  return {
+    revision: revision && REVISION_PATTERN.test(revision) ? revision : null,
+    version: version && (version === DEV_VERSION || semver.valid(version)) ? (semver.valid(version) ?? version) : null,
+    rejected,
+    requiredCliVersion: rejected ? semver.valid(headerValue(headers, names.required_cli_version)?.trim() ?? '') : null,
+  };
 }

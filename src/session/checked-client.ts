@@ -1,19 +1,10 @@
-import semver from 'semver';
 import type { Dispatcher } from 'undici';
 import type { HandshakeCache } from '../cache/cache.js';
-import { maintenance, type Observation, observe } from '../handshake/observe.js';
+import { maintenance, type Observation, observe, readVersionHeaders } from '../handshake/observe.js';
 import { remedyText } from '../hint.js';
-import { type MatrixDocument, REVISION_PATTERN } from '../matrix/schema.js';
-import { DEV_VERSION, type VersionDocument } from '../protocol/version-document.js';
+import type { VersionDocument } from '../protocol/version-document.js';
 import { type ResponseHeadInfo, withHeaderHook } from '../transport/interceptor.js';
-import {
-  CROSS_ORIGIN_HEADERS,
-  defaultDispatcher,
-  type HttpResponse,
-  headerValue,
-  httpRequest,
-  type RequestOptions,
-} from '../transport/request.js';
+import { CROSS_ORIGIN_HEADERS, defaultDispatcher, type HttpResponse, httpRequest, type RequestOptions } from '../transport/request.js';
 import { resolveApiUrl } from '../url.js';
 import { judge, UNCHECKED_STATUSES, type Verdict } from '../verdict/verdict.js';
 import { remedyContext, requireServer, type Session } from './session.js';
@@ -231,36 +222,7 @@ export class CheckedClient {
   }
 }
 
-/** What the headers of one response say about the server; every value validated, null when absent or malformed. */
-export interface VersionHeaders {
-  revision: string | null;
-  version: string | null;
-  /** HTTP 426: the server refuses this CLI. */
-  rejected: boolean;
-  /** With a 426: the CLI version it requires (validated semver), or null. */
-  requiredCliVersion: string | null;
-}
-
-/**
- * Reads the revision and version headers of a response (pure; the passive
- * check's parser). Only well-formed values count: a header can never inject
- * text into a warning or a command.
- */
-export function readVersionHeaders(
-  statusCode: number,
-  headers: ResponseHeadInfo['headers'],
-  names: Pick<MatrixDocument['headers'], 'schema_revision' | 'server_version' | 'required_cli_version'>,
-): VersionHeaders {
-  const revision = headerValue(headers, names.schema_revision)?.trim();
-  const version = headerValue(headers, names.server_version)?.trim();
-  const rejected = statusCode === 426;
-  return {
-    revision: revision && REVISION_PATTERN.test(revision) ? revision : null,
-    version: version && (version === DEV_VERSION || semver.valid(version)) ? (semver.valid(version) ?? version) : null,
-    rejected,
-    requiredCliVersion: rejected ? semver.valid(headerValue(headers, names.required_cli_version)?.trim() ?? '') : null,
-  };
-}
+export { readVersionHeaders, type VersionHeaders } from '../handshake/observe.js';
 
 /** Whether a passive verdict should turn a successful command's exit code into 3. */
 export function passiveFails(report: PassiveReport): boolean {

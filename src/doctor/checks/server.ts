@@ -1,9 +1,9 @@
 import semver from 'semver';
 import { ErrorCode } from '../../errors.js';
+import { readVersionHeaders } from '../../handshake/observe.js';
 import { hint, remedyText } from '../../hint.js';
 import type { Matrix } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
-import { DEV_VERSION } from '../../protocol/version-document.js';
 import { errorRemedy } from '../../render/report.js';
 import type { StatusReport } from '../../session/session.js';
 import { classifyError } from '../../transport/errors.js';
@@ -401,10 +401,10 @@ const authentication: Run = async (ctx, t) => {
   return { status: 'pass', detail: `${where} needs a token and accepted the one from ${server.tokenSource} (HTTP ${code})` };
 };
 
-/** The CLI version a 426 named, if this response is one. */
+/** The CLI version a 426 named, if this response is one (the one reader of version headers). */
 function rejection(res: HttpResponse | null, matrix: Matrix): { required: string | null } | null {
-  if (res?.status !== 426) return null;
-  return { required: semver.valid(headerValue(res.headers, matrix.doc.headers.required_cli_version)?.trim() ?? '') };
+  const seen = res ? readVersionHeaders(res.status, res.headers, matrix.doc.headers) : null;
+  return seen?.rejected ? { required: seen.requiredCliVersion } : null;
 }
 
 const cliWindow: Run = async (ctx, t) => {
@@ -455,17 +455,13 @@ const headerDrift: Run = async (ctx, t) => {
   const seen = [
     { where: `GET ${ctx.healthPath}`, res: ap.response },
     { where: 'the version endpoint', res: vp.response },
-  ].flatMap(({ where, res }) =>
-    res
-      ? [
-          {
-            where,
-            rev: headerValue(res.headers, names.schema_revision) ?? null,
-            ver: headerValue(res.headers, names.server_version) ?? null,
-          },
-        ]
-      : [],
-  );
+  ].flatMap(({ where, res }) => {
+    if (!res) return [];
+    // What a header says, as the passive check reads it; a value it would refuse is drift too, shown as sent.
+    const read = readVersionHeaders(res.status, res.headers, names);
+    const raw = (name: string) => headerValue(res.headers, name)?.trim() ?? null;
+    return [{ where, rev: raw(names.schema_revision), ver: raw(names.server_version), readVer: read.version }];
+  });
   const anyRev = seen.some((s) => s.rev !== null);
   const anyVer = seen.some((s) => s.ver !== null);
   const middleware = "Send them on every API response (the server helpers' headers middleware does), so every CLI call notices drift";
@@ -480,8 +476,8 @@ const headerDrift: Run = async (ctx, t) => {
   const claims = new Map<string, { header: string; value: string; expected: string; where: string[] }>();
   for (const s of seen) {
     const pairs: Array<[string, string | null, string, boolean]> = [
-      [names.schema_revision, s.rev, doc.schema_revision ?? 'none', s.rev !== null && s.rev.trim() !== (doc.schema_revision ?? '')],
-      [names.server_version, s.ver, doc.server_version, s.ver !== null && normaliseVersion(s.ver) !== doc.server_version],
+      [names.schema_revision, s.rev, doc.schema_revision ?? 'none', s.rev !== null && s.rev !== (doc.schema_revision ?? '')],
+      [names.server_version, s.ver, doc.server_version, s.ver !== null && (s.readVer ?? s.ver) !== doc.server_version],
     ];
     for (const [header, value, expected, differs] of pairs) {
       if (!differs || value === null) continue;
@@ -513,11 +509,6 @@ const headerDrift: Run = async (ctx, t) => {
   const on = ap.response ? `GET ${ctx.healthPath}` : 'the version endpoint';
   return { status: 'pass', detail: `${sent.join(' and ')} on ${on} match the version document` };
 };
-
-function normaliseVersion(v: string): string {
-  const t = v.trim();
-  return t === DEV_VERSION ? t : (semver.valid(t) ?? t);
-}
 
 const clockSkew: Run = async (ctx) => {
   const [vp, ap] = await Promise.all([ctx.versionProbe(), ctx.apiProbe()]);
