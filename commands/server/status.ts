@@ -1,5 +1,6 @@
 import { exitCodeForVerdict } from '../../src/render/exit-codes.js';
 import { formatStatus } from '../../src/render/server.js';
+import { reportDocument } from '../../src/render/upgrade.js';
 import { checkServer } from '../../src/session/session.js';
 import { BaseCommand, commonFlags, serverFlags } from '../_lib/base.js';
 
@@ -18,7 +19,7 @@ export default class ServerStatus extends BaseCommand {
     const { flags } = await this.parse(ServerStatus);
     const session = this.openSession(flags);
     const report = await checkServer(session, { remember: true });
-    this.emit(report, (r, style) => formatStatus(r, session.matrix, style));
+    this.emit(reportDocument(report), (r, style) => formatStatus({ ...r, findings: report.findings }, session.matrix, style));
     this.setExit(exitCodeForVerdict(report));
   }
 }

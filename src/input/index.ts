@@ -4,7 +4,7 @@
  * directory. Every mistake in them is a usage error ({@link ErrorCode.Usage}) naming the file or
  * the variable, never a raw Node error and never blamed on the server. Nothing here prints.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ErrorCode, HandshakeError } from '../errors.js';
@@ -48,7 +48,14 @@ export const MAX_USER_FILE_BYTES = 64 * 1024 * 1024;
  * unreadable file is a usage error naming the file.
  */
 export function readUserFile(path: string, what = 'the file', options: { stdin?: () => Buffer } = {}): Buffer {
-  if (path === '-') return (options.stdin ?? (() => readFileSync(0)))();
+  const tooLarge = `it is larger than ${MAX_USER_FILE_BYTES / 1024 / 1024} MiB`;
+  if (path === '-') {
+    if (options.stdin) return options.stdin();
+    const data = readCappedFd(0, MAX_USER_FILE_BYTES);
+    if (data === null)
+      throw new HandshakeError(ErrorCode.Usage, `cannot read ${what} from stdin: ${tooLarge}`, { remedy: 'Send a smaller body' });
+    return data;
+  }
   const usage = (why: string) =>
     new HandshakeError(ErrorCode.Usage, `cannot read ${what} ${JSON.stringify(path)}: ${why}`, {
       remedy: path === '' ? 'Name a file after the @, or use @- for stdin' : `Check the path ${JSON.stringify(resolve(path))}`,
@@ -58,17 +65,41 @@ export function readUserFile(path: string, what = 'the file', options: { stdin?:
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw usage('it is a directory');
-    size = st.isFile() ? st.size : 0;
+    // A FIFO or a device (/dev/zero) could block forever or never end: only regular files and stdin (@-) are read.
+    if (!st.isFile()) throw usage('it is not a regular file (for a pipe, use @- and stdin)');
+    size = st.size;
   } catch (err) {
     if (err instanceof HandshakeError) throw err;
     throw usage(READ_ERRORS[(err as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read');
   }
-  if (size > MAX_USER_FILE_BYTES) throw usage(`it is larger than ${MAX_USER_FILE_BYTES / 1024 / 1024} MiB`);
+  if (size > MAX_USER_FILE_BYTES) throw usage(tooLarge);
   try {
     return readFileSync(path);
   } catch (err) {
     throw usage(READ_ERRORS[(err as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read');
   }
+}
+
+/** Reads `fd` to its end, or null past `max` bytes (so an endless stream never fills the memory). */
+function readCappedFd(fd: number, max: number): Buffer | null {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.alloc(65_536);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((err as NodeJS.ErrnoException).code === 'EOF') break;
+      throw err;
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > max) return null;
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
+  }
+  return Buffer.concat(chunks, total);
 }
 
 // Anything but visible ASCII and the space: a token is sent in a header, where a control byte or a

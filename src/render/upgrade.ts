@@ -44,7 +44,8 @@ export function upgradeDocument(result: UpgradeResult) {
   return { outcome, message, remedy, before: reportDocument(before), plan, hop, after: after && reportDocument(after), commands };
 }
 
-function reportDocument(report: StatusReport): Omit<StatusReport, 'findings'> {
+/** A report as JSON documents carry it (`server status --json`, `server upgrade`'s before/after): the findings stay out. */
+export function reportDocument(report: StatusReport): Omit<StatusReport, 'findings'> {
   const { findings: _, ...rest } = report;
   return rest;
 }

@@ -1,5 +1,6 @@
 import { ErrorCode, isHandshakeError } from '../errors.js';
 import { type Hint, hint } from '../hint.js';
+import { tokenFromEnv } from '../input/index.js';
 import { type HttpResponse, httpRequest } from '../transport/request.js';
 import { resolveApiUrl } from '../url.js';
 import type { RejectedValue } from './deployment.js';
@@ -13,10 +14,17 @@ import type { RejectedValue } from './deployment.js';
 /** The variable that holds the admin token, without the host's prefix (`HANDSHAKE_ADMIN_TOKEN`). */
 export const ADMIN_TOKEN = 'ADMIN_TOKEN';
 
-/** The admin token from the environment, or null when unset or empty. */
+/**
+ * The admin token from the environment, or null when unset or empty. A value with a line break, a
+ * control byte or a space is a usage error naming the variable, thrown before anything is planned or sent.
+ */
 export function adminToken(env: NodeJS.ProcessEnv, envPrefix: string): string | null {
-  const value = env[`${envPrefix}_${ADMIN_TOKEN}`];
-  return value ? value : null;
+  return tokenFromEnv(env, `${envPrefix}_${ADMIN_TOKEN}`);
+}
+
+function isLoopback(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 // An absolute path: one leading slash (not `//host`), path characters only (no scheme, no backslash, no spaces).
@@ -43,12 +51,17 @@ export function migrateEndpoint(base: URL, capability: string | null): MigrateEn
   url.password = '';
   url.hash = '';
   if (url.origin !== base.origin) return reject('points to another origin; ignored');
+  // The admin token changes the database: it crosses a network only encrypted (plain http is for this machine).
+  if (url.protocol === 'http:' && !isLoopback(url))
+    return reject('is plain http to another machine: the admin token would cross the network unencrypted; ignored');
   return { kind: 'ok', path: capability, url };
 }
 
 export type MigrationStart =
   | { kind: 'started' }
   | { kind: 'refused'; httpStatus: number | null; message: string; hint: Hint | null }
+  /** The request got no answer (timeout, reset): the run may or may not have started. */
+  | { kind: 'unanswered'; message: string; hint: Hint | null }
   | { kind: 'interrupted' };
 
 export interface StartOptions {
@@ -80,8 +93,14 @@ export async function startServerMigration(opts: StartOptions): Promise<Migratio
     });
   } catch (err) {
     if (opts.signal?.aborted || isHandshakeError(err, ErrorCode.Aborted)) return { kind: 'interrupted' };
+    if (isHandshakeError(err, ErrorCode.Usage)) throw err;
     const message = err instanceof Error ? err.message : String(err);
-    return { kind: 'refused', httpStatus: null, message: `the request to start the migrations failed: ${message}`, hint: STATUS };
+    // No answer is not a refusal: the server may have started the run. Say so, and how to check on it.
+    return {
+      kind: 'unanswered',
+      message: `no answer to the request to start the migrations (${message}): the server may have started them`,
+      hint: STATUS,
+    };
   }
   return answerOf(res.status);
 }

@@ -281,6 +281,7 @@ function refuseFirst(ctx: PlanContext): Refusal | null {
   }
   const f = report.findings;
   if (f?.server.covered && f.schema.status === 'unknown') {
+    // (A release older than the chain's first is `predates`, planned by its version with the baseline first.)
     return refuse(
       ctx,
       'diverged_schema',
@@ -373,7 +374,7 @@ function planNotes(
     notes.push(
       `the database (schema ${ctx.revision}) predates this CLI's chain, which restarts at ${p.baseline.revision}: hop 1 brings it onto the baseline first${p.baseline.note ? ` (${p.baseline.note})` : ''}`,
     );
-  } else if (ctx.revision && ctx.report.findings?.schema.status === 'unknown') {
+  } else if (ctx.revision && ['unknown', 'predates'].includes(ctx.report.findings?.schema.status ?? '')) {
     notes.push(`schema ${ctx.revision} predates this CLI's chain: the plan goes by the server's version`);
   }
   const m = p.serverMigration;

@@ -247,6 +247,7 @@ async function carryOut(parsed: Parsed, d: Extract<Decision, { kind: 'plan' }>, 
     const started = await askServer(parsed, plan, d.endpoint);
     if (started.kind === 'interrupted') return { ...base, ...interrupted(plan, 1, 'while asking the server to start its migrations') };
     if (started.kind === 'refused') return { ...base, outcome: 'refused', message: started.message, hint: started.hint };
+    if (started.kind === 'unanswered') return { ...base, outcome: 'unreachable', message: started.message, hint: started.hint };
   }
   return runHops(parsed, plan, before, hooks);
 }

@@ -99,7 +99,8 @@ export interface Findings {
     placement: RevisionPlacement | null;
     /** The release that introduced the revision, when the chain says. */
     release: string | null;
-    status: 'ok' | 'none' | 'unknown' | 'behind_min' | 'past_max';
+    /** `predates`: not in the chain, on a release older than the chain's first (the chain continues below its first entry). */
+    status: 'ok' | 'none' | 'unknown' | 'predates' | 'behind_min' | 'past_max';
   };
   /** The database against the server's own release (null when the chain names no releases or the server is dev). */
   release: {
@@ -241,7 +242,7 @@ export function find(matrix: Matrix, d: VersionDocument, cli: CliContext): Findi
   const placement = rev ? matrix.placeRevision(rev) : null;
   const index = placement?.known ? placement.index : -1;
   const maxIndex = doc.max_schema_revision ? matrix.revisionIndex(doc.max_schema_revision) : -1;
-  const schemaStatus = !placement
+  const schemaStatus: Findings['schema']['status'] = !placement
     ? 'none'
     : !placement.known
       ? 'unknown'
@@ -273,10 +274,18 @@ export function find(matrix: Matrix, d: VersionDocument, cli: CliContext): Findi
     return !aheadOf(matrix.releaseOf(i), release);
   });
 
+  // Without a baseline the chain continues below its first entry: an unknown revision on a release older than the
+  // chain's first one predates the chain, it has not diverged.
+  const schema: Findings['schema'] = {
+    revision: rev,
+    placement,
+    release: index >= 0 ? matrix.releaseOf(index) : null,
+    status: schemaStatus === 'unknown' && ownRelease && ownRelease.head === null ? 'predates' : schemaStatus,
+  };
   return {
     cli: { status: cliStatus, min: d.min_cli_version, max: d.max_cli_version },
     server: { status: serverStatus, reported: d.server_version, version, range: doc.supported_server_range, covered },
-    schema: { revision: rev, placement, release: index >= 0 ? matrix.releaseOf(index) : null, status: schemaStatus },
+    schema,
     release: ownRelease,
     migrations: { pending: d.pending_migrations, counted },
     runner: { status: d.migration_status, progress: d.migration_progress, background: d.background_migrations_pending },
@@ -424,6 +433,13 @@ const schemaAhead: Rule = ({ matrix, d, f, cli, install, server }) => {
 };
 
 const schemaBehind: Rule = ({ matrix, d, f, cli, server, schema }) => {
+  if (f.schema.status === 'predates') {
+    return make(
+      'schema_behind',
+      `${server} schema ${d.schema_revision} predates CLI ${cli.version}'s chain (release ${d.server_version} is older than its first release); it needs ${matrix.doc.min_schema_revision}`,
+      UPGRADE_SERVER,
+    );
+  }
   if (f.schema.status === 'behind_min' && f.schema.placement?.known) {
     const behind = plural(-f.schema.placement.distance, 'revision');
     return make(

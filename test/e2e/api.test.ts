@@ -237,7 +237,7 @@ describe('handshake api: every mistake in what the user typed or set is a usage 
   it('-d @file that is missing or a directory names the file; nothing is sent', async () => {
     const server = await docServer();
     const box = freshBox();
-    for (const file of ['/nonexistent', '/etc']) {
+    for (const file of ['/nonexistent', '/etc', '/dev/zero']) {
       const r = await api(server, ['/api/v1/events', '-d', `@${file}`, '--json'], box.env);
       expect(r.code).toBe(2);
       expect(JSON.stringify(JSON.parse(r.stdout))).toContain(file);

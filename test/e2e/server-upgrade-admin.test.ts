@@ -127,6 +127,17 @@ describe('server upgrade: the server migrates itself', () => {
   });
 });
 
+describe('server upgrade: a malformed admin token is a usage error', () => {
+  it('a line break in HANDSHAKE_ADMIN_TOKEN: exit 2 naming the variable, never its value, nothing requested', async () => {
+    const s = await server();
+    const r = await run(s.url, ['--yes', '--json'], { HANDSHAKE_ADMIN_TOKEN: `${ADMIN_TOKEN}\n` });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toContain('HANDSHAKE_ADMIN_TOKEN');
+    expect(r.stdout + r.stderr).not.toContain(ADMIN_TOKEN);
+    expect(s.posts()).toBe(0);
+  });
+});
+
 describe('server upgrade: the admin token never leaves the server', () => {
   it.each([
     ['a URL of another origin', (other: string) => `${other}/steal`],

@@ -95,6 +95,16 @@ describe('truth: a server judged against its own release (Airflow)', () => {
   });
 });
 
+describe('truth: a covered release older than the chain (the chain continues below its first entry)', () => {
+  it("Airflow 2.3.0 on 1de7bc13c950 (the revision before the fixture's first) predates the chain: schema_behind, not diverged", () => {
+    const m = airflow({ min_server_version: '2.3.0', supported_server_range: '>=2.3.0 <2.7.0-0' });
+    const v = computeVerdict(m, doc({ server_version: '2.3.0', schema_revision: '1de7bc13c950' }), cli);
+    expect(v.status).toBe('schema_behind');
+    expect(v.remedy).toContain('server upgrade');
+    expect(judge(m, doc({ server_version: '2.3.0', schema_revision: '1de7bc13c950' }), cli).findings?.schema.status).toBe('predates');
+  });
+});
+
 describe('truth: the migration runner', () => {
   const bundled = matrixWith();
   const at = { server_version: '1.4.2', schema_revision: '0005_add_retention_policy' };

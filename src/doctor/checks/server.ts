@@ -296,6 +296,13 @@ const schemaRevision: Run = (ctx) =>
               remedy: 'Upgrade this CLI (see CLI › Version)',
               facts,
             };
+      case 'predates':
+        return {
+          status: 'fail',
+          detail: `${rev} predates this CLI's chain (release ${f.server.reported} is older than its first release); this CLI needs ${d.min_schema_revision}`,
+          remedy: upgradeRemedy(ctx),
+          facts,
+        };
       case 'behind_min': {
         const behind = p?.known ? -p.distance : 0;
         return {

@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import semver from 'semver';
 import { MatrixError } from '../../errors.js';
 import { orderMigrations } from './order.js';
@@ -113,8 +113,17 @@ export function syncMatrix(options: SyncOptions): SyncResult {
   }
   const out = rewriteMatrixText(raw, buildChain(raw.chain, next, String(release)));
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, out);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, out);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new SyncError('matrix', `cannot write ${file} (${why}): nothing was changed`, {
+      file,
+      remedy: `Check that ${file} and its directory are writable`,
+    });
+  }
   result.written = true;
   return result;
 }
