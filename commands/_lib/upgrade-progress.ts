@@ -85,7 +85,9 @@ export class UpgradeProgress {
   #waiting(hop: Hop, plan: UpgradePlan): string {
     const line = formatWaiting(hop, plan.hops.length, performance.now() - this.#started, this.waitMs, this.#last);
     const room = Math.max(20, (process.stderr.columns || 80) - 3);
-    return this.sink.clean(line.length > room ? `${line.slice(0, room - 1)}…` : line);
+    // Redact and escape first, then cut: a cut never keeps part of a secret, and the escapes count in the width.
+    const clean = this.sink.clean(line);
+    return clean.length > room ? `${clean.slice(0, room - 1)}…` : clean;
   }
 
   pollEvent(event: PollEvent, hop: Hop, plan: UpgradePlan): void {

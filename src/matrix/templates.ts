@@ -1,5 +1,5 @@
 import { quote } from 'shell-quote';
-import type { InstallMethod, MatrixDocument } from './schema.js';
+import type { InstallMethod, MatrixDocument, ServerSteps } from './schema.js';
 
 /**
  * Fills a template from the matrix. Every value is shell-quoted as one word
@@ -32,4 +32,26 @@ export function cliInstallCommand(doc: MatrixDocument, method: InstallMethod, ve
     version,
     formula: doc.cli.homebrew_formula ?? doc.cli.package,
   });
+}
+
+/** The server steps for a deployment kind (own keys only), else the generic ones; and which templates they are. */
+export function stepsFor(matrix: MatrixDocument, kind: string | null): { steps: ServerSteps; templates: string } {
+  if (kind !== null && Object.hasOwn(matrix.server.deployments, kind)) {
+    const steps = matrix.server.deployments[kind];
+    if (steps) return { steps, templates: kind };
+  }
+  return { steps: matrix.server.generic, templates: 'generic' };
+}
+
+/** The restore templates for a deployment kind (the generic ones when it has none). */
+export function restoreTemplates(matrix: MatrixDocument, kind: string | null): readonly string[] {
+  return stepsFor(matrix, kind).steps.restore ?? matrix.server.generic.restore ?? [];
+}
+
+/**
+ * The one way restore commands are said, by the verdict and the upgrade alike: `backupFile` is the
+ * dated file a hop backed up to, or `BACKUP_FILE` where the file is the server's (its logs name it).
+ */
+export function restoreCommands(matrix: MatrixDocument, kind: string | null, backupFile = 'BACKUP_FILE'): string[] {
+  return restoreTemplates(matrix, kind).map((tpl) => fillTemplate(tpl, { bin: matrix.cli.bin, backup_file: backupFile }));
 }

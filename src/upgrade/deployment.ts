@@ -1,6 +1,8 @@
 import { ErrorCode, HandshakeError } from '../errors.js';
 import { DEPLOYMENT_PATTERN, type MatrixDocument, type ServerSteps } from '../matrix/schema.js';
-import { fillTemplate } from '../matrix/templates.js';
+import { fillTemplate, stepsFor } from '../matrix/templates.js';
+
+export { restoreCommands, restoreTemplates, stepsFor } from '../matrix/templates.js';
 
 /** Which deployment's templates a plan uses, and the status commands of a server that cannot be reached. Pure. */
 
@@ -33,14 +35,6 @@ export function parseDeploymentFlag(matrix: MatrixDocument, kind: string): strin
 /** The deployment kinds the matrix has templates for. */
 export function knownKinds(matrix: MatrixDocument): string[] {
   return Object.keys(matrix.server.deployments);
-}
-
-export function stepsFor(matrix: MatrixDocument, kind: string | null): { steps: ServerSteps; templates: string } {
-  if (kind !== null && Object.hasOwn(matrix.server.deployments, kind)) {
-    const steps = matrix.server.deployments[kind];
-    if (steps) return { steps, templates: kind };
-  }
-  return { steps: matrix.server.generic, templates: 'generic' };
 }
 
 /**
@@ -104,6 +98,3 @@ export function statusCommands(matrix: MatrixDocument, kind: string | null): Arr
 }
 
 /** The restore templates of a deployment kind (the generic ones when it has none). */
-export function restoreTemplates(matrix: MatrixDocument, kind: string | null): readonly string[] {
-  return stepsFor(matrix, kind).steps.restore ?? matrix.server.generic.restore ?? [];
-}

@@ -3,9 +3,8 @@ import { ErrorCode, HandshakeError } from '../errors.js';
 import { type Hint, hint } from '../hint.js';
 import { createMatrix, type Matrix } from '../matrix/load.js';
 import { type MatrixDocument, REVISION_PATTERN } from '../matrix/schema.js';
-import { fillTemplate } from '../matrix/templates.js';
 import type { StatusReport } from '../session/session.js';
-import { chooseDeployment, type DeploymentChoice, type RejectedValue, restoreTemplates } from './deployment.js';
+import { chooseDeployment, type DeploymentChoice, type RejectedValue, restoreCommands } from './deployment.js';
 import { type GoalReport, isUpToDate } from './goal.js';
 import { buildHops, type Hop } from './hops.js';
 import { stopsBetween } from './stops.js';
@@ -210,12 +209,15 @@ function planContext(input: PlanInput): PlanContext {
   const { choice, notes, rejected } = chooseDeployment(matrix.doc, input.report.deployment, input.deployment);
   rejected.push(...(input.rejected ?? []));
   const raw = input.report.server.schema_revision;
-  const valid = raw !== null && REVISION_PATTERN.test(raw);
+  // A leading "-" would read as an option to whatever command a template puts it in: never filled in.
+  const valid = raw !== null && REVISION_PATTERN.test(raw) && !raw.startsWith('-');
   if (raw !== null && !valid) {
     rejected.push({
       field: 'schema_revision',
       value: raw,
-      reason: 'not a schema revision id (printable text of at most 256 characters); ignored',
+      reason: raw.startsWith('-')
+        ? 'starts with "-", which a command would read as an option; ignored'
+        : 'not a schema revision id (printable text of at most 256 characters); ignored',
     });
   }
   const report = {
@@ -240,7 +242,7 @@ function refuseFirst(ctx: PlanContext): Refusal | null {
   const { report, matrix } = ctx;
   const doc = matrix.doc;
   if (report.migration_status === 'failed') {
-    const restore = restoreTemplates(doc, ctx.deployment.kind).map((t) => fillTemplate(t, { bin: doc.cli.bin }));
+    const restore = restoreCommands(doc, ctx.deployment.kind);
     return refuse(
       ctx,
       'migration_failed',

@@ -3,7 +3,8 @@ import type { Observation } from '../handshake/observe.js';
 import { type Hint, hint, remedyText } from '../hint.js';
 import type { Matrix, RevisionPlacement } from '../matrix/load.js';
 import type { InstallMethod } from '../matrix/schema.js';
-import { cliInstallCommand, fillTemplate } from '../matrix/templates.js';
+import { DEPLOYMENT_PATTERN } from '../matrix/schema.js';
+import { cliInstallCommand, restoreCommands } from '../matrix/templates.js';
 import { DEV_VERSION, type MigrationProgress, type PendingMigration, type VersionDocument } from '../protocol/version-document.js';
 import { redactUrl, suggestBase } from '../url.js';
 
@@ -369,11 +370,8 @@ const runnerRunning: Rule = ({ f, server, schema }) =>
 
 const runnerFailed: Rule = ({ matrix, d, f, server, schema }) => {
   if (f.runner.status !== 'failed') return null;
-  const doc = matrix.doc;
-  const steps = (d.deployment ? doc.server.deployments[d.deployment] : undefined) ?? doc.server.generic;
-  const restore = (steps.restore ?? doc.server.generic.restore ?? []).map((t) =>
-    fillTemplate(t, { backup_file: 'BACKUP_FILE', bin: doc.cli.bin }),
-  );
+  const kind = d.deployment && DEPLOYMENT_PATTERN.test(d.deployment) ? d.deployment : null;
+  const restore = restoreCommands(matrix.doc, kind);
   return make(
     'migration_failed',
     `${server}${schema} reports that its last migration run failed`,

@@ -201,6 +201,20 @@ describe('plan: server-supplied values are validated before they reach a command
     for (const c of allCommands(p)) expect(c).not.toContain('rm -rf');
   });
 
+  it('a revision starting with "-" is never filled into a command (it would read as an option)', () => {
+    const base = bundledJson();
+    const m = matrixWith({
+      server: {
+        ...base.server,
+        generic: { ...base.server.generic, backup: ['dump {revision} --file={backup_file}'] },
+      } as MatrixInput['server'],
+    });
+    const d = planUpgrade({ matrix: m.doc, report: raw({ version: '1.2.0', revision: '--sql=DROP' }), now: NOW });
+    if (d.kind !== 'plan') throw new Error(`expected a plan, got ${d.kind}`);
+    expect(d.plan.rejected).toEqual([expect.objectContaining({ field: 'schema_revision', value: '--sql=DROP' })]);
+    for (const c of d.plan.hops.flatMap((h) => h.backup)) expect(c).not.toContain('--sql');
+  });
+
   it('a revision with $() is an id like any printable text: it reaches a command only shell-quoted, as one word', () => {
     const base = bundledJson();
     const m = matrixWith({
@@ -332,7 +346,9 @@ describe('plan: when there is nothing to plan', () => {
   it('a failed migration: refused, with the restore steps of its deployment', () => {
     const d = decide(report({ ...OLD, migration_status: 'failed' }));
     expect(d).toMatchObject({ kind: 'refused', reason: 'migration_failed' });
-    if (d.kind === 'refused') expect(d.commands).toEqual(matrix.doc.server.deployments['docker-compose']?.restore);
+    // The same restore commands compat check's migration_failed remedy names: the file is the one the server logs name.
+    const templates = matrix.doc.server.deployments['docker-compose']?.restore ?? [];
+    if (d.kind === 'refused') expect(d.commands).toEqual(templates.map((t) => t.replace('{backup_file}', 'BACKUP_FILE')));
   });
 });
 
