@@ -35,7 +35,7 @@ Exit codes: 0 on 2xx, 2 for a flag, file or variable that cannot be used, 4 on a
       const retryAfter = res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers) : null;
       this.err(formatApiStatus(this.config.bin, args.path, res.status, retryAfter));
       const from = session.server?.token ? (process.env[tokenVariable] ? tokenVariable : 'the config file') : null;
-      if (res.status === 401 || res.status === 403) this.note(formatTokenHint(res.status, tokenVariable, from));
+      if (res.status === 401 || res.status === 403) this.note(formatTokenHint(res.status, hostBranding(this.config).envPrefix, from));
     }
     const passive = await client.finish();
     if (passive.warning) this.warnPassive(passive.warning);

@@ -1,3 +1,4 @@
+import { hint, remedyText } from '../hint.js';
 import { ExitCode } from './exit-codes.js';
 import { sanitize } from './sanitize.js';
 
@@ -35,8 +36,9 @@ export function formatApiStatus(bin: string, path: string, status: number, retry
 }
 
 /** What to do about a 401/403: which variable holds the token, and whether one was sent (`from` names where it came from). */
-export function formatTokenHint(status: number, variable: string, from: string | null): string {
-  const set = `read -rs ${variable} && export ${variable}  # then paste a valid token`;
+export function formatTokenHint(status: number, envPrefix: string, from: string | null): string {
+  const variable = `${envPrefix}_TOKEN`;
+  const set = remedyText(hint.variable('TOKEN', { secret: true }), { bin: '', envPrefix });
   if (!from) return `No token was sent: set ${variable}. Fix: ${set}`;
   return status === 401
     ? `The token from ${from} was refused. Fix: ${set}`

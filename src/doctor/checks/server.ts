@@ -351,6 +351,11 @@ const migrations: Run = (ctx) =>
     return { status: background ? 'warn' : 'pass', detail: `${pendingText}${runner}${background}` };
   });
 
+/** How to set the token: the one secret-variable remedy (src/hint.ts). */
+function tokenRemedy(ctx: DoctorContext): string | null {
+  return remedyText(hint.variable('TOKEN', { secret: true }), ctx.remedyContext());
+}
+
 /** `server upgrade` for the server that was checked. */
 function upgradeRemedy(ctx: DoctorContext): string | null {
   return remedyText(hint.run(['server', 'upgrade'], { forServer: true }), ctx.remedyContext());
@@ -375,8 +380,7 @@ const verdict: Run = async (ctx) => {
  * route needs one), then with the token. A route that answers without a token proves nothing about the
  * token, and says so, so a wrong token never passes.
  */
-const authentication: Run = async (ctx, t) => {
-  const tokenVar = `${ctx.envPrefix}_TOKEN`;
+const authentication: Run = async (ctx) => {
   const server = ctx.server.kind === 'ok' ? ctx.server : null;
   const anon = await ctx.authProbe(false);
   const where = `GET ${ctx.authPath}`;
@@ -392,7 +396,7 @@ const authentication: Run = async (ctx, t) => {
     return {
       status: 'fail',
       detail: `${where} needs a token (HTTP ${status} without one), and none is set`,
-      remedy: `read -rs ${tokenVar} && export ${tokenVar}  # then paste a token for ${redactUrl(t.url)}`,
+      remedy: tokenRemedy(ctx),
     };
   }
   const authed = await ctx.authProbe(true);
@@ -401,7 +405,7 @@ const authentication: Run = async (ctx, t) => {
     return {
       status: 'fail',
       detail: `the server refused the token (from ${server.tokenSource}) on ${where} (HTTP ${code}): it is invalid, expired or lacks access`,
-      remedy: `read -rs ${tokenVar} && export ${tokenVar}  # then paste a valid token for ${redactUrl(t.url)}`,
+      remedy: tokenRemedy(ctx),
     };
   }
   if (code === null) return skip('not checked: the request with the token got no answer');
