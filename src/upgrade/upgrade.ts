@@ -1,3 +1,4 @@
+import { ErrorCode, isHandshakeError } from '../errors.js';
 import { type Hint, hint, type RemedyContext, remedyText } from '../hint.js';
 import { buildReport, observeServer, remedyContext, requireServer, type Session, type StatusReport } from '../session/session.js';
 import { UNCHECKED_STATUSES } from '../verdict/verdict.js';
@@ -121,10 +122,41 @@ const STATUS = hint.run(['server', 'status'], { forServer: true });
 /** Runs `server upgrade`. Throws coded errors for usage problems (bad `--to`, `--deployment`, a refused confirmation from the hook). */
 export async function upgradeServer(session: Session, options: UpgradeOptions, hooks: UpgradeHooks): Promise<UpgradeResult> {
   const parsed = parseUpgrade(session, options);
-  const first = await parsed.probe(parsed.signal);
-  const decision = decideUpgrade(parsed, first);
-  if (decision.kind === 'result') return said(parsed, decision.draft);
-  return said(parsed, await carryOut(parsed, decision, hooks));
+  let first: Probe | null = null;
+  try {
+    first = await parsed.probe(parsed.signal);
+    const decision = decideUpgrade(parsed, first);
+    if (decision.kind === 'result') return said(parsed, decision.draft);
+    return said(parsed, await carryOut(parsed, decision, hooks));
+  } catch (err) {
+    // Ctrl-C or SIGTERM during the first look or at the prompt: the `interrupted` outcome all the same (CONTRACT §5.7).
+    if (!isHandshakeError(err, ErrorCode.Aborted)) throw err;
+    return said(parsed, interruptedEarly(parsed, first));
+  }
+}
+
+/** Interrupted before any hop: nothing was asked of the server; `before` is what the first look saw, if it finished. */
+function interruptedEarly(parsed: Parsed, first: Probe | null): Draft {
+  const observation = {
+    kind: 'unreachable',
+    reason: 'interrupted before the server answered',
+    code: ErrorCode.Aborted,
+    remedy: null,
+    httpStatus: null,
+  } as const;
+  const before = first?.report ?? buildReport(parsed.session, requireServer(parsed.session).url, observation);
+  return {
+    before,
+    plan: null,
+    hop: null,
+    after: null,
+    commands: [],
+    outcome: 'interrupted',
+    message: first
+      ? 'interrupted before the upgrade started: nothing was run or asked of the server'
+      : 'interrupted during the first look at the server',
+    hint: hint.steps(hint.text('Check on it with'), STATUS),
+  };
 }
 
 /** Flags first: a usage error costs no request. */

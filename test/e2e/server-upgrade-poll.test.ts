@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
+import { startServer } from '../helpers/http-server.js';
 import { bundledJson } from '../helpers/matrix.js';
 import { type ScenarioServer, type Step, scenarioServer } from '../helpers/upgrade-server.js';
 
@@ -152,5 +153,38 @@ describe('server upgrade: SIGINT and SIGTERM', () => {
     expect(doc.plan?.hops.map((h) => h.to)).toEqual(['1.4.2']);
     // The server this run checked, as it was given: by URL.
     expect(doc.remedy).toContain(`server status --server ${s.url}`);
+  });
+});
+
+describe('server upgrade: a signal before the first answer', () => {
+  it('SIGTERM while the first look waits: still the interrupted document (hop null), exit 143', async () => {
+    const hanging = await startServer(() => new Promise(() => {}));
+    try {
+      const env: Record<string, string> = { NO_COLOR: '1' };
+      for (const [k, v] of Object.entries({ ...process.env, ...box.env })) if (v !== undefined && !k.startsWith('HANDSHAKE_')) env[k] = v;
+      const args = [join(ROOT, 'bin', 'run.js'), 'server', 'upgrade', '--server', hanging.url, '--yes', '--json', '--timeout', '20000'];
+      const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+      });
+      const nudge = setInterval(() => {
+        if (hanging.requests.length >= 1) {
+          clearInterval(nudge);
+          child.kill('SIGTERM');
+        }
+      }, 50);
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      clearInterval(nudge);
+      clearTimeout(killer);
+      expect(code).toBe(143);
+      const doc = JSON.parse(stdout) as Doc;
+      expect(doc.outcome).toBe('interrupted');
+      expect(doc.hop).toBeNull();
+      expect(doc.remedy).toContain('server status');
+    } finally {
+      await hanging.close();
+    }
   });
 });
