@@ -143,82 +143,77 @@ export class CheckedClient {
   }
 
   async #conclude(): Promise<PassiveReport> {
-    const none: PassiveReport = { verdict: null, warning: null, handshakeRequests: 0, drift: false };
-    if (!this.#passive) return none;
-    const matrix = this.#session.matrix;
-    const cli = this.#session.cli;
-    // The one judge, its remedy said for the server this client talks to.
-    const computeVerdict = (m: typeof matrix, o: Observation, c: typeof cli): Verdict => {
-      const v = judge(m, o, c).verdict;
-      return { ...v, remedy: remedyText(v.hint, remedyContext(this.#session)) };
-    };
+    if (!this.#passive) return { verdict: null, warning: null, handshakeRequests: 0, drift: false };
     const handshakeRequests = this.#cold ? 1 : 0;
-    const say = (v: Verdict): PassiveReport => ({
-      verdict: v,
-      warning: { message: v.message, remedy: v.remedy },
-      handshakeRequests,
-      drift: false,
-    });
-
-    if (this.#migrating) return say(computeVerdict(matrix, this.#migrating, cli));
+    if (this.#migrating) return this.#say(this.#judge(this.#migrating), handshakeRequests);
     if (this.#seen.rejected) {
-      return say(computeVerdict(matrix, { kind: 'cli_rejected', requiredVersion: this.#seen.requiredCliVersion, httpStatus: 426 }, cli));
+      const rejected = { kind: 'cli_rejected', requiredVersion: this.#seen.requiredCliVersion, httpStatus: 426 } as const;
+      return this.#say(this.#judge(rejected), handshakeRequests);
     }
     if (this.#cold) {
-      let observation: Observation;
-      try {
-        observation = await this.#cold;
-      } catch {
-        return { ...none, handshakeRequests };
-      }
-      if (observation.kind !== 'document') {
-        const v = computeVerdict(matrix, observation, cli);
-        // Unreachable or refused: the command's own result already tells; a server without a usable
-        // version endpoint is worth one warning, since nothing can protect this user from drift.
-        const worthSaying =
-          observation.kind === 'cli_rejected' || observation.kind === 'not_found' || observation.kind === 'invalid_response';
-        return worthSaying ? say(v) : { verdict: v, warning: null, handshakeRequests, drift: false };
-      }
-      this.#baseline = { document: observation.document, fromCache: false };
-      this.#cache?.write(this.#server.url, observation.document, this.#now());
+      const early = await this.#concludeCold();
+      if (early) return { ...early, handshakeRequests };
     }
     const baseline = this.#baseline;
-    if (!baseline) return { ...none, handshakeRequests };
+    if (!baseline) return { verdict: null, warning: null, handshakeRequests, drift: false };
+    return { ...this.#compare(baseline.document), handshakeRequests };
+  }
 
-    const { document } = baseline;
+  /** The one judge, its remedy said for the server this client talks to. */
+  #judge(observation: Observation): Verdict {
+    const v = judge(this.#session.matrix, observation, this.#session.cli).verdict;
+    return { ...v, remedy: remedyText(v.hint, remedyContext(this.#session)) };
+  }
+
+  #say(v: Verdict, handshakeRequests: number): PassiveReport {
+    return { verdict: v, warning: { message: v.message, remedy: v.remedy }, handshakeRequests, drift: false };
+  }
+
+  /** The cold handshake's answer: a report when it ends the check, else null with the baseline set (and cached). */
+  async #concludeCold(): Promise<Omit<PassiveReport, 'handshakeRequests'> | null> {
+    let observation: Observation;
+    try {
+      observation = await (this.#cold as Promise<Observation>);
+    } catch {
+      return { verdict: null, warning: null, drift: false };
+    }
+    if (observation.kind !== 'document') {
+      const v = this.#judge(observation);
+      // Unreachable or refused: the command's own result already tells; a server without a usable
+      // version endpoint is worth one warning, since nothing can protect this user from drift.
+      const worthSaying =
+        observation.kind === 'cli_rejected' || observation.kind === 'not_found' || observation.kind === 'invalid_response';
+      return { verdict: v, warning: worthSaying ? { message: v.message, remedy: v.remedy } : null, drift: false };
+    }
+    this.#baseline = { document: observation.document, fromCache: false };
+    this.#cache?.write(this.#server.url, observation.document, this.#now());
+    return null;
+  }
+
+  /** What the responses' headers said against the handshake: drift (the cache marked stale), or the handshake's verdict. */
+  #compare(document: VersionDocument): Omit<PassiveReport, 'handshakeRequests'> {
     const seen = this.#seen;
+    const headers = { schemaRevision: seen.revision, serverVersion: seen.version };
     const revisionDrift = seen.revision !== null && seen.revision !== document.schema_revision;
     const versionDrift = seen.version !== null && seen.version !== document.server_version;
-    if (revisionDrift || versionDrift) {
-      this.#cache?.markStale(this.#server.url);
-      const now: VersionDocument = {
-        ...document,
-        server_version: seen.version ?? document.server_version,
-        schema_revision: seen.revision ?? document.schema_revision,
-        pending_migrations: [],
-      };
-      const v = computeVerdict(
-        matrix,
-        { kind: 'document', document: now, headers: { schemaRevision: seen.revision, serverVersion: seen.version } },
-        cli,
-      );
-      const changes = [
-        revisionDrift ? `schema ${document.schema_revision ?? 'unknown'} → ${seen.revision}` : null,
-        versionDrift ? `server ${document.server_version} → ${seen.version}` : null,
-      ].filter(Boolean);
-      return {
-        verdict: v,
-        warning: { message: `the server changed since the last version check (${changes.join(', ')}): ${v.message}`, remedy: v.remedy },
-        handshakeRequests,
-        drift: true,
-      };
+    if (!revisionDrift && !versionDrift) {
+      const v = this.#judge({ kind: 'document', document, headers });
+      return { verdict: v, warning: v.severity === 'ok' ? null : { message: v.message, remedy: v.remedy }, drift: false };
     }
-    const v = computeVerdict(
-      matrix,
-      { kind: 'document', document, headers: { schemaRevision: seen.revision, serverVersion: seen.version } },
-      cli,
-    );
-    return v.severity === 'ok' ? { verdict: v, warning: null, handshakeRequests, drift: false } : say(v);
+    this.#cache?.markStale(this.#server.url);
+    const now: VersionDocument = {
+      ...document,
+      server_version: seen.version ?? document.server_version,
+      schema_revision: seen.revision ?? document.schema_revision,
+      pending_migrations: [],
+    };
+    const v = this.#judge({ kind: 'document', document: now, headers });
+    const changes = [
+      revisionDrift ? `schema ${document.schema_revision ?? 'unknown'} → ${seen.revision}` : null,
+      versionDrift ? `server ${document.server_version} → ${seen.version}` : null,
+    ].filter(Boolean);
+    const message = `the server changed since the last version check (${changes.join(', ')}): ${v.message}`;
+    return { verdict: v, warning: { message, remedy: v.remedy }, drift: true };
   }
 }
 
