@@ -44,7 +44,33 @@ const entry = [
   `export { execute } from '@oclif/core';`,
 ].join('\n');
 
+// Source rewrites that defer a module to its first use, each checked: a dependency's update that changes the line
+// fails the build instead of silently loading the module again.
+//  - undici's client requires its HTTP/2 half at the top, which loads node:http2 (and node:tls with it), ≈ 7 ms of
+//    every command's startup; it runs only for a connection that negotiated h2 (an agent with allowH2).
+const deferred = [
+  {
+    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+    from: "const connectH2 = require('./client-h2.js')",
+    to: "let connectH2Loaded\nconst connectH2 = (...args) => (connectH2Loaded ??= require('./client-h2.js'))(...args)",
+  },
+];
+const deferPlugin = {
+  name: 'defer',
+  setup(b) {
+    for (const d of deferred) {
+      b.onLoad({ filter: d.file }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes(d.from)) throw new Error(`scripts/bundle.js: ${args.path} no longer has: ${d.from}`);
+        d.applied = true;
+        return { contents: source.replace(d.from, d.to), loader: 'js' };
+      });
+    }
+  },
+};
+
 const built = await build({
+  plugins: [deferPlugin],
   stdin: { contents: entry, resolveDir: root, sourcefile: 'cli-entry.js', loader: 'js' },
   outfile: join(root, 'dist', 'cli.cjs'),
   bundle: true,
@@ -68,6 +94,7 @@ const built = await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+for (const d of deferred) if (!d.applied) throw new Error(`scripts/bundle.js: no file in the bundle matched ${d.file}`);
 // Every import( call but the banner's fallback (and the string "import()" in oclif's error messages).
 const [banner, ...rest] = built.outputFiles[0].text.split('(s) => import(s);');
 writeFileSync(

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { quote } from 'shell-quote';
@@ -156,6 +155,8 @@ function fileMode(path: string): number | null {
 
 /** Writes the config atomically (temp file + rename), mode 0600, in a 0700 directory. */
 export function writeConfig(path: string, config: Config, env: NodeJS.ProcessEnv = process.env): void {
+  // node:crypto only when a config is written: loading it is a few ms of every command's startup (BENCHMARKS.md).
+  const { randomBytes } = process.getBuiltinModule('node:crypto');
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   // Bounded, and a usage error naming the variable: Node's recursive mkdir spins forever under /proc.
   ensureDirectory(dirname(path), {
