@@ -34,6 +34,22 @@ const oclif = {
   ),
 };
 
+// bin/run.js leaves the plugins (help, autocomplete) unloaded when the command line names one of handshake's own
+// commands: oclif reads each plugin's package.json and manifest, and resolves its root, on every start (≈ 10 ms),
+// for commands the run never uses. That is only sound while no plugin could take part in such a run, so the build
+// checks it: no plugin command has the id of one of ours or one under it, and a plugin's hooks are only ones a command of ours
+// never fires (plugin-plugins' install events).
+const IDLE_HOOKS = new Set(['plugins:preinstall', 'plugins:postinstall', 'plugins:postuninstall', 'plugins:preupdate', 'plugins:postupdate']);
+for (const name of pjson.oclif.plugins ?? []) {
+  const dir = join(root, 'node_modules', ...name.split('/'));
+  const plugin = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const busy = Object.keys(plugin.oclif?.hooks ?? {}).filter((e) => !IDLE_HOOKS.has(e));
+  if (busy.length) throw new Error(`scripts/bundle.js: plugin ${name} has hooks a handshake command may fire (${busy.join(', ')}); bin/run.js leaves plugins out of those commands`);
+  const theirs = Object.keys(JSON.parse(readFileSync(join(dir, 'oclif.manifest.json'), 'utf8')).commands);
+  const clash = theirs.filter((id) => commands.some((c) => id === c.id || id.startsWith(`${c.id}:`)));
+  if (clash.length) throw new Error(`scripts/bundle.js: plugin ${name} has commands at or under handshake's own ids (${clash.join(', ')})`);
+}
+
 const entry = [
   // Each command is evaluated when oclif first asks for it (a getter around require(), which esbuild turns into
   // a lazy init of that command's modules): `compat check` never runs doctor's top level, which loads node:tls.
@@ -41,6 +57,7 @@ const entry = [
   ...(helpClass ? [`export { default as HELP } from ${JSON.stringify(rel(helpClass))};`] : []),
   ...hooks.map((h) => `export { default as ${h.name} } from ${JSON.stringify(rel(h.target))};`),
   `export const OCLIF = ${JSON.stringify(oclif)};`,
+  `export const COMMAND_IDS = ${JSON.stringify(commands.map((c) => c.id))};`,
   `export { execute } from '@oclif/core';`,
 ].join('\n');
 
