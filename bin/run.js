@@ -53,7 +53,12 @@ async function run() {
     // its package.json and manifest read, ≈ 10 ms. A command of handshake's own never uses them (scripts/bundle.js
     // checks that no plugin has one of its ids or a hook it could fire), so such a run leaves them out; help, the
     // plugins' commands, a mistyped command (its suggestions) and anything this cannot be sure of load them as before.
-    if (ownCommand(process.argv.slice(2), COMMAND_IDS, pjson.oclif.topicSeparator ?? ':')) pjson.oclif.plugins = [];
+    // Such a run never shows the order of the commands either, so oclif sorts them by code unit there instead of
+    // with localeCompare, whose first call creates ICU's collator (≈ 7 ms; scripts/bundle.js).
+    if (ownCommand(process.argv.slice(2), COMMAND_IDS, pjson.oclif.topicSeparator ?? ':')) {
+      pjson.oclif.plugins = [];
+      globalThis[Symbol.for('handshake.commandOrder')] = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    }
     await execute({ loadOptions: { root: fileURLToPath(new URL('..', import.meta.url)), pjson } });
   } else {
     const { execute } = await import('@oclif/core');
