@@ -81,6 +81,48 @@ const deferred = [
     to: ".sort(globalThis[Symbol.for('handshake.commandOrder')] ?? ((a, b) => a.id.localeCompare(b.id)));",
   },
 ];
+//  - oclif's modules require, at their top, modules that only some runs call into: node:child_process (WSL's
+//    shell), node:readline (flags read from stdin), minimatch and tinyglobby (plugin and command discovery by
+//    pattern), ejs (templated config), lilconfig (a plugin's package.json), and its error printer's wrap-ansi,
+//    indent-string and clean-stack. TypeScript's output reads such a module's members only when it calls them
+//    (`(0, node_child_process_1.execSync)(…)`, never at the top: the build checks that too), so each becomes a
+//    proxy that requires it on the first member read: ≈ 5 ms of node:child_process, node:readline and the globbers.
+const lazyRequires = [
+  ['parser/parse.js', 'node_readline_1', 'require("node:readline")'],
+  ['util/os.js', 'node_child_process_1', 'require("node:child_process")'],
+  ['config/plugin-loader.js', 'minimatch_1', 'require("minimatch")'],
+  ['config/plugin.js', 'tinyglobby_1', 'require("tinyglobby")'],
+  ['config/config.js', 'ejs_1', '__importDefault(require("ejs"))'],
+  ['util/read-pjson.js', 'lilconfig_1', 'require("lilconfig")'],
+  ['errors/handle.js', 'clean_stack_1', '__importDefault(require("clean-stack"))'],
+  ['errors/errors/pretty-print.js', 'indent_string_1', '__importDefault(require("indent-string"))'],
+  ['errors/errors/pretty-print.js', 'wrap_ansi_1', '__importDefault(require("wrap-ansi"))'],
+  ['errors/errors/cli.js', 'clean_stack_1', '__importDefault(require("clean-stack"))'],
+  ['errors/errors/cli.js', 'indent_string_1', '__importDefault(require("indent-string"))'],
+  ['errors/errors/cli.js', 'wrap_ansi_1', '__importDefault(require("wrap-ansi"))'],
+];
+const LAZY = 'function __lazyModule(load) { let m; const get = () => (m ??= load()); return new Proxy({}, { get: (_, k) => get()[k], has: (_, k) => k in get(), ownKeys: () => Reflect.ownKeys(get()), getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(get(), k); return d && { ...d, configurable: true }; } }); }';
+for (const [file, binding, expr] of lazyRequires) {
+  deferred.push({
+    file: new RegExp(`[\\\\/]@oclif[\\\\/]core[\\\\/]lib[\\\\/]${file.replace(/[./]/g, (c) => (c === '.' ? '\\.' : '[\\\\/]'))}$`),
+    from: `const ${binding} = ${expr};`,
+    to: `const ${binding} = __lazyModule(() => ${expr});`,
+    check: (source) => {
+      const top = source.split('\n').filter((l) => /^\S/.test(l) && l.includes(binding) && !l.startsWith(`const ${binding} = `));
+      if (top.length) throw new Error(`scripts/bundle.js: ${file} reads ${binding} at its top: ${top[0]}`);
+    },
+    prelude: LAZY,
+  });
+}
+//  - oclif asks wsl-utils whether this is WSL on every start; wsl-utils loads node:child_process, node:fs/promises
+//    and powershell-utils at its top to answer with is-wsl's value, which it re-exports. oclif asks is-wsl itself.
+deferred.push({
+  file: /[\\/]@oclif[\\/]core[\\/]lib[\\/]util[\\/]os\.js$/,
+  from: "return (await import('wsl-utils')).isWsl ? 'wsl'",
+  to: "return (await import('is-wsl')).default ? 'wsl'",
+});
+if (!readFileSync(join(root, 'node_modules', 'wsl-utils', 'index.js'), 'utf8').includes("export {default as isWsl} from 'is-wsl';"))
+  throw new Error("scripts/bundle.js: wsl-utils's isWsl is no longer is-wsl's");
 for (const [id, c] of Object.entries(manifest.commands)) {
   if ((c.aliases ?? []).length || (c.hiddenAliases ?? []).length)
     throw new Error(`scripts/bundle.js: ${id} has aliases; bin/run.js's plain command order assumes none can collide`);
@@ -88,12 +130,23 @@ for (const [id, c] of Object.entries(manifest.commands)) {
 const deferPlugin = {
   name: 'defer',
   setup(b) {
-    for (const d of deferred) {
-      b.onLoad({ filter: d.file }, (args) => {
-        const source = readFileSync(args.path, 'utf8');
-        if (!source.includes(d.from)) throw new Error(`scripts/bundle.js: ${args.path} no longer has: ${d.from}`);
-        d.applied = true;
-        return { contents: source.replace(d.from, d.to), loader: 'js' };
+    // One onLoad per file: several rewrites may apply to the same one.
+    const files = [...new Set(deferred.map((d) => d.file.source))].map((src) => deferred.filter((d) => d.file.source === src));
+    for (const group of files) {
+      b.onLoad({ filter: group[0].file }, (args) => {
+        let source = readFileSync(args.path, 'utf8');
+        const preludes = new Set();
+        for (const d of group) {
+          if (!source.includes(d.from)) throw new Error(`scripts/bundle.js: ${args.path} no longer has: ${d.from}`);
+          d.check?.(source);
+          source = source.replace(d.from, d.to);
+          if (d.prelude) preludes.add(d.prelude);
+          d.applied = true;
+        }
+        // After the file's "use strict": code before it would turn the directive into a plain string.
+        const strict = /^(?:#!.*\n)?\s*(['"])use strict\1;?\n?/.exec(source)?.[0] ?? '';
+        const prelude = [...preludes].map((p) => `${p}\n`).join('');
+        return { contents: `${strict}${prelude}${source.slice(strict.length)}`, loader: 'js' };
       });
     }
   },
