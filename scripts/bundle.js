@@ -50,15 +50,19 @@ for (const name of pjson.oclif.plugins ?? []) {
   if (clash.length) throw new Error(`scripts/bundle.js: plugin ${name} has commands at or under handshake's own ids (${clash.join(', ')})`);
 }
 
+const getter = (name, path) => `get ${JSON.stringify(name)}() { return require(${JSON.stringify(path)}).default; }`;
 const entry = [
-  // Each command is evaluated when oclif first asks for it (a getter around require(), which esbuild turns into
-  // a lazy init of that command's modules): `compat check` never runs doctor's top level, which loads node:tls.
-  `export const COMMANDS = { ${commands.map((c) => `get ${JSON.stringify(c.id)}() { return require('./${c.path}').default; }`).join(', ')} };`,
-  ...(helpClass ? [`export { default as HELP } from ${JSON.stringify(rel(helpClass))};`] : []),
-  ...hooks.map((h) => `export { default as ${h.name} } from ${JSON.stringify(rel(h.target))};`),
-  `export const OCLIF = ${JSON.stringify(oclif)};`,
-  `export const COMMAND_IDS = ${JSON.stringify(commands.map((c) => c.id))};`,
-  `export { execute } from '@oclif/core';`,
+  // CommonJS, every member a getter around require(), which esbuild turns into a lazy init of that module: each
+  // command, the help class and the hooks are evaluated when oclif first asks for them. `compat check` never runs
+  // doctor's top level (node:tls), nor the help class's (oclif's help, its formatter and docopts).
+  'module.exports = {',
+  `  COMMANDS: { ${commands.map((c) => getter(c.id, `./${c.path}`)).join(', ')} },`,
+  ...(helpClass ? [`  ${getter('HELP', rel(helpClass))},`] : []),
+  ...hooks.map((h) => `  ${getter(h.name, rel(h.target))},`),
+  `  OCLIF: ${JSON.stringify(oclif)},`,
+  `  COMMAND_IDS: ${JSON.stringify(commands.map((c) => c.id))},`,
+  "  get execute() { return require('@oclif/core').execute; },",
+  '};',
 ].join('\n');
 
 // Source rewrites that defer a module to its first use, each checked: a dependency's update that changes the line
@@ -88,6 +92,13 @@ const deferred = [
 //    (`(0, node_child_process_1.execSync)(…)`, never at the top: the build checks that too), so each becomes a
 //    proxy that requires it on the first member read: ≈ 5 ms of node:child_process, node:readline and the globbers.
 const lazyRequires = [
+  // oclif's help (its index: the help classes, formatter, docopts, root help) only for help and errors; main.js
+  // and command.js take their argv helpers from help/util.js (below), as config.js already does.
+  ['main.js', 'help_1', 'require("./help")'],
+  ['index.js', 'help_1', 'require("./help")', 'var'],
+  ['flags.js', 'help_1', 'require("./help")'],
+  ['errors/handle.js', 'index_1', 'require("../help/index")'],
+  ['help/util.js', 'ejs_1', '__importDefault(require("ejs"))'],
   ['parser/parse.js', 'node_readline_1', 'require("node:readline")'],
   ['util/os.js', 'node_child_process_1', 'require("node:child_process")'],
   ['config/plugin-loader.js', 'minimatch_1', 'require("minimatch")'],
@@ -102,18 +113,30 @@ const lazyRequires = [
   ['errors/errors/cli.js', 'wrap_ansi_1', '__importDefault(require("wrap-ansi"))'],
 ];
 const LAZY = 'function __lazyModule(load) { let m; const get = () => (m ??= load()); return new Proxy({}, { get: (_, k) => get()[k], has: (_, k) => k in get(), ownKeys: () => Reflect.ownKeys(get()), getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(get(), k); return d && { ...d, configurable: true }; } }); }';
-for (const [file, binding, expr] of lazyRequires) {
+for (const [file, binding, expr, kind = 'const'] of lazyRequires) {
   deferred.push({
     file: new RegExp(`[\\\\/]@oclif[\\\\/]core[\\\\/]lib[\\\\/]${file.replace(/[./]/g, (c) => (c === '.' ? '\\.' : '[\\\\/]'))}$`),
-    from: `const ${binding} = ${expr};`,
-    to: `const ${binding} = __lazyModule(() => ${expr});`,
+    from: `${kind} ${binding} = ${expr};`,
+    to: `${kind} ${binding} = __lazyModule(() => ${expr});`,
     check: (source) => {
-      const top = source.split('\n').filter((l) => /^\S/.test(l) && l.includes(binding) && !l.startsWith(`const ${binding} = `));
+      const top = source
+        .split('\n')
+        .filter((l) => /^\S/.test(l) && l.includes(binding) && !l.startsWith(`${kind} ${binding} = `) && !/^Object\.defineProperty\(exports, "\w+", \{ enumerable: true, get: function \(\) \{ return \w+\.\w+; \} \}\);$/.test(l));
       if (top.length) throw new Error(`scripts/bundle.js: ${file} reads ${binding} at its top: ${top[0]}`);
     },
     prelude: LAZY,
   });
 }
+//  - main.js's argv helpers, straight from help/util.js (the help index re-exports the same functions).
+for (const fn of ['normalizeArgv', 'getHelpFlagAdditions']) {
+  deferred.push({
+    file: /[\\/]@oclif[\\/]core[\\/]lib[\\/]main\.js$/,
+    from: `(0, help_1.${fn})(`,
+    to: `(0, require("./help/util").${fn})(`,
+  });
+}
+if (!/^exports\.normalizeArgv = normalizeArgv;$/m.test(readFileSync(join(root, 'node_modules/@oclif/core/lib/help/util.js'), 'utf8')))
+  throw new Error('scripts/bundle.js: oclif help/util.js no longer defines normalizeArgv');
 //  - oclif asks wsl-utils whether this is WSL on every start; wsl-utils loads node:child_process, node:fs/promises
 //    and powershell-utils at its top to answer with is-wsl's value, which it re-exports. oclif asks is-wsl itself.
 deferred.push({
