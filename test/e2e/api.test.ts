@@ -170,7 +170,7 @@ describe('the passive check on every call', () => {
     const box = freshBox();
     await api(server, ['/api/v1/projects'], box.env);
     const dir = box.env.HANDSHAKE_CACHE_DIR as string;
-    const files = readdirSync(dir);
+    const files = versionCacheFiles(dir);
     expect(files.length).toBe(1);
     writeFileSync(join(dir, files[0] as string), '{"v":1,"url":"x","fetched_at":');
     const r = await api(server, ['/api/v1/projects'], box.env);
@@ -218,7 +218,7 @@ describe('the passive check on every call', () => {
     const box = freshBox();
     await runCli(['compat', 'check', '--server', server.url], { env: box.env });
     await runCli(['compat', 'show'], { env: box.env });
-    expect(() => readdirSync(box.env.HANDSHAKE_CACHE_DIR as string)).toThrow();
+    expect(versionCacheFiles(box.env.HANDSHAKE_CACHE_DIR as string)).toEqual([]);
   });
 });
 
@@ -343,3 +343,12 @@ describe('handshake api: every mistake in what the user typed or set is a usage 
     expect(r.code).toBe(0);
   });
 });
+
+/** The version cache's files: the cache dir without bin/run.js's V8 code cache (`code-cache/`), which any command writes. */
+function versionCacheFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((f) => f !== 'code-cache');
+  } catch {
+    return [];
+  }
+}
