@@ -39,12 +39,21 @@ const oclif = {
 // for commands the run never uses. That is only sound while no plugin could take part in such a run, so the build
 // checks it: no plugin command has the id of one of ours or one under it, and a plugin's hooks are only ones a command of ours
 // never fires (plugin-plugins' install events).
-const IDLE_HOOKS = new Set(['plugins:preinstall', 'plugins:postinstall', 'plugins:postuninstall', 'plugins:preupdate', 'plugins:postupdate']);
+const IDLE_HOOKS = new Set([
+  'plugins:preinstall',
+  'plugins:postinstall',
+  'plugins:postuninstall',
+  'plugins:preupdate',
+  'plugins:postupdate',
+]);
 for (const name of pjson.oclif.plugins ?? []) {
   const dir = join(root, 'node_modules', ...name.split('/'));
   const plugin = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const busy = Object.keys(plugin.oclif?.hooks ?? {}).filter((e) => !IDLE_HOOKS.has(e));
-  if (busy.length) throw new Error(`scripts/bundle.js: plugin ${name} has hooks a handshake command may fire (${busy.join(', ')}); bin/run.js leaves plugins out of those commands`);
+  if (busy.length)
+    throw new Error(
+      `scripts/bundle.js: plugin ${name} has hooks a handshake command may fire (${busy.join(', ')}); bin/run.js leaves plugins out of those commands`,
+    );
   const theirs = Object.keys(JSON.parse(readFileSync(join(dir, 'oclif.manifest.json'), 'utf8')).commands);
   const clash = theirs.filter((id) => commands.some((c) => id === c.id || id.startsWith(`${c.id}:`)));
   if (clash.length) throw new Error(`scripts/bundle.js: plugin ${name} has commands at or under handshake's own ids (${clash.join(', ')})`);
@@ -112,7 +121,8 @@ const lazyRequires = [
   ['errors/errors/cli.js', 'indent_string_1', '__importDefault(require("indent-string"))'],
   ['errors/errors/cli.js', 'wrap_ansi_1', '__importDefault(require("wrap-ansi"))'],
 ];
-const LAZY = 'function __lazyModule(load) { let m; const get = () => (m ??= load()); return new Proxy({}, { get: (_, k) => get()[k], has: (_, k) => k in get(), ownKeys: () => Reflect.ownKeys(get()), getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(get(), k); return d && { ...d, configurable: true }; } }); }';
+const LAZY =
+  'function __lazyModule(load) { let m; const get = () => (m ??= load()); return new Proxy({}, { get: (_, k) => get()[k], has: (_, k) => k in get(), ownKeys: () => Reflect.ownKeys(get()), getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(get(), k); return d && { ...d, configurable: true }; } }); }';
 for (const [file, binding, expr, kind = 'const'] of lazyRequires) {
   deferred.push({
     file: new RegExp(`[\\\\/]@oclif[\\\\/]core[\\\\/]lib[\\\\/]${file.replace(/[./]/g, (c) => (c === '.' ? '\\.' : '[\\\\/]'))}$`),
@@ -121,7 +131,13 @@ for (const [file, binding, expr, kind = 'const'] of lazyRequires) {
     check: (source) => {
       const top = source
         .split('\n')
-        .filter((l) => /^\S/.test(l) && l.includes(binding) && !l.startsWith(`${kind} ${binding} = `) && !/^Object\.defineProperty\(exports, "\w+", \{ enumerable: true, get: function \(\) \{ return \w+\.\w+; \} \}\);$/.test(l));
+        .filter(
+          (l) =>
+            /^\S/.test(l) &&
+            l.includes(binding) &&
+            !l.startsWith(`${kind} ${binding} = `) &&
+            !/^Object\.defineProperty\(exports, "\w+", \{ enumerable: true, get: function \(\) \{ return \w+\.\w+; \} \}\);$/.test(l),
+        );
       if (top.length) throw new Error(`scripts/bundle.js: ${file} reads ${binding} at its top: ${top[0]}`);
     },
     prelude: LAZY,
@@ -210,10 +226,10 @@ const text = [banner, rest.join('(s) => import(s);').replace(/(?<![\w$.])import\
 // a regular expression without the u flag needs) means the same. It would not in a tagged template's raw text: a
 // line outside a comment that has both a backtick and such a character fails the build, to be looked at.
 for (const line of text.split('\n')) {
-  if (!/[^\x00-\x7f]/.test(line) || !line.includes('`')) continue;
+  if (!/[\u0080-\uffff]/.test(line) || !line.includes('`')) continue;
   const t = line.trim();
   if (t.startsWith('*') || t.startsWith('/*') || t.startsWith('//')) continue;
   throw new Error(`scripts/bundle.js: a non-ASCII character on a line with a template literal: ${t.slice(0, 120)}`);
 }
-const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const ascii = text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 writeFileSync(join(root, 'dist', 'cli.cjs'), ascii);
