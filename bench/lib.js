@@ -28,7 +28,8 @@ export async function alternate({ rounds, warmup = 2, a, b }) {
     as.push(await a());
     bs.push(await b());
   }
-  return { a: summary(as), b: summary(bs), ratio: median(as) / median(bs) };
+  // Also the median of the rounds' own ratios: A and B of a round run back to back, so a busy moment weighs on both.
+  return { a: summary(as), b: summary(bs), ratio: median(as) / median(bs), paired: median(as.map((x, i) => x / bs[i])) };
 }
 
 /** Runs several variants round-robin (1 2 3 1 2 3 …) after a warm-up, and summarises each. */

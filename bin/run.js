@@ -47,8 +47,18 @@ async function run() {
     // instead of hundreds, compiled from V8's code cache after the first run (loadBundle). oclif finds the
     // commands, the help class and the hooks in it through the bundle's OCLIF; package.json keeps pointing
     // vendors who mount the commands as a plugin at dist/commands.
-    const { execute, OCLIF } = loadBundle(bundle);
+    const { execute, OCLIF, COMMAND_IDS } = loadBundle(bundle);
     Object.assign(pjson.oclif, OCLIF);
+    // oclif loads every plugin (help, autocomplete) on every start to find the command: each one's root resolved,
+    // its package.json and manifest read, ≈ 10 ms. A command of handshake's own never uses them (scripts/bundle.js
+    // checks that no plugin has one of its ids or a hook it could fire), so such a run leaves them out; help, the
+    // plugins' commands, a mistyped command (its suggestions) and anything this cannot be sure of load them as before.
+    // Such a run never shows the order of the commands either, so oclif sorts them by code unit there instead of
+    // with localeCompare, whose first call creates ICU's collator (≈ 7 ms; scripts/bundle.js).
+    if (ownCommand(process.argv.slice(2), COMMAND_IDS, pjson.oclif.topicSeparator ?? ':')) {
+      pjson.oclif.plugins = [];
+      globalThis[Symbol.for('handshake.commandOrder')] = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    }
     await execute({ loadOptions: { root: fileURLToPath(new URL('..', import.meta.url)), pjson } });
   } else {
     const { execute } = await import('@oclif/core');
@@ -73,7 +83,8 @@ function loadBundle(file) {
     } catch {}
     return require(file);
   }
-  const source = readFileSync(file, 'utf8');
+  // latin1: the bundle is ASCII (scripts/bundle.js), and a one-byte string is read in a fraction of UTF-8's time.
+  const source = readFileSync(file, 'latin1');
   const stat = statSync(file);
   const key = `cli-${pjson.version}-${stat.size}-${Math.floor(stat.mtimeMs)}-${process.version}-${process.arch}.v8`;
   let cachedData;
@@ -126,6 +137,26 @@ function ensureDir(dir, depth = 0) {
       return again.code === 'EEXIST';
     }
   }
+}
+
+/**
+ * Whether argv names one of the bundle's own commands: the first words (before any flag) are one of its ids
+ * (`compat check`, `compat:check`, `api /path`), and no help is asked for anywhere on the line. No plugin has a
+ * command at or under such an id (scripts/bundle.js), so oclif finds the same command with or without them.
+ */
+function ownCommand(argv, ids, separator) {
+  if (!Array.isArray(ids) || argv.some((a) => a === '--help' || a === '-h' || a === 'help')) return false;
+  const first = argv[0];
+  if (first === undefined || first.startsWith('-')) return false;
+  if (ids.includes(first)) return true;
+  if (separator !== ' ') return false;
+  const words = [];
+  for (const a of argv) {
+    if (a.startsWith('-')) break;
+    words.push(a);
+    if (ids.includes(words.join(':'))) return true;
+  }
+  return false;
 }
 
 function maybeWsl() {

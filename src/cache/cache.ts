@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
@@ -46,6 +45,8 @@ export function cacheKey(url: URL): string {
   u.hash = '';
   u.search = '';
   const normalized = `${u.protocol}//${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, '')}`;
+  // node:crypto only when a key is computed: loading it is a few ms of every command's startup (BENCHMARKS.md).
+  const { createHash } = process.getBuiltinModule('node:crypto');
   return createHash('sha256').update(normalized).digest('hex').slice(0, 32);
 }
 
@@ -95,6 +96,7 @@ export class HandshakeCache {
     const body = JSON.stringify({ v: 1, url: redactUrl(url), fetched_at: now, stale, document });
     const target = this.file(url);
     if (target === null || this.dir === null) return false;
+    const { randomBytes } = process.getBuiltinModule('node:crypto');
     const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       // Bounded: Node's recursive mkdir spins forever on a path under /proc.

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { quote } from 'shell-quote';
@@ -10,35 +9,43 @@ import { parseServerUrl, redactUrl } from '../url.js';
 /** A server name: what `--server NAME` and `server use NAME` take. */
 export const SERVER_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-const serverEntry = z.strictObject({
-  url: z.string().refine((u) => {
-    try {
-      parseServerUrl(u);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL'),
-  token: z.string().min(1).optional(),
-});
+// Built on first use, not at import: constructing zod schemas is a few ms of every command's startup, and most
+// runs (no config file) never validate one.
+function buildSchemas() {
+  const serverEntry = z.strictObject({
+    url: z.string().refine((u) => {
+      try {
+        parseServerUrl(u);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an http(s) URL'),
+    token: z.string().min(1).optional(),
+  });
 
-/**
- * The user's config file (`$XDG_CONFIG_HOME/<product>/config.json`, mode 0600):
- * named servers, the current one, and their tokens. The single `server`/`token`
- * pair of the first release is still read.
- */
-export const configSchema = z.strictObject({
-  current: z.string().regex(SERVER_NAME_PATTERN).optional(),
-  servers: z
-    .record(z.string().regex(SERVER_NAME_PATTERN, 'server names are lower-case letters, digits, ".", "_" or "-"'), serverEntry)
-    .default({}),
-  /** Legacy: one unnamed server. */
-  server: z.string().optional(),
-  /** Legacy: the token of `server`. */
-  token: z.string().optional(),
-});
-export type Config = z.output<typeof configSchema>;
-export type ServerEntry = z.output<typeof serverEntry>;
+  /**
+   * The user's config file (`$XDG_CONFIG_HOME/<product>/config.json`, mode 0600):
+   * named servers, the current one, and their tokens. The single `server`/`token`
+   * pair of the first release is still read.
+   */
+  const config = z.strictObject({
+    current: z.string().regex(SERVER_NAME_PATTERN).optional(),
+    servers: z
+      .record(z.string().regex(SERVER_NAME_PATTERN, 'server names are lower-case letters, digits, ".", "_" or "-"'), serverEntry)
+      .default({}),
+    /** Legacy: one unnamed server. */
+    server: z.string().optional(),
+    /** Legacy: the token of `server`. */
+    token: z.string().optional(),
+  });
+  return { serverEntry, config };
+}
+let schemas: ReturnType<typeof buildSchemas> | undefined;
+const configSchemas = (): ReturnType<typeof buildSchemas> => (schemas ??= buildSchemas());
+
+export type Config = z.output<ReturnType<typeof buildSchemas>['config']>;
+export type ServerEntry = z.output<ReturnType<typeof buildSchemas>['serverEntry']>;
 
 /** A config file as read: its content, and any warning about it (e.g. a mode wider than 0600). */
 export interface LoadedConfig {
@@ -105,7 +112,7 @@ export function loadConfig(path: string): LoadedConfig {
       remedy: `Fix ${path}${where}, or remove it`,
     });
   }
-  const parsed = configSchema.safeParse(json);
+  const parsed = configSchemas().config.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'document';
@@ -156,6 +163,8 @@ function fileMode(path: string): number | null {
 
 /** Writes the config atomically (temp file + rename), mode 0600, in a 0700 directory. */
 export function writeConfig(path: string, config: Config, env: NodeJS.ProcessEnv = process.env): void {
+  // node:crypto only when a config is written: loading it is a few ms of every command's startup (BENCHMARKS.md).
+  const { randomBytes } = process.getBuiltinModule('node:crypto');
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   // Bounded, and a usage error naming the variable: Node's recursive mkdir spins forever under /proc.
   ensureDirectory(dirname(path), {

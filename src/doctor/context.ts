@@ -1,5 +1,4 @@
 import { isIP } from 'node:net';
-import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../errors.js';
 import { classifyResponse, type Observation, observationFromError } from '../handshake/observe.js';
@@ -248,6 +247,8 @@ function inspectTls(url: URL, timeoutMs: number, signal: AbortSignal | undefined
     kind: 'error',
     error: classifyError(err, { url: printable, timeoutMs, timedOut, aborted: signal?.aborted ?? false }),
   });
+  // node:tls only for an https server's probe: the module costs a few ms to load.
+  const { checkServerIdentity, connect: tlsConnect } = process.getBuiltinModule('node:tls');
   return new Promise((resolve) => {
     const socket = tlsConnect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
     const finish = (result: TlsProbe): void => {

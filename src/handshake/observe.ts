@@ -124,7 +124,8 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     return { kind: 'invalid_response', reason: `${res.url} answered JSON that is not an object`, httpStatus: status };
   }
-  const parsed = versionDocumentSchema.safeParse(json);
+  // One document per run: zod's eval-compiled fast path costs more to build than it saves (src/matrix/load.ts).
+  const parsed = versionDocumentSchema.safeParse(json, { jitless: true });
   if (!parsed.success) {
     return {
       kind: 'invalid_response',
