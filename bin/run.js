@@ -79,7 +79,7 @@ function loadBundle(file) {
   const dir = codeCacheDir();
   if (typeof Module.enableCompileCache === 'function') {
     try {
-      if (dir && ensureDir(dir)) Module.enableCompileCache(dir);
+      if (dir && ensureDir(dir) && trusted(dir)) Module.enableCompileCache(dir);
     } catch {}
     return require(file);
   }
@@ -89,7 +89,7 @@ function loadBundle(file) {
   const key = `cli-${pjson.version}-${stat.size}-${Math.floor(stat.mtimeMs)}-${process.version}-${process.arch}.v8`;
   let cachedData;
   try {
-    if (dir) cachedData = readFileSync(join(dir, key));
+    if (dir && trusted(dir)) cachedData = readFileSync(join(dir, key));
   } catch {}
   // Module.wrap's parameters, and the bundle's import() (scripts/bundle.js): this module's own.
   const wrapped = `(function (exports, require, module, __filename, __dirname, __handshakeImportHook) { ${source}\n});`;
@@ -106,7 +106,7 @@ function loadBundle(file) {
 
 function writeCodeCache(dir, key, script) {
   try {
-    if (!ensureDir(dir)) return;
+    if (!ensureDir(dir) || !trusted(dir)) return;
     const tmp = join(dir, `.${key}.${process.pid}.tmp`);
     writeFileSync(tmp, script.createCachedData());
     renameSync(tmp, join(dir, key));
@@ -122,16 +122,30 @@ function codeCacheDir() {
   return root && !root.startsWith('/proc') ? join(root, 'code-cache') : null;
 }
 
+/**
+ * Cached bytecode runs as this user: only a directory this user owns, that no one else can write to, is
+ * used (a shared HANDSHAKE_CACHE_DIR or XDG_CACHE_HOME must not let another user plant code).
+ */
+function trusted(dir) {
+  try {
+    const st = statSync(dir);
+    if (!st.isDirectory() || (st.mode & 0o022) !== 0) return false;
+    return typeof process.getuid !== 'function' || st.uid === process.getuid();
+  } catch {
+    return false;
+  }
+}
+
 /** mkdir -p without the recursive flag (Node 20's loops forever under /proc), a bounded number of levels. */
 function ensureDir(dir, depth = 0) {
   try {
-    mkdirSync(dir);
+    mkdirSync(dir, { mode: 0o700 });
     return true;
   } catch (err) {
     if (err.code === 'EEXIST') return true;
     if (err.code !== 'ENOENT' || depth > 12 || dirname(dir) === dir || !ensureDir(dirname(dir), depth + 1)) return false;
     try {
-      mkdirSync(dir);
+      mkdirSync(dir, { mode: 0o700 });
       return true;
     } catch (again) {
       return again.code === 'EEXIST';

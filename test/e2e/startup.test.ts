@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Config } from '@oclif/core';
@@ -9,6 +9,23 @@ import { versionServer } from '../helpers/http-server.js';
 // bin/run.js starts fast two ways: `--version` without loading oclif, every command from one bundle (dist/cli.cjs),
 // compiled from V8's code cache after the first run.
 describe('startup', () => {
+  it('the code cache lives in a 0700 directory, and one others can write to is never read or written', async () => {
+    const box = sandbox();
+    try {
+      const own = join(box.dir, 'own');
+      expect((await runCli(['compat', 'show'], { env: { ...box.env, HANDSHAKE_CACHE_DIR: own } })).code).toBe(0);
+      expect(statSync(join(own, 'code-cache')).mode & 0o777).toBe(0o700);
+      const shared = join(box.dir, 'shared');
+      mkdirSync(join(shared, 'code-cache'), { recursive: true });
+      chmodSync(join(shared, 'code-cache'), 0o777);
+      const r = await runCli(['compat', 'show'], { env: { ...box.env, HANDSHAKE_CACHE_DIR: shared } });
+      expect(r.code).toBe(0);
+      expect(readdirSync(join(shared, 'code-cache'))).toEqual([]);
+    } finally {
+      box.cleanup();
+    }
+  });
+
   it('--version prints the line oclif prints (config.userAgent)', async () => {
     const config = await Config.load(ROOT);
     const r = await runCli(['--version']);
