@@ -456,6 +456,16 @@ const goals = {
     );
   },
 
+  /** `compat sync` on 10,000 revisions (bench/sync.js, its own script: it prints its rows). */
+  async sync() {
+    sections.push(['## `compat sync`: a 10,000-revision directory', '', await script('sync.js')].join('\n'));
+  },
+
+  /** `server upgrade`'s poll: success reported within one interval of the server reaching the target (bench/upgrade-poll.js). */
+  async upgradePoll() {
+    sections.push(await script('upgrade-poll.js'));
+  },
+
   /** `doctor`: its checks run concurrently against the same checks one after another. */
   async doctor() {
     if (!existsSync(join(ROOT, 'dist', 'commands', 'doctor.js'))) {
@@ -466,6 +476,13 @@ const goals = {
     sections.push(await mod.benchDoctor({ cli, sandbox, rounds: ROUNDS, quick }));
   },
 };
+
+/** Runs one of the bench scripts that print their own Markdown, with --quick when this run is quick. */
+async function script(name) {
+  const { execFileSync } = await import('node:child_process');
+  const args = [join(ROOT, 'bench', name), ...(quick ? ['--quick'] : [])];
+  return execFileSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }).trim();
+}
 
 const selected = Object.keys(goals).filter((g) => !only || only.includes(g));
 try {
