@@ -135,6 +135,28 @@ export abstract class BaseCommand extends Command {
     this.err(text.endsWith('\n') ? text : `${text}\n`);
   }
 
+  /**
+   * On a terminal, a wait longer than half a second says what it waits for (one line on stderr), so a
+   * server that accepts and never answers does not leave a blank screen for the whole timeout. Piped or
+   * in CI, nothing: the result says it all.
+   */
+  protected async waitingFor<T>(what: string, work: Promise<T>): Promise<T> {
+    if (!process.stderr.isTTY) return work;
+    const timer = setTimeout(() => this.note(`${this.config.bin}: waiting for ${what}…`), 500);
+    timer.unref();
+    try {
+      return await work;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** What {@link waitingFor} names for one server: its URL (no credentials) and the time it has. */
+  protected waitText(session: Session): string {
+    const url = session.server ? redactText(session.server.url.href).replace(/\/$/, '') : 'the server';
+    return `${url} (up to ${session.timeoutMs / 1000} s)`;
+  }
+
   /** The passive check's one warning, after the command's output, on stderr. */
   protected warnPassive(warning: { message: string; remedy: string | null }): void {
     this.err(formatWarning(this.config.bin, warning, this.errStyle));

@@ -5,7 +5,6 @@ import { formatFleet } from '../../src/render/servers.js';
 import { checkFleet } from '../../src/session/fleet.js';
 import { checkServer, compatDocument } from '../../src/session/session.js';
 import { BaseCommand, commonFlags, serverFlags } from '../_lib/base.js';
-import { hostBranding } from '../_lib/branding.js';
 
 export default class CompatCheck extends BaseCommand {
   static override summary = 'Check this CLI against a server: one version check, one verdict. The CI gate.';
@@ -28,12 +27,12 @@ Exit codes: 0 compatible (or warnings only), 3 incompatible (or any warning with
     const { flags } = await this.parse(CompatCheck);
     const session = this.openSession(flags.all ? { ...flags, server: undefined } : flags);
     if (flags.all) {
-      const rows = await checkFleet(session, hostBranding(this.config).product);
+      const rows = await this.waitingFor(`every configured server (up to ${session.timeoutMs / 1000} s)`, checkFleet(session));
       this.emit(rows, formatFleet);
       this.setExit(Math.max(0, ...rows.map((r) => exitCodeForVerdict(r, flags.strict))));
       return;
     }
-    const report = compatDocument(await checkServer(session));
+    const report = compatDocument(await this.waitingFor(this.waitText(session), checkServer(session)));
     this.emit(report, formatCompatReport);
     this.setExit(exitCodeForVerdict(report, flags.strict));
   }

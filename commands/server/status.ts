@@ -18,7 +18,7 @@ export default class ServerStatus extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(ServerStatus);
     const session = this.openSession(flags);
-    const report = await checkServer(session, { remember: true });
+    const report = await this.waitingFor(this.waitText(session), checkServer(session, { remember: true }));
     this.emit(reportDocument(report), (r, style) => formatStatus({ ...r, findings: report.findings }, session.matrix, style));
     this.setExit(exitCodeForVerdict(report));
   }
