@@ -103,7 +103,7 @@ describe('compat sync: write once, then check in CI', () => {
     ['kestra/postgres', 'flyway', '1.10'],
     ['harbor/postgresql', 'sql', '10'],
     ['umami/migrations', 'prisma', '10_add_distinct_id'],
-    ['maybe/migrate', 'rails', '20240202015428'],
+    ['huginn/migrate', 'rails', '20120919063304'],
     ['django-auth/auth/migrations', 'django', '0006_require_contenttypes_0002'],
   ])('%s is read as %s without --format', async (dir, format, id) => {
     const r = await sync([join(FIX, dir), '--compat', join(ROOT, 'compat.json'), '--check', '--json']);

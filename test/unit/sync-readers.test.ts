@@ -31,7 +31,7 @@ describe('format detection on real directories', () => {
     ['django-auth/auth/migrations', 'django'],
     ['django-squashed/migrations', 'django'],
     ['umami/migrations', 'prisma'],
-    ['maybe/migrate', 'rails'],
+    ['huginn/migrate', 'rails'],
     ['kestra/postgres', 'flyway'],
     ['harbor/postgresql', 'sql'],
     ['../../../examples/reference-server/migrations', 'sql'],
@@ -166,10 +166,10 @@ describe('tools ordered by name or version', () => {
     expect(order.slice(8, 10)).toEqual(['09_update_hostname_region', '10_add_distinct_id']);
   });
 
-  it('Rails (maybe): the timestamp version, ordered numerically', () => {
-    const c = chain('rails', join(FIX, 'maybe/migrate'));
-    expect(c[0]).toMatchObject({ revision: '20240201183314', description: 'enable uuid' });
-    expect(c.at(-1)?.revision).toBe('20240221004818');
+  it('Rails (huginn): the timestamp version, ordered numerically', () => {
+    const c = chain('rails', join(FIX, 'huginn/migrate'));
+    expect(c[0]).toMatchObject({ revision: '20120728210244', description: 'devise create users' });
+    expect(c.at(-1)?.revision).toBe('20140408150825');
     expect(c).toHaveLength(25);
   });
 
