@@ -58,45 +58,45 @@ export function syncMatrix(options: SyncOptions): SyncResult {
     });
   }
   const file = options.matrixFile;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new MatrixError(
-      file,
-      [{ path: '', message: `cannot read: ${code === 'ENOENT' ? 'file not found' : (code ?? (err as Error).message)}` }],
-      {
-        remedy: 'Give the path of the compat matrix to sync',
-        cause: err,
-      },
-    );
-  }
-  const raw = parseRawMatrix(text, file);
-  const known = raw.chain.map((e) => String(e['revision']));
-  const next = orderMigrations(migrations, known);
+  const raw = parseRawMatrix(readMatrixText(file), file);
+  const next = orderMigrations(
+    migrations,
+    raw.chain.map((e) => String(e['revision'])),
+  );
   const diff = diffChain(raw.chain, next);
   const result: SyncResult = {
     file,
     format,
     chain: next.map((n) => ({ revision: n.revision, parents: n.parents })),
-    added: diff.added,
-    removed: diff.removed,
-    changed: diff.changed,
-    reordered: diff.reordered,
-    parentsChanged: diff.parentsChanged,
+    ...diff,
     written: false,
     dir: options.dir,
   };
   if (options.check || !diff.changed) return result;
-
   const release = options.release ?? raw.doc['cli_version'];
   if (diff.added.length > 0 && (typeof release !== 'string' || semver.valid(release) !== release)) {
     throw new MatrixError(file, [
       { path: 'cli_version', message: 'must be a semver version: new revisions are given it as their server_version' },
     ]);
   }
-  const ids = new Set(next.map((n) => n.revision));
+  checkReferences(raw, new Set(next.map((n) => n.revision)), file, options.dir);
+  writeAtomically(file, rewriteMatrixText(raw, buildChain(raw.chain, next, String(release))));
+  result.written = true;
+  return result;
+}
+
+function readMatrixText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = `cannot read: ${code === 'ENOENT' ? 'file not found' : (code ?? (err as Error).message)}`;
+    throw new MatrixError(file, [{ path: '', message }], { remedy: 'Give the path of the compat matrix to sync', cause: err });
+  }
+}
+
+/** Sync never edits the other fields, so it refuses a chain that would drop a revision one of them names. */
+function checkReferences(raw: ReturnType<typeof parseRawMatrix>, ids: ReadonlySet<string>, file: string, dir: string): void {
   const baseline = raw.doc['baseline'];
   const refs: [string, unknown][] = [
     ['min_schema_revision', raw.doc['min_schema_revision']],
@@ -105,16 +105,19 @@ export function syncMatrix(options: SyncOptions): SyncResult {
   ];
   for (const [field, value] of refs) {
     if (typeof value === 'string' && !ids.has(value)) {
-      throw new SyncError('matrix', `${file}: ${field} is ${value}, which is not among the migrations in ${options.dir}`, {
+      throw new SyncError('matrix', `${file}: ${field} is ${value}, which is not among the migrations in ${dir}`, {
         file,
         remedy: `Set ${field} to one of the migrations' revisions first, then sync again`,
       });
     }
   }
-  const out = rewriteMatrixText(raw, buildChain(raw.chain, next, String(release)));
+}
+
+/** Temp file and rename: a reader never sees half a matrix; a failure changes nothing and leaves no temp file. */
+function writeAtomically(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, out);
+    writeFileSync(tmp, text);
     renameSync(tmp, file);
   } catch (err) {
     rmSync(tmp, { force: true });
@@ -124,6 +127,4 @@ export function syncMatrix(options: SyncOptions): SyncResult {
       remedy: `Check that ${file} and its directory are writable`,
     });
   }
-  result.written = true;
-  return result;
 }
