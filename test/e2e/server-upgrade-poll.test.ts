@@ -5,20 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
 import { startServer } from '../helpers/http-server.js';
 import { bundledJson } from '../helpers/matrix.js';
-import { type ScenarioServer, type Step, scenarioServer } from '../helpers/upgrade-server.js';
+import { type ScenarioServer, scenarios } from '../helpers/upgrade-server.js';
 
 // The poll of `server upgrade` (issue 14, CONTRACT §5): it ends exactly when the target is reached, and not before.
 const box = sandbox();
 afterAll(() => box.cleanup());
-const servers: ScenarioServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-async function scenario(steps: Step[]): Promise<ScenarioServer> {
-  const s = await scenarioServer(steps);
-  servers.push(s);
-  return s;
-}
+const scenario = scenarios();
 
 const OLD = {
   server_version: '1.3.0',

@@ -3,22 +3,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, sandbox } from '../helpers/cli.js';
-import { type ScenarioServer, type Step, scenarioServer } from '../helpers/upgrade-server.js';
+import { hasTmux, type ScenarioServer, type Step, scenarioServer } from '../helpers/upgrade-server.js';
 
 /**
  * `server upgrade` under a real terminal: tmux gives the CLI a pty of 100
  * columns, so stdin and stderr are TTYs. Checks the prompt (default No), and
  * the spinner while polling. Skipped where tmux is not installed.
  */
-
-function hasTmux(): boolean {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const box = sandbox();
 // A private tmux server on a socket inside the sandbox, so nothing else's sessions are touched and nothing is left behind.

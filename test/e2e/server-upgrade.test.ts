@@ -3,19 +3,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
 import { closedPort } from '../helpers/http-server.js';
-import { type ScenarioServer, type Step, scenarioServer } from '../helpers/upgrade-server.js';
+import { scenarios } from '../helpers/upgrade-server.js';
 
 const box = sandbox();
 afterAll(() => box.cleanup());
-const servers: ScenarioServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-async function scenario(steps: Step[]): Promise<ScenarioServer> {
-  const s = await scenarioServer(steps);
-  servers.push(s);
-  return s;
-}
+const scenario = scenarios();
 
 const OLD = {
   server_version: '1.3.0',

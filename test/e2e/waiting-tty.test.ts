@@ -4,21 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, sandbox } from '../helpers/cli.js';
 import { closeAfterAll, startServer } from '../helpers/http-server.js';
+import { hasTmux } from '../helpers/upgrade-server.js';
 
 /**
  * A server that accepts and never answers: on a terminal (tmux gives the CLI a pty), compat check says what
  * it waits for after half a second instead of a blank screen for the whole timeout; piped, it says nothing.
  * Skipped where tmux is not installed.
  */
-
-function hasTmux(): boolean {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const box = sandbox();
 const SOCKET = join(box.dir, 'tmux.sock');

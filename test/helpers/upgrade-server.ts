@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterAll } from 'vitest';
 import { json } from './http-server.js';
 
 /**
@@ -91,4 +93,27 @@ export async function scenarioServer(steps: Step[]): Promise<ScenarioServer> {
     advance();
   }
   return state;
+}
+
+/** `scenario(steps)` for a test file: each server it starts is closed after all of the file's tests. */
+export function scenarios(): (steps: Step[]) => Promise<ScenarioServer> {
+  const servers: ScenarioServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+  return async (steps) => {
+    const s = await scenarioServer(steps);
+    servers.push(s);
+    return s;
+  };
+}
+
+/** Is tmux installed (the terminal tests run only where it is)? */
+export function hasTmux(): boolean {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -6,6 +6,7 @@ import { buildReport, createSession } from '../../src/session/session.js';
 import type { Probe } from '../../src/upgrade/poll.js';
 import { type UpgradeHooks, type UpgradeOptions, upgradeServer } from '../../src/upgrade/upgrade.js';
 import { sandbox } from '../helpers/cli.js';
+import { fakeUpgradeOptions } from '../helpers/upgrade-fake.js';
 
 // The orchestration of `server upgrade` with a fake server, clock and sleep: no network, no waiting.
 const box = sandbox();
@@ -28,25 +29,10 @@ const STOP = doc({ server_version: '1.3.0', schema_revision: '0004_split_events_
 const NEW = doc({ server_version: '1.4.2', schema_revision: '0005_add_retention_policy', deployment: 'deb' });
 
 function fake(probes: Probe[], extra: Partial<UpgradeOptions> = {}, confirm: UpgradeHooks['confirm'] = async () => true) {
-  let now = 0;
-  let calls = 0;
   const hops: number[] = [];
-  const options: UpgradeOptions = {
-    intervalMs: 1000,
-    waitMs: 30_000,
-    clock: () => now,
-    now: () => new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
-    sleep: async (ms) => {
-      now += ms;
-    },
-    probe: async () => {
-      calls += 1;
-      return probes[Math.min(calls - 1, probes.length - 1)] as Probe;
-    },
-    ...extra,
-  };
+  const { options, calls } = fakeUpgradeOptions(probes, extra);
   const hooks: UpgradeHooks = { confirm, hopStart: (hop) => hops.push(hop.number) };
-  return { run: () => upgradeServer(session, options, hooks), calls: () => calls, hops };
+  return { run: () => upgradeServer(session, options, hooks), calls, hops };
 }
 
 describe('upgradeServer', () => {

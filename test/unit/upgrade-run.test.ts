@@ -8,6 +8,7 @@ import { migrateEndpoint, type StartOptions } from '../../src/upgrade/admin.js';
 import type { Probe } from '../../src/upgrade/poll.js';
 import { type UpgradeOptions, type UpgradeOutcome, upgradeServer } from '../../src/upgrade/upgrade.js';
 import { sandbox } from '../helpers/cli.js';
+import { fakeUpgradeOptions } from '../helpers/upgrade-fake.js';
 
 // The flow's typed steps, its outcome table and the admin path, with a fake server, clock and sleep.
 const box = sandbox();
@@ -41,23 +42,8 @@ const OWN = (extra: Record<string, unknown> = {}) =>
 const DONE = doc({ server_version: '1.4.2', schema_revision: '0005_add_retention_policy' });
 
 function options(probes: Probe[], extra: Partial<UpgradeOptions> = {}) {
-  let now = 0;
-  let calls = 0;
-  const o: UpgradeOptions = {
-    intervalMs: 1000,
-    waitMs: 30_000,
-    clock: () => now,
-    now: () => new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
-    sleep: async (ms) => {
-      now += ms;
-    },
-    probe: async () => {
-      calls += 1;
-      return probes[Math.min(calls - 1, probes.length - 1)] as Probe;
-    },
-    ...extra,
-  };
-  return { o, calls: () => calls };
+  const { options: o, calls } = fakeUpgradeOptions(probes, extra);
+  return { o, calls };
 }
 
 describe('the outcome table', () => {
