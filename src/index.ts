@@ -10,6 +10,7 @@
  *
  * @packageDocumentation
  */
+import { getMatrixSchema } from './matrix/schema.js';
 
 export { type CacheEntry, cacheDir, DEFAULT_CACHE_TTL_MS, HandshakeCache } from './cache/cache.js';
 export { type Config, configPath, loadConfig, type ServerEntry } from './config/config.js';
@@ -40,13 +41,16 @@ export { BUNDLED, createMatrix, loadMatrix, type Matrix, parseMatrix, type Revis
 export {
   DEPLOYMENT_KINDS,
   type DeploymentKind,
+  getMatrixSchema,
   INSTALL_METHODS,
   type InstallMethod,
   type MatrixDocument,
   type MatrixInput,
-  matrixSchema,
   REVISION_PATTERN,
 } from './matrix/schema.js';
+
+/** The zod schema of `compat.json` (the SDK's import builds it; the CLI builds it only when it validates a file). */
+export const matrixSchema = getMatrixSchema();
 export { cliInstallCommand, fillTemplate } from './matrix/templates.js';
 // The version document servers answer.
 export { DEV_VERSION, type PendingMigration, type VersionDocument, versionDocumentSchema } from './protocol/version-document.js';

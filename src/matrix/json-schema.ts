@@ -1,9 +1,9 @@
 import * as z from 'zod';
-import { matrixSchema } from './schema.js';
+import { getMatrixSchema } from './schema.js';
 
 /** The JSON Schema of `compat.json` as users write it (defaults optional), for editors and CI. */
 export function matrixJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(matrixSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(getMatrixSchema(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return {
     $schema: schema.$schema,
     title: 'handshake compat matrix',

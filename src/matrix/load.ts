@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import type { z } from 'zod';
 import { MatrixError, type MatrixIssue } from '../errors.js';
 import { packageRoot } from '../package-root.js';
-import { type MatrixDocument, type MatrixInput, matrixSchema } from './schema.js';
+import { getMatrixSchema, type MatrixDocument, type MatrixInput } from './schema.js';
 import { comparableVersion } from './versions.js';
 
 /** Where a revision stands relative to the matrix's chain and `min_schema_revision`. */
@@ -31,6 +32,28 @@ export interface Matrix {
 }
 
 export const BUNDLED = 'bundled';
+
+/**
+ * Where the build (`scripts/compat-cache.js`) stores the bundled `compat.json` it validated: the file's exact text
+ * and {@link parseMatrix}'s output for it. Relative to the package root.
+ */
+export const VALIDATED_BUNDLED_MATRIX = join('dist', 'compat.validated.json');
+
+/**
+ * The bundled `compat.json`'s document as the build validated it, when `text` is exactly the text it validated;
+ * else null (validate it now). Only a build (dist/) uses it: run from src, the schema may have changed since.
+ */
+function validatedAtBuild(text: string): MatrixDocument | null {
+  const root = packageRoot();
+  if (!fileURLToPath(import.meta.url).startsWith(join(root, 'dist') + sep)) return null;
+  let stored: { text?: unknown; doc?: MatrixDocument };
+  try {
+    stored = JSON.parse(readFileSync(join(root, VALIDATED_BUNDLED_MATRIX), 'utf8'));
+  } catch {
+    return null;
+  }
+  return stored.text === text && stored.doc !== undefined ? stored.doc : null;
+}
 
 /** Builds a {@link Matrix} from an already validated document. */
 export function createMatrix(doc: MatrixDocument, source: string): Matrix {
@@ -86,14 +109,15 @@ export function parseMatrix(value: unknown, source: string): Matrix {
   // The same checks run either way.
   const chain = (value as { schema_chain?: unknown } | null)?.schema_chain;
   const jitless = !(Array.isArray(chain) && chain.length >= 1000);
-  const result = matrixSchema.safeParse(value, { jitless });
+  const result = getMatrixSchema().safeParse(value, { jitless });
   if (!result.success) throw new MatrixError(source, formatIssues(result.error.issues));
   return createMatrix(result.data, source);
 }
 
 /** Reads and validates a matrix file; without `file`, the bundled `compat.json`. `label` names it in errors and `source`. */
 export function loadMatrix(file?: string, label: string = file ?? BUNDLED): Matrix {
-  const path = file ?? join(packageRoot(), 'compat.json');
+  const bundled = join(packageRoot(), 'compat.json');
+  const path = file ?? bundled;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -104,6 +128,10 @@ export function loadMatrix(file?: string, label: string = file ?? BUNDLED): Matr
       cause: err,
     });
   }
+  // The bundled file (handshake's own, found as the bundled or the host's file; never --compat or the variable),
+  // unchanged since the build validated it: the same text gives the same document.
+  const validated = label === BUNDLED && resolve(path) === bundled ? validatedAtBuild(text) : null;
+  if (validated) return createMatrix(validated, label);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -32,186 +32,204 @@ export const CLI_PLACEHOLDERS = ['package', 'bin', 'version', 'formula'] as cons
 /** Placeholders a server backup/upgrade template may use. */
 export const SERVER_PLACEHOLDERS = ['version', 'from_version', 'revision', 'backup_file', 'date', 'bin'] as const;
 
-const semverString = z
-  .string()
-  .refine((v) => semver.valid(v) === v, { message: 'must be a semver version such as 1.4.0 (no leading "v")' });
+// Built on first use (getMatrixSchema): a run that loads only the bundled compat.json, already validated at build
+// time (scripts/compat-cache.js), never constructs these schemas.
+function buildParts() {
+  const semverString = z
+    .string()
+    .refine((v) => semver.valid(v) === v, { message: 'must be a semver version such as 1.4.0 (no leading "v")' });
 
-const semverRange = z
-  .string()
-  .refine((v) => semver.validRange(v) !== null, { message: 'must be a semver range such as ">=1.3.0 <1.5.0-0"' });
+  const semverRange = z
+    .string()
+    .refine((v) => semver.validRange(v) !== null, { message: 'must be a semver range such as ">=1.3.0 <1.5.0-0"' });
 
-const revisionId = z.string().regex(REVISION_PATTERN, {
-  message: 'must be a revision id: 1 to 256 printable characters, no control characters, no space at either end',
-});
-
-const template = z.string().min(1).max(1000);
-
-const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { message: 'must be an HTTP header name' });
-
-const upgradeStop = z
-  .strictObject({
-    version: semverString,
-    when_target: semverRange.optional().describe('The stop applies only when the upgrade target is in this range.'),
-    note: z.string().max(500).optional().describe('Why the stop exists, shown in the plan.'),
-  })
-  .transform((s) => ({ version: s.version, when_target: s.when_target ?? null, note: s.note ?? null }));
-
-const serverSteps = z.object({
-  backup: z.array(template).min(1).describe('Commands that back up the server before an upgrade. Run first.'),
-  upgrade: z.array(template).min(1).describe('Commands that install {version} and apply its migrations.'),
-  restore: z.array(template).optional().describe('Commands that restore {backup_file} after a failed upgrade.'),
-  status: z
-    .array(template)
-    .optional()
-    .describe('Commands that show whether the server runs, why not, and start it; printed when it cannot be reached.'),
-});
-
-export const matrixSchema = z
-  .strictObject({
-    $schema: z.string().optional(),
-    cli_version: semverString.describe('The CLI release this matrix ships with; equals package.json "version".'),
-    min_server_version: semverString.describe('The oldest server version this CLI works with.'),
-    min_schema_revision: revisionId.describe('The oldest schema revision this CLI works with; must be in schema_chain.'),
-    schema_chain: z
-      .array(
-        z.object({
-          revision: revisionId,
-          description: z.string().max(200).optional(),
-          server_version: semverString
-            .optional()
-            .describe(
-              'The server release that introduced this revision. A release includes every revision introduced at or before it; an entry without one belongs to the release of the entry before it.',
-            ),
-          parents: z
-            .array(revisionId)
-            .optional()
-            .describe('The revisions this one follows (a merge revision has several); by default the entry before it.'),
-        }),
-      )
-      .min(1)
-      .describe('Every schema revision this CLI knows, oldest first (a topological order when merges name their parents).'),
-    max_schema_revision: revisionId
-      .optional()
-      .describe('The newest schema revision this CLI works with: later revisions removed or changed what it uses.'),
-    supported_server_range: semverRange.describe(
-      'The server versions this CLI release supports (by policy the current and previous minor).',
-    ),
-    recommended_server_version: semverString.describe('What `server upgrade` installs when --to is not given.'),
-    upgrade_stops: z
-      .array(z.union([semverString.transform((version) => ({ version, when_target: null, note: null })), upgradeStop]))
-      .default([])
-      .describe(
-        'Server versions an upgrade may not skip, e.g. because their migrations must run on their own. A stop is reached by any release of its major.minor at or above it.',
-      ),
-    version_flavors: z
-      .array(z.string().regex(FLAVOR_PATTERN, { message: 'must be a word such as "ee"' }))
-      .default([])
-      .describe('Suffixes a server appends to its version that are not prereleases: with ["ee"], 16.11.10-ee compares as 16.11.10.'),
-    baseline: z
-      .strictObject({
-        revision: revisionId.describe('The first revision of the squashed or restarted chain; must be in schema_chain.'),
-        steps: z.array(template).min(1).describe('Commands that bring a server whose revision predates the chain onto the baseline.'),
-        note: z.string().max(500).optional(),
-      })
-      .optional()
-      .describe('The chain was squashed or restarted at `revision`; older servers run `steps` first.'),
-    version_endpoint: z
-      .string()
-      .regex(/^\/[A-Za-z0-9/._~-]*$/, { message: 'must be an absolute path such as /api/v1/config/version' })
-      .default('/api/v1/config/version'),
-    headers: z
-      .object({
-        schema_revision: headerName.default('X-Schema-Revision'),
-        server_version: headerName.default('X-Server-Version'),
-        cli_version: headerName.default('X-CLI-Version'),
-        required_cli_version: headerName.default('X-Required-CLI-Version'),
-      })
-      .default({
-        schema_revision: 'X-Schema-Revision',
-        server_version: 'X-Server-Version',
-        cli_version: 'X-CLI-Version',
-        required_cli_version: 'X-Required-CLI-Version',
-      }),
-    cli: z
-      .object({
-        package: z.string().regex(/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/, { message: 'must be an npm package name' }),
-        bin: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a command name' }),
-        homebrew_formula: z
-          .string()
-          .regex(/^[a-z0-9][a-z0-9@._/-]*$/, { message: 'must be a formula name' })
-          .optional(),
-        install: z
-          .object({
-            npm: template,
-            pnpm: template,
-            yarn: template,
-            homebrew: template,
-            standalone: template,
-            npx: template.optional(),
-          })
-          .describe('How to install {version} of the CLI, per install method.'),
-      })
-      .describe('The CLI package and how to install a given version of it.'),
-    server: z
-      .object({
-        generic: serverSteps.describe('Used when the deployment kind is not reported or has no templates.'),
-        deployments: z.record(z.string().regex(DEPLOYMENT_PATTERN), serverSteps).default({}),
-      })
-      .describe('How to back up and upgrade the server, per deployment kind.'),
-  })
-  .superRefine((m, ctx) => {
-    const ids = m.schema_chain.map((r) => r.revision);
-    const seen = new Set<string>();
-    ids.forEach((id, i) => {
-      if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['schema_chain', i, 'revision'], message: `duplicate revision "${id}"` });
-      seen.add(id);
-    });
-    if (!seen.has(m.min_schema_revision)) {
-      ctx.addIssue({ code: 'custom', path: ['min_schema_revision'], message: `"${m.min_schema_revision}" is not in schema_chain` });
-    }
-    checkChainOrder(ctx, m.schema_chain);
-    if (m.max_schema_revision !== undefined) {
-      const max = ids.indexOf(m.max_schema_revision);
-      if (max < 0)
-        ctx.addIssue({ code: 'custom', path: ['max_schema_revision'], message: `"${m.max_schema_revision}" is not in schema_chain` });
-      else if (max < ids.indexOf(m.min_schema_revision))
-        ctx.addIssue({ code: 'custom', path: ['max_schema_revision'], message: 'precedes min_schema_revision in schema_chain' });
-    }
-    if (m.baseline && !seen.has(m.baseline.revision)) {
-      ctx.addIssue({ code: 'custom', path: ['baseline', 'revision'], message: `"${m.baseline.revision}" is not in schema_chain` });
-    }
-    const range = m.supported_server_range;
-    const opts = { includePrerelease: true };
-    if (semver.validRange(range)) {
-      // Refinements run even when a field above failed its own check: compare only valid versions.
-      const valid = (v: string) => semver.valid(v) === v;
-      if (valid(m.min_server_version) && semver.gtr(m.min_server_version, range, opts)) {
-        ctx.addIssue({ code: 'custom', path: ['min_server_version'], message: `is above supported_server_range "${range}"` });
-      }
-      if (valid(m.recommended_server_version) && !semver.satisfies(m.recommended_server_version, range, opts)) {
-        ctx.addIssue({ code: 'custom', path: ['recommended_server_version'], message: `is outside supported_server_range "${range}"` });
-      }
-      m.upgrade_stops.forEach((stop, i) => {
-        if (valid(stop.version) && semver.gtr(stop.version, range, opts)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['upgrade_stops', i],
-            message: `${stop.version} is above supported_server_range "${range}"`,
-          });
-        }
-      });
-    }
-    for (const [method, tpl] of Object.entries(m.cli.install)) {
-      if (tpl !== undefined) checkPlaceholders(ctx, tpl, CLI_PLACEHOLDERS, ['cli', 'install', method]);
-    }
-    const kinds: [string, z.infer<typeof serverSteps>][] = [['generic', m.server.generic], ...Object.entries(m.server.deployments)];
-    for (const [kind, steps] of kinds) {
-      const base = kind === 'generic' ? ['server', 'generic'] : ['server', 'deployments', kind];
-      for (const key of ['backup', 'upgrade', 'restore', 'status'] as const) {
-        for (const [i, tpl] of (steps[key] ?? []).entries()) checkPlaceholders(ctx, tpl, SERVER_PLACEHOLDERS, [...base, key, i]);
-      }
-    }
+  const revisionId = z.string().regex(REVISION_PATTERN, {
+    message: 'must be a revision id: 1 to 256 printable characters, no control characters, no space at either end',
   });
+
+  const template = z.string().min(1).max(1000);
+
+  const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { message: 'must be an HTTP header name' });
+
+  const upgradeStop = z
+    .strictObject({
+      version: semverString,
+      when_target: semverRange.optional().describe('The stop applies only when the upgrade target is in this range.'),
+      note: z.string().max(500).optional().describe('Why the stop exists, shown in the plan.'),
+    })
+    .transform((s) => ({ version: s.version, when_target: s.when_target ?? null, note: s.note ?? null }));
+
+  const serverSteps = z.object({
+    backup: z.array(template).min(1).describe('Commands that back up the server before an upgrade. Run first.'),
+    upgrade: z.array(template).min(1).describe('Commands that install {version} and apply its migrations.'),
+    restore: z.array(template).optional().describe('Commands that restore {backup_file} after a failed upgrade.'),
+    status: z
+      .array(template)
+      .optional()
+      .describe('Commands that show whether the server runs, why not, and start it; printed when it cannot be reached.'),
+  });
+  return { semverString, semverRange, revisionId, template, headerName, upgradeStop, serverSteps };
+}
+
+function buildMatrixSchema() {
+  const { semverString, semverRange, revisionId, template, headerName, upgradeStop, serverSteps } = buildParts();
+  return z
+    .strictObject({
+      $schema: z.string().optional(),
+      cli_version: semverString.describe('The CLI release this matrix ships with; equals package.json "version".'),
+      min_server_version: semverString.describe('The oldest server version this CLI works with.'),
+      min_schema_revision: revisionId.describe('The oldest schema revision this CLI works with; must be in schema_chain.'),
+      schema_chain: z
+        .array(
+          z.object({
+            revision: revisionId,
+            description: z.string().max(200).optional(),
+            server_version: semverString
+              .optional()
+              .describe(
+                'The server release that introduced this revision. A release includes every revision introduced at or before it; an entry without one belongs to the release of the entry before it.',
+              ),
+            parents: z
+              .array(revisionId)
+              .optional()
+              .describe('The revisions this one follows (a merge revision has several); by default the entry before it.'),
+          }),
+        )
+        .min(1)
+        .describe('Every schema revision this CLI knows, oldest first (a topological order when merges name their parents).'),
+      max_schema_revision: revisionId
+        .optional()
+        .describe('The newest schema revision this CLI works with: later revisions removed or changed what it uses.'),
+      supported_server_range: semverRange.describe(
+        'The server versions this CLI release supports (by policy the current and previous minor).',
+      ),
+      recommended_server_version: semverString.describe('What `server upgrade` installs when --to is not given.'),
+      upgrade_stops: z
+        .array(z.union([semverString.transform((version) => ({ version, when_target: null, note: null })), upgradeStop]))
+        .default([])
+        .describe(
+          'Server versions an upgrade may not skip, e.g. because their migrations must run on their own. A stop is reached by any release of its major.minor at or above it.',
+        ),
+      version_flavors: z
+        .array(z.string().regex(FLAVOR_PATTERN, { message: 'must be a word such as "ee"' }))
+        .default([])
+        .describe('Suffixes a server appends to its version that are not prereleases: with ["ee"], 16.11.10-ee compares as 16.11.10.'),
+      baseline: z
+        .strictObject({
+          revision: revisionId.describe('The first revision of the squashed or restarted chain; must be in schema_chain.'),
+          steps: z.array(template).min(1).describe('Commands that bring a server whose revision predates the chain onto the baseline.'),
+          note: z.string().max(500).optional(),
+        })
+        .optional()
+        .describe('The chain was squashed or restarted at `revision`; older servers run `steps` first.'),
+      version_endpoint: z
+        .string()
+        .regex(/^\/[A-Za-z0-9/._~-]*$/, { message: 'must be an absolute path such as /api/v1/config/version' })
+        .default('/api/v1/config/version'),
+      headers: z
+        .object({
+          schema_revision: headerName.default('X-Schema-Revision'),
+          server_version: headerName.default('X-Server-Version'),
+          cli_version: headerName.default('X-CLI-Version'),
+          required_cli_version: headerName.default('X-Required-CLI-Version'),
+        })
+        .default({
+          schema_revision: 'X-Schema-Revision',
+          server_version: 'X-Server-Version',
+          cli_version: 'X-CLI-Version',
+          required_cli_version: 'X-Required-CLI-Version',
+        }),
+      cli: z
+        .object({
+          package: z.string().regex(/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/, { message: 'must be an npm package name' }),
+          bin: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a command name' }),
+          homebrew_formula: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9@._/-]*$/, { message: 'must be a formula name' })
+            .optional(),
+          install: z
+            .object({
+              npm: template,
+              pnpm: template,
+              yarn: template,
+              homebrew: template,
+              standalone: template,
+              npx: template.optional(),
+            })
+            .describe('How to install {version} of the CLI, per install method.'),
+        })
+        .describe('The CLI package and how to install a given version of it.'),
+      server: z
+        .object({
+          generic: serverSteps.describe('Used when the deployment kind is not reported or has no templates.'),
+          deployments: z.record(z.string().regex(DEPLOYMENT_PATTERN), serverSteps).default({}),
+        })
+        .describe('How to back up and upgrade the server, per deployment kind.'),
+    })
+    .superRefine((m, ctx) => {
+      const ids = m.schema_chain.map((r) => r.revision);
+      const seen = new Set<string>();
+      ids.forEach((id, i) => {
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['schema_chain', i, 'revision'], message: `duplicate revision "${id}"` });
+        seen.add(id);
+      });
+      if (!seen.has(m.min_schema_revision)) {
+        ctx.addIssue({ code: 'custom', path: ['min_schema_revision'], message: `"${m.min_schema_revision}" is not in schema_chain` });
+      }
+      checkChainOrder(ctx, m.schema_chain);
+      if (m.max_schema_revision !== undefined) {
+        const max = ids.indexOf(m.max_schema_revision);
+        if (max < 0)
+          ctx.addIssue({ code: 'custom', path: ['max_schema_revision'], message: `"${m.max_schema_revision}" is not in schema_chain` });
+        else if (max < ids.indexOf(m.min_schema_revision))
+          ctx.addIssue({ code: 'custom', path: ['max_schema_revision'], message: 'precedes min_schema_revision in schema_chain' });
+      }
+      if (m.baseline && !seen.has(m.baseline.revision)) {
+        ctx.addIssue({ code: 'custom', path: ['baseline', 'revision'], message: `"${m.baseline.revision}" is not in schema_chain` });
+      }
+      const range = m.supported_server_range;
+      const opts = { includePrerelease: true };
+      if (semver.validRange(range)) {
+        // Refinements run even when a field above failed its own check: compare only valid versions.
+        const valid = (v: string) => semver.valid(v) === v;
+        if (valid(m.min_server_version) && semver.gtr(m.min_server_version, range, opts)) {
+          ctx.addIssue({ code: 'custom', path: ['min_server_version'], message: `is above supported_server_range "${range}"` });
+        }
+        if (valid(m.recommended_server_version) && !semver.satisfies(m.recommended_server_version, range, opts)) {
+          ctx.addIssue({ code: 'custom', path: ['recommended_server_version'], message: `is outside supported_server_range "${range}"` });
+        }
+        m.upgrade_stops.forEach((stop, i) => {
+          if (valid(stop.version) && semver.gtr(stop.version, range, opts)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['upgrade_stops', i],
+              message: `${stop.version} is above supported_server_range "${range}"`,
+            });
+          }
+        });
+      }
+      for (const [method, tpl] of Object.entries(m.cli.install)) {
+        if (tpl !== undefined) checkPlaceholders(ctx, tpl, CLI_PLACEHOLDERS, ['cli', 'install', method]);
+      }
+      const kinds: [string, z.infer<typeof serverSteps>][] = [['generic', m.server.generic], ...Object.entries(m.server.deployments)];
+      for (const [kind, steps] of kinds) {
+        const base = kind === 'generic' ? ['server', 'generic'] : ['server', 'deployments', kind];
+        for (const key of ['backup', 'upgrade', 'restore', 'status'] as const) {
+          for (const [i, tpl] of (steps[key] ?? []).entries()) checkPlaceholders(ctx, tpl, SERVER_PLACEHOLDERS, [...base, key, i]);
+        }
+      }
+    });
+}
+
+let built: ReturnType<typeof buildMatrixSchema> | undefined;
+
+/** The zod schema of `compat.json`, built on first use. */
+export function getMatrixSchema(): ReturnType<typeof buildMatrixSchema> {
+  built ??= buildMatrixSchema();
+  return built;
+}
+
+type MatrixSchema = ReturnType<typeof buildMatrixSchema>;
 
 /** Every parent must be listed before its child (a topological order), so the chain's order is the migrations' order. */
 function checkChainOrder(ctx: z.RefinementCtx, chain: readonly { revision: string; parents?: string[] | undefined }[]): void {
@@ -241,8 +259,8 @@ function checkPlaceholders(ctx: z.RefinementCtx, tpl: string, known: readonly st
 }
 
 /** The matrix as written in the file (defaults optional). */
-export type MatrixInput = z.input<typeof matrixSchema>;
+export type MatrixInput = z.input<MatrixSchema>;
 /** The validated matrix, defaults applied. */
-export type MatrixDocument = z.output<typeof matrixSchema>;
-export type ServerSteps = z.output<typeof serverSteps>;
+export type MatrixDocument = z.output<MatrixSchema>;
+export type ServerSteps = z.output<ReturnType<typeof buildParts>['serverSteps']>;
 export type UpgradeStop = MatrixDocument['upgrade_stops'][number];

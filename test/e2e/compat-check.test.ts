@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson, runCli, sandbox } from '../helpers/cli.js';
+import { parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
 import { closeAfterAll, closedPort, json, pumpBody, startServer, type TestServer, versionServer } from '../helpers/http-server.js';
 
 const box = sandbox();
@@ -346,5 +346,39 @@ describe('compat check: human output', () => {
     expect(r.stderr).toBe('');
     // No TTY: no colour escapes.
     expect(r.stdout).not.toContain('\u001b[');
+  });
+});
+
+describe('the bundled compat.json, validated at build time, is validated again once its text changes', () => {
+  // A copy of the built package whose compat.json a test may edit; the build's stored validation stays as it was.
+  const pkg = join(box.dir, 'pkg');
+  const bin = join(pkg, 'bin', 'run.js');
+  const original = readFileSync(join(ROOT, 'compat.json'), 'utf8');
+  let server: TestServer;
+  beforeAll(async () => {
+    for (const f of ['bin', 'dist', 'package.json', 'oclif.manifest.json', 'compat.json', 'compat.schema.json'])
+      cpSync(join(ROOT, f), join(pkg, f), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
+    server = await serve(versionServer({ server_version: '1.4.2', schema_revision: HEAD }));
+  });
+  const run = (text: string) => {
+    writeFileSync(join(pkg, 'compat.json'), text);
+    return runCli(['compat', 'check', '--server', server.url, '--json'], { env: box.env, bin });
+  };
+
+  it('unchanged, or changed only in layout, it checks as before', async () => {
+    for (const text of [original, `${JSON.stringify(JSON.parse(original))}\n`]) {
+      const r = await run(text);
+      expect(r.code, r.stderr).toBe(0);
+      expect(parseJson<Report>(r).status).toBe('compatible');
+    }
+  });
+
+  it('an invalid edit is the usual E_MATRIX_INVALID, exit 2', async () => {
+    const r = await run(original.replace('"min_server_version": "1.3.0"', '"min_server_version": "v1.3"'));
+    expect(r.code).toBe(2);
+    const doc = parseJson<{ error: { code: string; issues: { path: string }[] } }>(r);
+    expect(doc.error.code).toBe('E_MATRIX_INVALID');
+    expect(doc.error.issues.map((i) => i.path)).toContain('min_server_version');
   });
 });

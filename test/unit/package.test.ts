@@ -24,6 +24,7 @@ describe('the published package', () => {
     for (const f of [
       'bin/run.js',
       'dist/cli.cjs',
+      'dist/compat.validated.json',
       'package.json',
       'README.md',
       'LICENSE',
@@ -47,6 +48,7 @@ describe('the published package', () => {
       (f) =>
         !/^(bin\/run\.js|package\.json|README\.md|LICENSE|compat\.json|compat\.schema\.json|oclif\.manifest\.json)$/.test(f) &&
         f !== 'dist/cli.cjs' &&
+        f !== 'dist/compat.validated.json' &&
         !/^dist\/(src|commands)\/.+\.(js|d\.ts)$/.test(f),
     );
     expect(unexpected).toEqual([]);
