@@ -13,6 +13,7 @@ import { resolveMatrix, type Session, sessionFrom } from '../../src/session/sess
 import { closeDefaultDispatcher } from '../../src/transport/request.js';
 import { redactText } from '../../src/url.js';
 import { hostBranding } from './branding.js';
+import { headersFrom } from './flags.js';
 import { suggestFlag } from './suggest.js';
 
 export { commonFlags, serverFlags } from './flags.js';
@@ -162,18 +163,9 @@ export abstract class BaseCommand extends Command {
     this.err(formatWarning(this.config.bin, warning, this.errStyle));
   }
 
-  /** Parses repeated `-H "Name: value"` flags; a malformed one is a usage error. */
+  /** Parses repeated `-H "Name: value"` flags (for a vendor's own commands): the one rule of commands/_lib/flags.ts. */
   protected parseHeaders(lines: readonly string[]): Record<string, string> {
-    const headers: Record<string, string> = {};
-    for (const line of lines) {
-      const i = line.indexOf(':');
-      const name = line.slice(0, i).trim();
-      if (i <= 0 || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
-        throw new HandshakeError(ErrorCode.Usage, `invalid header "${line}"`, { remedy: `Write headers as -H "Name: value"` });
-      }
-      headers[name.toLowerCase()] = line.slice(i + 1).trim();
-    }
-    return headers;
+    return headersFrom(lines);
   }
 
   protected setExit(code: number): void {
