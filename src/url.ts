@@ -109,3 +109,9 @@ export function redactUrl(url: URL | string): string {
 export function redactText(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1');
 }
+
+/** Whether `url` names this machine (localhost, *.localhost, ::1, 127.x): plain http there crosses no network. */
+export function isLoopback(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

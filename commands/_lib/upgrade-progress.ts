@@ -1,9 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import type { Ora } from 'ora';
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
-import { ExitCode } from '../../src/render/exit-codes.js';
 import { sanitize } from '../../src/render/sanitize.js';
-import { formatHopStart, formatPollState, formatWaiting, TERMINATED_EXIT } from '../../src/render/upgrade.js';
+import { formatHopStart, formatPollState, formatWaiting, upgradeExitCode } from '../../src/render/upgrade.js';
 import type { Hop, UpgradePlan } from '../../src/upgrade/plan.js';
 import type { PollEvent, PollState } from '../../src/upgrade/poll.js';
 
@@ -46,7 +45,7 @@ export class UpgradeProgress {
     // A second signal does not wait for anything.
     if (this.signal) {
       this.#spinner?.stop();
-      process.exit(signal === 'SIGTERM' ? TERMINATED_EXIT : ExitCode.Interrupted);
+      process.exit(upgradeExitCode('interrupted', signal));
     }
     this.signal = signal;
     this.controller.abort(signal);

@@ -1,6 +1,6 @@
-import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
+import { ErrorCode, HandshakeError } from '../../src/errors.js';
 import { hint, remedyText } from '../../src/hint.js';
-import { formatPlan, TERMINATED_EXIT } from '../../src/render/upgrade.js';
+import { formatPlan } from '../../src/render/upgrade.js';
 import { remedyContext, type Session } from '../../src/session/session.js';
 import type { UpgradeHooks } from '../../src/upgrade/upgrade.js';
 import type { UpgradeProgress } from './upgrade-progress.js';
@@ -33,9 +33,4 @@ export function upgradeHooks(opts: {
     hopStart: (hop, plan) => progress.hopStart(hop, plan),
     pollEvent: (event, hop, plan) => progress.pollEvent(event, hop, plan),
   };
-}
-
-/** An interruption before the poll (the first look, the prompt) is an error; by SIGTERM it exits 143, not 130. */
-export function terminatedExit(err: unknown, progress: UpgradeProgress): number | null {
-  return progress.signal === 'SIGTERM' && isHandshakeError(err, ErrorCode.Aborted) ? TERMINATED_EXIT : null;
 }

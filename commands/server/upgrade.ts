@@ -3,7 +3,7 @@ import { upgradeServer } from '../../src/upgrade/upgrade.js';
 import { BaseCommand } from '../_lib/base.js';
 import { upgradeFlags } from '../_lib/upgrade-flags.js';
 import { UpgradeProgress } from '../_lib/upgrade-progress.js';
-import { terminatedExit, upgradeHooks } from '../_lib/upgrade-run.js';
+import { upgradeHooks } from '../_lib/upgrade-run.js';
 
 export default class ServerUpgrade extends BaseCommand {
   static override summary =
@@ -32,9 +32,6 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
       if (this.jsonMode) this.outJson(upgradeDocument(result));
       else this.out(formatUpgradeResult(result, this.style));
       this.setExit(upgradeExitCode(result.outcome, progress.signal));
-    } catch (err) {
-      await this.catch(err as Error);
-      this.setExit(terminatedExit(err, progress) ?? (process.exitCode as number));
     } finally {
       progress.stop();
     }

@@ -9,9 +9,6 @@ import { formatRows } from './report.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
-/** SIGTERM (CI cancelled, `docker stop`): 128 + 15 (CONTRACT §7). */
-export const TERMINATED_EXIT = ExitCode.Terminated;
-
 /** The one table of how `server upgrade` ends (CONTRACT §5, §7): exit code, severity, headline. */
 export const UPGRADE_OUTCOMES: Readonly<Record<UpgradeOutcome, { exit: number; severity: Severity; headline: string }>> = {
   up_to_date: { exit: ExitCode.Ok, severity: 'ok', headline: 'up to date' },
@@ -34,7 +31,7 @@ export const OUTCOME_SEVERITY: Readonly<Record<UpgradeOutcome, Severity>> = Obje
 
 /** The exit code of an outcome; an interruption by SIGTERM is 143, by SIGINT 130. */
 export function upgradeExitCode(outcome: UpgradeOutcome, signal: 'SIGINT' | 'SIGTERM' | null = null): number {
-  if (outcome === 'interrupted' && signal === 'SIGTERM') return TERMINATED_EXIT;
+  if (outcome === 'interrupted' && signal === 'SIGTERM') return ExitCode.Terminated;
   return UPGRADE_OUTCOMES[outcome].exit;
 }
 

@@ -2,7 +2,7 @@ import { ErrorCode, isHandshakeError } from '../errors.js';
 import { type Hint, hint } from '../hint.js';
 import { tokenFromEnv } from '../input/index.js';
 import { type HttpResponse, httpRequest } from '../transport/request.js';
-import { resolveApiUrl } from '../url.js';
+import { isLoopback, resolveApiUrl } from '../url.js';
 import type { RejectedValue } from './deployment.js';
 
 /**
@@ -20,11 +20,6 @@ export const ADMIN_TOKEN = 'ADMIN_TOKEN';
  */
 export function adminToken(env: NodeJS.ProcessEnv, envPrefix: string): string | null {
   return tokenFromEnv(env, `${envPrefix}_${ADMIN_TOKEN}`);
-}
-
-function isLoopback(url: URL): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 // An absolute path: one leading slash (not `//host`), path characters only (no scheme, no backslash, no spaces).

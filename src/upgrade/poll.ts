@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ErrorCode, isHandshakeError } from '../errors.js';
 import type { Observation } from '../handshake/observe.js';
 import type { StatusReport } from '../session/session.js';
+import { progressText } from '../verdict/verdict.js';
 
 /**
  * Polling the version endpoint while an operator upgrades the server: an
@@ -98,11 +99,6 @@ export function describeState(probe: Probe): PollState {
   if (r.status !== 'compatible' && r.status !== 'migration_running') parts.push(r.status);
   const summary = parts.join(', ');
   return { key: `doc:${summary}`, summary, outage: false };
-}
-
-function progressText(p: { applied: number; total: number; current?: string | null } | null): string {
-  if (!p) return 'progress not reported';
-  return `${p.applied} of ${p.total} applied${p.current ? `, now ${p.current}` : ''}`;
 }
 
 const defaultSleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal });

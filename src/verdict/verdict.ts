@@ -326,7 +326,8 @@ function aheadOf(release: string | null, version: string): boolean {
   return release !== null && semver.gt(release, version);
 }
 
-function progressText(p: MigrationProgress | null | undefined): string {
+/** A migration run's progress in words (`1 of 3 applied, now 0005_…`): the judge's messages and the poll's lines. */
+export function progressText(p: MigrationProgress | null | undefined): string {
   if (!p) return 'progress not reported';
   return `${p.applied} of ${p.total} applied${p.current ? `, now ${p.current}` : ''}`;
 }

@@ -8,7 +8,7 @@ import { errorRemedy } from '../../render/report.js';
 import type { StatusReport } from '../../session/session.js';
 import { classifyError } from '../../transport/errors.js';
 import { type HttpResponse, headerValue } from '../../transport/request.js';
-import { redactUrl } from '../../url.js';
+import { isLoopback, redactUrl } from '../../url.js';
 import type { Findings } from '../../verdict/verdict.js';
 import type { DoctorContext, HttpProbe, VersionProbe } from '../context.js';
 import type { CheckOutcome, CheckStatus, DoctorCheck } from '../framework.js';
@@ -82,11 +82,6 @@ function notChecked(p: VersionProbe): string {
 }
 
 const SEVERITY_STATUS: Record<'ok' | 'warn' | 'error', CheckStatus> = { ok: 'pass', warn: 'warn', error: 'fail' };
-
-function isLoopback(url: URL): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 function list(items: readonly string[], max = 3): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
