@@ -49,6 +49,8 @@ export function builtinChecks(): DoctorCheck<DoctorContext>[] {
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const context = createDoctorContext(options);
   const generatedAt = new Date((options.now ?? Date.now)()).toISOString();
+  // The run's one list of secrets (src/session/resolve.ts), through the one redactor: the checks and the summary alike.
+  const redact = createRedactor({ secrets: context.resolution.secrets, home: homes() });
   try {
     const report = await runChecks({
       checks: options.checks ?? builtinChecks(),
@@ -56,12 +58,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       timeoutMs: context.timeoutMs + (options.graceMs ?? DEFAULT_GRACE_MS),
       sections: SECTION_ORDER,
       signal: options.signal,
-      // The run's one list of secrets (src/session/resolve.ts), through the one redactor.
-      redact: createRedactor({ secrets: context.resolution.secrets, home: homes() }),
+      redact,
     });
     const verdict = context.network && context.server.kind === 'ok' ? await context.report().catch(() => null) : null;
     const server = context.server.kind === 'ok' ? redactUrl(context.server.url) : null;
-    const redact = createRedactor({ secrets: context.resolution.secrets, home: homes() });
     return {
       ...report,
       generatedAt,

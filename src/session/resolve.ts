@@ -135,7 +135,11 @@ export function environmentSecrets(env: NodeJS.ProcessEnv, prefix = 'HANDSHAKE')
 }
 
 /** `--compat`, else `<PREFIX>_COMPAT_FILE`, else the host's own, else the bundled one. */
-function resolveMatrixState(options: ResolveOptions, env: NodeJS.ProcessEnv, prefix: string): MatrixState {
+export function resolveMatrixState(
+  options: Pick<ResolveOptions, 'compatFile' | 'defaultCompatFile'>,
+  env: NodeJS.ProcessEnv,
+  prefix: string,
+): MatrixState {
   const variable = `${prefix}_COMPAT_FILE`;
   const envFile = options.compatFile === undefined ? env[variable] || undefined : undefined;
   const explicit = options.compatFile || envFile;

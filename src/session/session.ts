@@ -6,7 +6,7 @@ import type { Matrix } from '../matrix/load.js';
 import type { MigrationProgress, PendingMigration } from '../protocol/version-document.js';
 import { redactUrl } from '../url.js';
 import { type CliContext, type Findings, judge, type Verdict } from '../verdict/verdict.js';
-import { type Resolution, type ResolveOptions, resolveRun } from './resolve.js';
+import { type Resolution, type ResolveOptions, resolveMatrixState, resolveRun } from './resolve.js';
 
 export { DEFAULT_TIMEOUT_MS, environmentSecrets, PROXY_VARIABLES } from './resolve.js';
 
@@ -81,9 +81,10 @@ function cacheTtlMs(value: string | undefined, prefix: string): number {
 
 /** The matrix in use: `compatFile`, else `<PREFIX>_COMPAT_FILE`, else the host's default, else the bundled one. */
 export function resolveMatrix(opts: Pick<SessionOptions, 'compatFile' | 'env' | 'envPrefix' | 'defaultCompatFile'>): Matrix {
-  const r = resolveRun({ ...opts, cliVersion: '0.0.0' });
-  if (!r.matrix.ok) throw r.matrix.error;
-  return r.matrix.matrix;
+  // Only the matrix: no config file, server or token is read for it.
+  const state = resolveMatrixState(opts, opts.env ?? process.env, opts.envPrefix ?? 'HANDSHAKE');
+  if (!state.ok) throw state.error;
+  return state.matrix;
 }
 
 /** The configured server, or a usage error naming the ways to set one (or what is wrong with the one given). */
