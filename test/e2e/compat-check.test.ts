@@ -1,8 +1,8 @@
-import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
+import { copyBuiltPackage, parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
 import { closeAfterAll, closedPort, json, pumpBody, startServer, type TestServer, versionServer } from '../helpers/http-server.js';
 
 const box = sandbox();
@@ -352,13 +352,11 @@ describe('compat check: human output', () => {
 describe('the bundled compat.json, validated at build time, is validated again once its text changes', () => {
   // A copy of the built package whose compat.json a test may edit; the build's stored validation stays as it was.
   const pkg = join(box.dir, 'pkg');
-  const bin = join(pkg, 'bin', 'run.js');
+  let bin = '';
   const original = readFileSync(join(ROOT, 'compat.json'), 'utf8');
   let server: TestServer;
   beforeAll(async () => {
-    for (const f of ['bin', 'dist', 'package.json', 'oclif.manifest.json', 'compat.json', 'compat.schema.json'])
-      cpSync(join(ROOT, f), join(pkg, f), { recursive: true });
-    symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
+    bin = copyBuiltPackage(pkg, { linkModules: true });
     server = await serve(versionServer({ server_version: '1.4.2', schema_revision: HEAD }));
   });
   const run = (text: string) => {

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, ROOT, runCli, sandbox } from '../helpers/cli.js';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { type CliResult, copyBuiltPackage, ROOT, runCli, sandbox } from '../helpers/cli.js';
 import { EVIL, rawControls, rawControlsInBytes, rawResponse, rawServer, SENTINEL_TOKEN } from '../helpers/hostile.js';
 import { closedPort, json, pumpBody, startServer } from '../helpers/http-server.js';
 import { startProxy } from '../helpers/proxy.js';
@@ -768,6 +769,12 @@ describe('hostile twists in the local environment and the protocol', () => {
   // and util-linux's setpriv to become such a uid; elsewhere there is nothing to simulate it with.
   const canSetpriv = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
   it.skipIf(!canSetpriv)('a uid with no passwd entry, no HOME and no SHELL: no command exits 1 or prints a Node error', () => {
+    // That uid runs a copy of the built package in a directory it can read: a checkout in a 0700 directory
+    // (mktemp -d) is not readable by another user, and the bundle needs nothing else.
+    const pkg = mkdtempSync(join(tmpdir(), 'handshake-homeless-'));
+    chmodSync(pkg, 0o755);
+    const bin = copyBuiltPackage(pkg);
+    onTestFinished(() => rmSync(pkg, { recursive: true, force: true }));
     for (const args of [
       ['server', 'list'],
       ['compat', 'show'],
@@ -778,19 +785,7 @@ describe('hostile twists in the local environment and the protocol', () => {
     ]) {
       const r = spawnSync(
         'setpriv',
-        [
-          '--reuid',
-          '54321',
-          '--regid',
-          '54321',
-          '--clear-groups',
-          'env',
-          '-i',
-          `PATH=${process.env.PATH}`,
-          process.execPath,
-          join(ROOT, 'bin/run.js'),
-          ...args,
-        ],
+        ['--reuid', '54321', '--regid', '54321', '--clear-groups', 'env', '-i', `PATH=${process.env.PATH}`, process.execPath, bin, ...args],
         { cwd: '/', encoding: 'utf8', timeout: DID_NOT_HANG_MS },
       );
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).not.toBe(1);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,4 +99,18 @@ export function linkVendorCli(): string {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   return join(vendor, 'bin/run.js');
+}
+
+/** The files of the built package a copy needs to run (`bin/run.js` and the bundle it loads). */
+const BUILT_FILES = ['bin', 'dist', 'package.json', 'oclif.manifest.json', 'compat.json', 'compat.schema.json'];
+
+/**
+ * A copy of the built package in `dir`, and its bin: for a test that edits its compat.json, or runs it as
+ * another user (a checkout in a 0700 directory is not readable by one). With `linkModules`, its
+ * node_modules is this checkout's (the bundle itself needs none).
+ */
+export function copyBuiltPackage(dir: string, options: { linkModules?: boolean } = {}): string {
+  for (const f of BUILT_FILES) cpSync(join(ROOT, f), join(dir, f), { recursive: true });
+  if (options.linkModules) symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return join(dir, 'bin', 'run.js');
 }
