@@ -7,6 +7,7 @@
  * Pure, so it is tested without touching `process.env`.
  */
 
+import { proxyVariable } from '../input/index.js';
 import { PROXY_VARIABLES } from '../session/resolve.js';
 
 export { PROXY_VARIABLES };
@@ -21,8 +22,8 @@ export interface ProxySettings {
 
 export function readProxySettings(env: NodeJS.ProcessEnv): ProxySettings {
   const set = PROXY_VARIABLES.filter((name) => env[name] !== undefined).map((name) => ({ name, value: env[name] ?? '' }));
-  const http = env.http_proxy ?? env.HTTP_PROXY;
-  const https = env.https_proxy ?? env.HTTPS_PROXY;
+  const http = proxyVariable(env, 'http')?.value;
+  const https = proxyVariable(env, 'https')?.value;
   return {
     set,
     http: http || null,

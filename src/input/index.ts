@@ -147,9 +147,13 @@ export interface ProxySettings {
   sources: { http?: string; https?: string };
 }
 
-/** The first of `names` that is set (even to ""), as undici reads them (`a ?? b`). */
-function firstSet(env: NodeJS.ProcessEnv, names: readonly string[]): { name: string; value: string } | null {
-  for (const name of names) {
+/**
+ * The proxy variable for `scheme` that applies, as undici reads them: the lower-case spelling first,
+ * and a variable set even to "" wins (`http_proxy ?? HTTP_PROXY`). Null when neither is set. The one
+ * reading of which variable counts, for the transport and doctor alike.
+ */
+export function proxyVariable(env: NodeJS.ProcessEnv, scheme: 'http' | 'https'): { name: string; value: string } | null {
+  for (const name of [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`]) {
     const value = env[name];
     if (value !== undefined) return { name, value };
   }
@@ -163,8 +167,8 @@ function firstSet(env: NodeJS.ProcessEnv, names: readonly string[]): { name: str
  * password with a broken %-escape is a usage error naming the variable.
  */
 export function proxySettings(env: NodeJS.ProcessEnv = process.env): ProxySettings {
-  const http = firstSet(env, ['http_proxy', 'HTTP_PROXY']);
-  const https = firstSet(env, ['https_proxy', 'HTTPS_PROXY']);
+  const http = proxyVariable(env, 'http');
+  const https = proxyVariable(env, 'https');
   const settings: ProxySettings = { sources: {} };
   const httpProxy = http?.value ? normalizeProxy(http.name, http.value) : undefined;
   if (httpProxy) {
