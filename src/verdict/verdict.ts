@@ -84,7 +84,13 @@ export interface CliContext {
  */
 export interface Findings {
   /** Does the server accept this CLI? (`min_cli_version` / `max_cli_version`, or a 426.) */
-  cli: { status: 'ok' | 'cli_outdated' | 'cli_too_new'; min: string | null; max: string | null };
+  cli: {
+    status: 'ok' | 'cli_outdated' | 'cli_too_new';
+    min: string | null;
+    max: string | null;
+    /** The server's `recommended_cli_version` when it lies inside the server's own window, else null. */
+    recommended: string | null;
+  };
   /** Is the server inside this CLI's window? `version` is the comparable one (a declared flavour dropped). */
   server: {
     status: 'ok' | 'server_outdated' | 'server_newer' | 'dev';
@@ -284,13 +290,22 @@ export function find(matrix: Matrix, d: VersionDocument, cli: CliContext): Findi
     status: schemaStatus === 'unknown' && ownRelease && ownRelease.head === null ? 'predates' : schemaStatus,
   };
   return {
-    cli: { status: cliStatus, min: d.min_cli_version, max: d.max_cli_version },
+    cli: { status: cliStatus, min: d.min_cli_version, max: d.max_cli_version, recommended: recommendedCli(d) },
     server: { status: serverStatus, reported: d.server_version, version, range: doc.supported_server_range, covered },
     schema,
     release: ownRelease,
     migrations: { pending: d.pending_migrations, counted },
     runner: { status: d.migration_status, progress: d.migration_progress, background: d.background_migrations_pending },
   };
+}
+
+/** The recommended CLI, when the server's own window accepts it. */
+function recommendedCli(d: VersionDocument): string | null {
+  const rec = d.recommended_cli_version;
+  if (!rec) return null;
+  const aboveMin = !d.min_cli_version || semver.gte(rec, d.min_cli_version);
+  const belowMax = !d.max_cli_version || semver.lte(rec, d.max_cli_version);
+  return aboveMin && belowMax ? rec : null;
 }
 
 /** Revisions after `index` up to the release head that the release includes (a database with no revision lacks them all). */
@@ -385,12 +400,10 @@ const runnerFailed: Rule = ({ matrix, d, f, server, schema }) => {
 
 const cliWindow: Rule = ({ d, f, cli, install, server }) => {
   if (f.cli.status === 'cli_outdated' && d.min_cli_version) {
-    const rec = d.recommended_cli_version;
-    const inWindow = rec && semver.gte(rec, d.min_cli_version) && (!d.max_cli_version || semver.lte(rec, d.max_cli_version));
     return make(
       'cli_outdated',
       `CLI ${cli.version} is older than ${server} accepts (min_cli_version ${d.min_cli_version})`,
-      install(inWindow ? rec : d.min_cli_version),
+      install(f.cli.recommended ?? d.min_cli_version),
     );
   }
   if (f.cli.status === 'cli_too_new' && d.max_cli_version) {

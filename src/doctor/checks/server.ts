@@ -430,7 +430,6 @@ const cliWindow: Run = async (ctx, t) => {
     };
   }
   if (vp.observation.kind !== 'document') return skip(notChecked(vp));
-  const doc = vp.observation.document;
   const report = await ctx.report();
   const f = report?.findings;
   if (!f) return skip(notChecked(vp));
@@ -445,8 +444,8 @@ const cliWindow: Run = async (ctx, t) => {
       remedy: report.remedy,
     };
   }
-  const rec = doc.recommended_cli_version;
-  if (rec && (!min || semver.gte(rec, min)) && (!max || semver.lte(rec, max)) && semver.gt(rec, v)) {
+  const rec = f.cli.recommended;
+  if (rec && semver.gt(rec, v)) {
     return { status: 'warn', detail: `CLI ${v} is accepted (${window}), but the server recommends ${rec}`, remedy: install(rec) };
   }
   return { status: 'pass', detail: `CLI ${v} is inside the server's window (${window})` };
