@@ -14,3 +14,9 @@ export function comparableVersion(reported: string, flavors: readonly string[] =
   }
   return parsed.version;
 }
+
+/** A release without its prerelease part: a prerelease ships its release's migrations (1.4.0-rc.1 → 1.4.0). */
+export function plainRelease(version: string): string {
+  const v = semver.parse(version);
+  return v ? `${v.major}.${v.minor}.${v.patch}` : version;
+}

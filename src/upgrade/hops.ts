@@ -1,6 +1,7 @@
-import semver from 'semver';
-import { type MatrixDocument, SERVER_PLACEHOLDERS } from '../matrix/schema.js';
+import type { Matrix } from '../matrix/load.js';
+import { SERVER_PLACEHOLDERS } from '../matrix/schema.js';
 import { fillTemplate } from '../matrix/templates.js';
+import { plainRelease } from '../matrix/versions.js';
 import type { DeploymentChoice } from './deployment.js';
 import { restoreTemplates, stepsFor } from './deployment.js';
 import type { HopGoal } from './goal.js';
@@ -31,7 +32,7 @@ export interface Hop {
 }
 
 export interface HopsInput {
-  matrix: MatrixDocument;
+  matrix: Matrix;
   deployment: DeploymentChoice;
   /** The version as the server reported it (shown as reported: `16.11.10-ee`). */
   reported: string;
@@ -72,7 +73,7 @@ export function buildHops(input: HopsInput): Hop[] {
     const last = i + 2 === points.length;
     const values = hopValues(input, i, from, to);
     const fill = (templates: readonly string[]) => templates.map((t) => fillChecked(t, values, unfilled));
-    const { steps } = stepsFor(input.matrix, input.deployment.kind);
+    const { steps } = stepsFor(input.matrix.doc, input.deployment.kind);
     const server = input.serverMigrates && last;
     hops.push({
       number: i + 1,
@@ -85,7 +86,7 @@ export function buildHops(input: HopsInput): Hop[] {
       backup: server ? [] : fill(steps.backup),
       baseline: i === 0 && !server ? fill(input.baselineSteps) : [],
       upgrade: server ? [] : fill(steps.upgrade),
-      restore: fill(restoreTemplates(input.matrix, input.deployment.kind)),
+      restore: fill(restoreTemplates(input.matrix.doc, input.deployment.kind)),
       done_when: goalOf(input, i, last),
     });
   }
@@ -102,7 +103,7 @@ function hopValues(input: HopsInput, i: number, from: string, to: string): Recor
     from_version: from,
     backup_file: backupFile,
     date: dateStamp(input.now),
-    bin: input.matrix.cli.bin,
+    bin: input.matrix.doc.cli.bin,
   };
   if (revision) values.revision = revision;
   return values;
@@ -127,10 +128,8 @@ function goalOf(input: HopsInput, i: number, last: boolean): HopGoal {
   return { min_version: input.to, past_minor: input.to === null ? previousStop : null, compatible: true };
 }
 
-/** The newest chain revision introduced at or before `version`, if the chain says. */
-function revisionAt(matrix: MatrixDocument, version: string): string | undefined {
-  let found: string | undefined;
-  const v = semver.coerce(version)?.version ?? version;
-  for (const r of matrix.schema_chain) if (r.server_version && semver.lte(r.server_version, v)) found = r.revision;
-  return found;
+/** The head of the release `version` in the chain (the matrix's one release rule), if the chain says. */
+function revisionAt(matrix: Matrix, version: string): string | undefined {
+  const head = matrix.releaseHead(plainRelease(version));
+  return head === null || head < 0 ? undefined : matrix.doc.schema_chain[head]?.revision;
 }

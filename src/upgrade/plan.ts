@@ -173,7 +173,7 @@ export function planUpgrade(input: PlanInput): PlanDecision {
   const baseline = baselineOf(ctx, from);
   const stops = serverMigration ? [] : stopsBetween(ctx.matrix.doc.upgrade_stops, from, target.version);
   const hops = buildHops({
-    matrix: ctx.matrix.doc,
+    matrix: ctx.matrix,
     deployment: ctx.deployment,
     reported: version as string,
     from,

@@ -5,6 +5,7 @@ import type { Matrix, RevisionPlacement } from '../matrix/load.js';
 import type { InstallMethod } from '../matrix/schema.js';
 import { DEPLOYMENT_PATTERN } from '../matrix/schema.js';
 import { cliInstallCommand, restoreCommands } from '../matrix/templates.js';
+import { plainRelease } from '../matrix/versions.js';
 import { DEV_VERSION, type MigrationProgress, type PendingMigration, type VersionDocument } from '../protocol/version-document.js';
 import { redactUrl, suggestBase } from '../url.js';
 
@@ -260,7 +261,7 @@ export function find(matrix: Matrix, d: VersionDocument, cli: CliContext): Findi
           : 'ok';
 
   // A prerelease ships its release's migrations: 1.4.0-rc.1 includes what 1.4.0 introduced.
-  const release = version ? releaseVersion(version) : null;
+  const release = version ? plainRelease(version) : null;
   const head = release ? matrix.releaseHead(release) : null;
   const ownRelease =
     head === null || release === null
@@ -330,11 +331,6 @@ function baseSuggestion(requested: string, endpoint: string): string | null {
   url.pathname = url.pathname.slice(0, -endpoint.length) || '/';
   const fixed = suggestBase(url, endpoint);
   return fixed ? redactUrl(fixed) : null;
-}
-
-function releaseVersion(version: string): string {
-  const v = semver.parse(version);
-  return v ? `${v.major}.${v.minor}.${v.patch}` : version;
 }
 
 function aheadOf(release: string | null, version: string): boolean {
