@@ -16,6 +16,7 @@ import {
 import { buildReport, type StatusReport } from '../session/session.js';
 import { classifyError } from '../transport/errors.js';
 import { createAgent, type HttpResponse, httpRequest, type RequestOptions } from '../transport/request.js';
+import { destroyDispatcher } from '../transport/undici.js';
 import { redactUrl, resolveApiUrl } from '../url.js';
 import { once } from './framework.js';
 
@@ -229,7 +230,7 @@ function networkOf(resolution: Resolution, options: DoctorContextOptions, now: (
     const d = own;
     own = undefined;
     // destroy, not close: a check cut off at its timeout may still have a request in flight.
-    await d?.destroy();
+    if (d) await destroyDispatcher(d);
   };
   return { target, probe, request, close };
 }

@@ -6,7 +6,7 @@ import { proxySettings } from '../input/index.js';
 import { redactUrl } from '../url.js';
 import { classifyError } from './errors.js';
 import { ignoreUnsolicitedContinue } from './informational.js';
-import { EnvHttpProxyAgent, request as undiciRequest } from './undici.js';
+import { destroyDispatcher, EnvHttpProxyAgent, request as undiciRequest } from './undici.js';
 
 /** The default cap on a response body: larger answers are refused while streaming. */
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -134,7 +134,7 @@ function checkRequest(method: string, headers: Record<string, string>, token: st
 export async function closeDefaultDispatcher(): Promise<void> {
   const agents = [...sharedDispatchers.values()];
   sharedDispatchers.clear();
-  await Promise.all(agents.map((a) => a.destroy()));
+  await Promise.all(agents.map(destroyDispatcher));
 }
 
 /** First value of a header, whatever undici handed us; only an own, string value (a name such as `constructor` is no header). */

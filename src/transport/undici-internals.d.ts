@@ -20,6 +20,10 @@ declare module 'undici/lib/api/api-request.js' {
 declare module 'undici/lib/core/util.js' {
   export const parseHeaders: typeof import('undici').util.parseHeaders;
 }
+declare module 'undici/lib/core/errors.js' {
+  const errors: typeof import('undici').errors;
+  export default errors;
+}
 declare module 'undici/lib/api/index.js' {
   const api: Record<'request' | 'stream' | 'pipeline' | 'upgrade' | 'connect', (...args: never[]) => unknown>;
   export default api;

@@ -39,6 +39,57 @@ describe('the undici modules the transport imports directly', () => {
   });
 });
 
+describe('destroyDispatcher', () => {
+  // A pending request and a kept-alive socket, on a server that answers /hang never.
+  async function busyAgent(hanging: Server): Promise<{ agent: undici.Agent; inFlight: Promise<unknown> }> {
+    const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+    const agent = new undici.Agent();
+    await (await lean.request(new URL(`${url}/ok`), { method: 'GET', dispatcher: agent })).body.text();
+    const inFlight = lean.request(new URL(`${url}/hang`), { method: 'GET', dispatcher: agent }).then(
+      () => 'answered',
+      (err: Error & { code?: string }) => err,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    return { agent, inFlight };
+  }
+  // How many of undici's errors have their stack formatted while `run` runs (V8 calls Error.prepareStackTrace
+  // for each; the test server's own "aborted" errors, in this process too, are not counted).
+  async function stacksFormatted(run: () => Promise<unknown>): Promise<number> {
+    const original = Error.prepareStackTrace;
+    let count = 0;
+    Error.prepareStackTrace = (err, frames) => {
+      if (String((err as { code?: unknown }).code).startsWith('UND_ERR')) count++;
+      return original ? original(err, frames) : `${err}`;
+    };
+    try {
+      await run();
+    } finally {
+      Error.prepareStackTrace = original;
+    }
+    return count;
+  }
+
+  it('fails what is in flight with undici’s ClientDestroyedError and formats no stack trace doing it', async () => {
+    const hanging = createServer((req, res) => {
+      if (req.url === '/ok') res.end('ok');
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    try {
+      const ours = await busyAgent(hanging);
+      expect(await stacksFormatted(() => lean.destroyDispatcher(ours.agent))).toBe(0);
+      expect(ours.agent.destroyed).toBe(true);
+      expect(await ours.inFlight).toMatchObject({ name: 'ClientDestroyedError', code: 'UND_ERR_DESTROYED' });
+      // The control: undici's own destroy() makes its error and Node's streams format its stack at once.
+      const plain = await busyAgent(hanging);
+      expect(await stacksFormatted(() => plain.agent.destroy())).toBeGreaterThan(0);
+      expect(await plain.inFlight).toMatchObject({ code: 'UND_ERR_DESTROYED' });
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise<void>((resolve) => hanging.close(() => resolve()));
+    }
+  });
+});
+
 describe('the header hook', () => {
   it('withHeaderHook sees every response of httpRequest, with headers as undici parses them', async () => {
     const seen: ResponseHeadInfo[] = [];
