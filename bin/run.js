@@ -28,16 +28,41 @@ const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url
 // `handshake --version` answers without loading oclif: the same line oclif prints (`config.userAgent`),
 // from package.json. Anything this shortcut cannot be sure of (an init hook that oclif would run first,
 // WSL, which oclif reports as a platform of its own) goes the ordinary way.
+let liftoffOnly = false; // set by compileWasm, below
+
 const versionFlags = ['--version', ...(pjson.oclif.additionalVersionFlags ?? [])];
 if (versionFlags.includes(process.argv[2]) && !pjson.oclif.hooks?.init && !maybeWsl()) {
   process.stdout.write(`${pjson.name}/${pjson.version} ${platform()}-${arch() === 'ia32' ? 'x86' : arch()} node-${process.version}\n`);
 } else {
-  // undici parses HTTP with a WebAssembly build of llhttp. V8 compiles it at once with its baseline
-  // tier, then again with its optimizing tier on a background thread, and Node waits for that second
-  // compile before it exits: ~70 ms at the end of every command that made a request, for a parser a
-  // CLI runs a handful of times. The baseline tier is plenty (BENCHMARKS.md).
-  (await import('node:v8')).setFlagsFromString('--liftoff-only');
+  globalThis[Symbol.for('handshake.compileWasm')] = compileWasm;
   await run();
+}
+
+/**
+ * How the bundle's undici compiles its WebAssembly llhttp (scripts/bundle.js), on the first connection. V8
+ * compiles it at once with its baseline tier, then again with its optimizing tier on a background thread,
+ * and Node waits for that second compile before it exits: ~70 ms at the end of every command that made a
+ * request, for a parser a CLI runs a handful of times. So V8 gets `--liftoff-only` (the baseline tier
+ * alone) from that compile on, and not before: while a flag differs from its default V8 rejects every code
+ * cache, Node's own for its built-in modules (each then compiled from source, ≈ 15 ms over a check) and the
+ * bundle's. The flags are put back before the bundle's code cache is written (writeCodeCache), so the next
+ * run, which loads the bundle before any flag is set, can use it. A user who set a WebAssembly or Liftoff
+ * flag of their own gets V8's compile as they asked for it.
+ */
+function compileWasm(compile) {
+  const own = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  if (!liftoffOnly && !/wasm|liftoff/.test(own)) {
+    process.getBuiltinModule('node:v8').setFlagsFromString('--liftoff-only');
+    liftoffOnly = true;
+  }
+  return compile();
+}
+
+/** V8's flags as they were before compileWasm (--liftoff-only turns both tiers off by implication). */
+function defaultV8Flags() {
+  if (!liftoffOnly) return;
+  process.getBuiltinModule('node:v8').setFlagsFromString('--no-liftoff-only --wasm-tier-up --wasm-dynamic-tiering');
+  liftoffOnly = false;
 }
 
 async function run() {
@@ -69,20 +94,15 @@ async function run() {
 /**
  * Loads the CommonJS bundle with V8's code cache, kept in `<cache dir>/code-cache`: compiling 1.7 MB of
  * JavaScript, and the functions compiled lazily while a command runs, is a good part of a command's startup.
- * Node 22.1+ has a compile cache of its own (module.enableCompileCache); on Node 20 the bundle is compiled
- * as Node compiles any CommonJS module, with a vm.Script given the cached data, and the data is written after
- * the first run (when V8 has compiled what the command used). A cache that cannot be read, written, or is
- * stale or corrupt (V8 checks it and rejects it) costs one ordinary compile, never an error.
+ * The bundle is compiled as Node compiles any CommonJS module, with a vm.Script given the cached data, and
+ * the data is written after the first run, when V8 has compiled what the command used. Node 22.1+ has a
+ * compile cache of its own (module.enableCompileCache), but it keeps only what compiling the file compiled,
+ * not the functions a command then runs: a check on Node 22 and 24 took 1.9× and 1.7× the node:http floor
+ * with it, 1.36× and 1.26× with this (bench/NOTES.md). A cache that cannot be read, written, or is stale or
+ * corrupt (V8 checks it and rejects it) costs one ordinary compile, never an error.
  */
 function loadBundle(file) {
-  const require = createRequire(import.meta.url);
   const dir = codeCacheDir();
-  if (typeof Module.enableCompileCache === 'function') {
-    try {
-      if (dir && ensureDir(dir) && trusted(dir)) Module.enableCompileCache(dir);
-    } catch {}
-    return require(file);
-  }
   // latin1: the bundle is ASCII (scripts/bundle.js), and a one-byte string is read in a fraction of UTF-8's time.
   const source = readFileSync(file, 'latin1');
   const stat = statSync(file);
@@ -105,6 +125,7 @@ function loadBundle(file) {
 }
 
 function writeCodeCache(dir, key, script) {
+  defaultV8Flags(); // the cache carries the flags it was made under; the next run loads it under the defaults
   try {
     if (!ensureDir(dir) || !trusted(dir)) return;
     const tmp = join(dir, `.${key}.${process.pid}.tmp`);

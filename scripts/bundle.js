@@ -84,6 +84,13 @@ const deferred = [
     from: "const connectH2 = require('./client-h2.js')",
     to: "let connectH2Loaded\nconst connectH2 = (...args) => (connectH2Loaded ??= require('./client-h2.js'))(...args)",
   },
+  //  - undici compiles its WebAssembly llhttp on the first connection; bin/run.js lets V8 use only its baseline
+  //    tier for that one compile (Symbol.for('handshake.compileWasm')), which it can do only around the compile.
+  {
+    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h1\.js$/,
+    from: '    llhttpInstance = lazyllhttp()\n',
+    to: "    llhttpInstance = (globalThis[Symbol.for('handshake.compileWasm')] ?? ((compile) => compile()))(lazyllhttp)\n",
+  },
   //  - oclif sorts each plugin's commands with localeCompare when it loads the plugin, and the first collation of
   //    a process creates ICU's collator, ≈ 7 ms. bin/run.js hands in a plain code-unit order (under
   //    Symbol.for('handshake.commandOrder')) for the runs where the order is never seen: one of handshake's own

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Config } from '@oclif/core';
@@ -72,6 +72,28 @@ describe('startup', () => {
       const unwritable = await check({ HANDSHAKE_CACHE_DIR: join(blocked, 'cache') });
       expect(unwritable.code).toBe(0);
       expect(JSON.parse(unwritable.stdout).status).toBe('compatible');
+    } finally {
+      await server.close();
+      box.cleanup();
+    }
+  });
+
+  it('the code cache a check writes is the one the next check uses (V8 accepts it: it is not written again)', async () => {
+    // V8 rejects a code cache made under other flags than its own; bin/run.js sets --liftoff-only for undici's
+    // WebAssembly compile and puts the defaults back before the cache is written. A rejected cache is rewritten.
+    const server = await versionServer({ server_version: '1.4.2', schema_revision: '0005_add_retention_policy' });
+    const box = sandbox();
+    try {
+      const check = () => runCli(['compat', 'check', '--json', '--server', server.url], { env: box.env });
+      expect((await check()).code).toBe(0);
+      const dir = join(box.env.HANDSHAKE_CACHE_DIR as string, 'code-cache');
+      const [file] = readdirSync(dir).filter((f) => f.startsWith('cli-'));
+      const cache = join(dir, file as string);
+      const old = new Date('2001-01-01T00:00:00Z');
+      utimesSync(cache, old, old); // a rewrite (a temporary file renamed over it) would carry the time of the run
+      for (let i = 0; i < 2; i++) expect((await check()).code).toBe(0);
+      expect(readdirSync(dir).filter((f) => f.startsWith('cli-'))).toEqual([file]);
+      expect(statSync(cache).mtime.getTime()).toBe(old.getTime());
     } finally {
       await server.close();
       box.cleanup();
