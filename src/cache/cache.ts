@@ -37,18 +37,26 @@ export function cacheDir(env: NodeJS.ProcessEnv, prefix = 'HANDSHAKE', product =
   return home ? join(home, '.cache', product) : null;
 }
 
-/** The cache key of a server: its URL normalized and stripped of credentials. */
+/**
+ * The cache key of a server: its URL normalized and stripped of credentials, as the name of its file. The
+ * normalized URL's bytes in hex (one name per URL, of lower-case letters and digits, so a case-insensitive file
+ * system cannot merge two), or beyond 100 bytes, which no name may grow to, its SHA-256 in 32 hex digits.
+ * Hex rather than a hash for every URL: a command that finds its handshake in the cache would otherwise load
+ * node:crypto for it, ≈ 5 ms of the passive check's budget (bench/NOTES.md).
+ */
 export function cacheKey(url: URL): string {
   const u = new URL(url.href);
   u.username = '';
   u.password = '';
   u.hash = '';
   u.search = '';
-  const normalized = `${u.protocol}//${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, '')}`;
-  // node:crypto only when a key is computed: loading it is a few ms of every command's startup (BENCHMARKS.md).
+  const normalized = Buffer.from(`${u.protocol}//${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, '')}`);
+  if (normalized.length <= MAX_PLAIN_KEY_BYTES) return `u-${normalized.toString('hex')}`;
   const { createHash } = process.getBuiltinModule('node:crypto');
   return createHash('sha256').update(normalized).digest('hex').slice(0, 32);
 }
+/** 100 bytes make a name of 202 characters, `.json` and a temporary file's suffix included under 255. */
+const MAX_PLAIN_KEY_BYTES = 100;
 
 /**
  * A per-server handshake cache: one small JSON file per server, written
@@ -77,7 +85,8 @@ export class HandshakeCache {
     } catch {
       return null;
     }
-    const parsed = entrySchema.safeParse(raw);
+    // One entry per run: zod's eval-compiled fast path costs more to build than it saves (src/matrix/load.ts).
+    const parsed = entrySchema.safeParse(raw, { jitless: true });
     if (!parsed.success) return null;
     const e = parsed.data;
     return { url: e.url, fetchedAt: e.fetched_at, stale: e.stale, document: e.document };

@@ -124,6 +124,25 @@ describe('the passive check on every call', () => {
     expect(server.versionRequests()).toBe(1);
   });
 
+  it('a call served from a fresh cache loads neither node:crypto nor node:tls (the passive check costs next to nothing)', async () => {
+    const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD }, revision: HEAD, version: '1.4.2' });
+    const box = freshBox();
+    // A preload that reports, at exit, which of the two built-ins the process loaded.
+    const hook = join(box.dir, 'loaded.cjs');
+    writeFileSync(
+      hook,
+      "process.on('exit', () => process.stderr.write('loaded: ' + ['crypto', 'tls'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m)).join(',') + '\\n'));\n",
+    );
+    const env = { ...box.env, NODE_OPTIONS: `--require ${hook}` };
+    const first = await api(server, ['/api/v1/projects'], env);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(/^loaded: .*crypto/m); // the handshake was written: a temporary file name of random bytes
+    const cached = await api(server, ['/api/v1/projects'], env);
+    expect(cached.code).toBe(0);
+    expect(cached.stderr).toBe('loaded: \n');
+    expect(server.versionRequests()).toBe(1);
+  });
+
   it('drift on an ordinary call warns once on stderr, names both revisions, keeps stdout the body, and re-handshakes next time', async () => {
     const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD }, revision: HEAD, version: '1.4.2' });
     const box = freshBox();

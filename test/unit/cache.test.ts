@@ -44,6 +44,18 @@ describe('HandshakeCache', () => {
     expect(cacheKey(new URL('http://example.com/a'))).not.toBe(cacheKey(new URL('http://example.com/b')));
   });
 
+  it('names a file one URL only, in lower-case letters, digits and dashes, and a long URL in a name of fixed length', () => {
+    const keys = ['http://example.com/API', 'http://example.com/api', 'https://example.com/api', 'http://example.com:81/api'].map((u) =>
+      cacheKey(new URL(u)),
+    );
+    // Distinct even where a case-insensitive file system compares names (macOS, Windows).
+    expect(new Set(keys.map((k) => k.toLowerCase())).size).toBe(keys.length);
+    const long = (tail: string) => cacheKey(new URL(`https://example.com/${'a'.repeat(300)}${tail}`));
+    for (const key of [...keys, long('x')]) expect(key).toMatch(/^[a-z0-9-]{1,202}$/);
+    expect(long('x')).toHaveLength(32);
+    expect(long('x')).not.toBe(long('y'));
+  });
+
   it.each([
     ['truncated', '{"v":1,"url":"x","fetched_'],
     ['not JSON', '\u0000\u0001garbage'],
