@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ensureDirectory, homeDirectory } from '../input/index.js';
 import { type VersionDocument, versionDocumentSchema } from '../protocol/version-document.js';
 import { redactUrl } from '../url.js';
@@ -8,10 +8,11 @@ import { redactUrl } from '../url.js';
 /** Default freshness of a cached handshake: one hour. */
 export const DEFAULT_CACHE_TTL_MS = 60 * 60 * 1000;
 
+// zod's mini API, as the version document's (src/protocol/version-document.ts says why).
 const entrySchema = z.object({
   v: z.literal(1),
   url: z.string(),
-  fetched_at: z.number().int().nonnegative(),
+  fetched_at: z.int().check(z.minimum(0)),
   stale: z.boolean(),
   document: versionDocumentSchema,
 });

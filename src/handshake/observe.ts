@@ -192,7 +192,7 @@ export function parseRetryAfter(headers: HttpResponse['headers'], now: number = 
   return Math.max(0, at - (Number.isNaN(sent) ? now : sent));
 }
 
-function describeIssue(error: z.ZodError, input: unknown): string {
+function describeIssue(error: z.core.$ZodError, input: unknown): string {
   const issue = error.issues[0];
   if (!issue) return 'unknown problem';
   const path = issue.path

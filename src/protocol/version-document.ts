@@ -1,5 +1,6 @@
 import semver from 'semver';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { REVISION_PATTERN } from '../matrix/schema.js';
 
 /**
@@ -8,89 +9,81 @@ import { REVISION_PATTERN } from '../matrix/schema.js';
  * fields are ignored, so the original design's shape and the shapes real
  * servers ship today (e.g. `{server_version, max_cli_version, api_version,
  * frontend_version, recommended_cli_version}`) all parse.
+ *
+ * Written with zod's mini API, as is the cache entry that holds it (src/cache/cache.ts): the same checks and
+ * issues as the classic API, but a check that builds only mini schemas never pays for classic's methods
+ * (each classic class installs some fifty on its prototype on first use: ≈ 4 ms of every `compat check`,
+ * bench/NOTES.md).
  */
+
+// zod's classic API sets English messages on its first schema; a run that builds none gets them here,
+// unless the host chose a locale of its own.
+if (!z.config().localeError) z.config(en());
 
 /** The literal a development build reports instead of a version. */
 export const DEV_VERSION = 'dev';
 
 const SEMVER_HINT = 'must be a semver version such as 1.4.0';
 
+/** `schema`, or null (or `fallback`) for a field that is missing or null. */
+const nullish = <T extends z.core.SomeType, F = null>(schema: T, fallback: F = null as F) =>
+  z.pipe(
+    z.nullish(schema),
+    z.transform((v: z.output<T> | null | undefined) => v ?? fallback),
+  );
+
 /** A semver string; a leading "v" is accepted and dropped. */
-const version = z
-  .string()
-  .max(256)
-  .transform((v, ctx) => {
+const version = z.pipe(
+  z.string().check(z.maxLength(256)),
+  z.transform((v: string, ctx) => {
     const clean = semver.valid(v.trim());
     if (clean === null) {
-      ctx.addIssue({ code: 'custom', message: SEMVER_HINT });
+      ctx.issues.push({ code: 'custom', message: SEMVER_HINT, input: v });
       return z.NEVER;
     }
     return clean;
-  });
+  }),
+);
 
-const optionalVersion = version.nullish().transform((v) => v ?? null);
-
-const revision = z.string().regex(REVISION_PATTERN, { message: 'must be a schema revision id such as 0003_add_events' });
+const revision = z.string().check(z.regex(REVISION_PATTERN, { message: 'must be a schema revision id such as 0003_add_events' }));
+const count = (max: number) => z.int().check(z.minimum(0), z.maximum(max));
 
 /** While a migration run is going: how many of its migrations are applied, of how many, and the one running now. */
 export const migrationProgressSchema = z.object({
-  applied: z.number().int().min(0).max(1_000_000),
-  total: z.number().int().min(0).max(1_000_000),
-  current: revision.nullish().transform((v) => v ?? null),
+  applied: count(1_000_000),
+  total: count(1_000_000),
+  current: nullish(revision),
 });
 export type MigrationProgress = z.output<typeof migrationProgressSchema>;
 
 export const pendingMigrationSchema = z.union([
-  revision.transform((r) => ({ revision: r, description: null as string | null })),
-  z.object({
+  z.pipe(
     revision,
-    description: z
-      .string()
-      .max(500)
-      .nullish()
-      .transform((d) => d ?? null),
-  }),
+    z.transform((r: string) => ({ revision: r, description: null as string | null })),
+  ),
+  z.object({ revision, description: nullish(z.string().check(z.maxLength(500))) }),
 ]);
 
 export const versionDocumentSchema = z.object({
   server_version: z.union([z.literal(DEV_VERSION), version]),
-  schema_revision: revision.nullish().transform((v) => v ?? null),
-  min_cli_version: optionalVersion,
-  max_cli_version: optionalVersion,
-  recommended_cli_version: optionalVersion,
-  api_version: z
-    .string()
-    .max(64)
-    .nullish()
-    .transform((v) => v ?? null),
-  pending_migrations: z
-    .array(pendingMigrationSchema)
-    .max(10_000)
-    .nullish()
-    .transform((v) => v ?? []),
-  deployment: z
-    .string()
-    .max(64)
-    .nullish()
-    .transform((v) => v ?? null),
-  migration_status: z
-    .enum(['idle', 'running', 'failed'])
-    .nullish()
-    .transform((v) => v ?? null),
-  migration_progress: migrationProgressSchema.nullish().transform((v) => v ?? null),
-  background_migrations_pending: z
-    .number()
-    .int()
-    .min(0)
-    .max(Number.MAX_SAFE_INTEGER)
-    .nullish()
-    .transform((v) => v ?? null),
+  schema_revision: nullish(revision),
+  min_cli_version: nullish(version),
+  max_cli_version: nullish(version),
+  recommended_cli_version: nullish(version),
+  api_version: nullish(z.string().check(z.maxLength(64))),
+  pending_migrations: nullish(z.array(pendingMigrationSchema).check(z.maxLength(10_000)), [] as z.output<typeof pendingMigrationSchema>[]),
+  deployment: nullish(z.string().check(z.maxLength(64))),
+  migration_status: nullish(z.enum(['idle', 'running', 'failed'])),
+  migration_progress: nullish(migrationProgressSchema),
+  background_migrations_pending: nullish(count(Number.MAX_SAFE_INTEGER)),
   // Optional and advisory: a shape this CLI does not understand means "no capabilities", never a failed handshake.
-  capabilities: z
-    .object({ migrate: z.string().min(1).max(2048).nullish() })
-    .nullish()
-    .transform((c) => ({ migrate: c?.migrate ?? null }))
-    .catch({ migrate: null }),
+  capabilities: z.catch(
+    z.pipe(
+      z.nullish(z.object({ migrate: z.nullish(z.string().check(z.minLength(1), z.maxLength(2048))) })),
+      z.transform((c: { migrate?: string | null | undefined } | null | undefined) => ({ migrate: c?.migrate ?? null })),
+    ),
+    { migrate: null },
+  ),
 });
 
 /** The version document as a server writes it. */

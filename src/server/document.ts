@@ -143,7 +143,7 @@ function extras(info: ServerInfo): Extras {
   return out;
 }
 
-function describe(error: z.ZodError): { field: string; message: string } {
+function describe(error: z.core.$ZodError): { field: string; message: string } {
   const issue = error.issues[0];
   if (!issue) return { field: 'document', message: 'is invalid' };
   const field =
@@ -158,7 +158,7 @@ function describe(error: z.ZodError): { field: string; message: string } {
     // A pending migration is a string or an object: the object branch's issue says more.
     const inner = issue.errors.at(-1)?.[0];
     if (inner) {
-      const sub = describe({ issues: [{ ...inner, path: [...issue.path, ...inner.path] }] } as z.ZodError);
+      const sub = describe({ issues: [{ ...inner, path: [...issue.path, ...inner.path] }] } as z.core.$ZodError);
       return sub;
     }
   }

@@ -100,6 +100,15 @@ describe('startup', () => {
     }
   });
 
+  it('the version document speaks English in a process that builds no classic zod schema (it and the cache use zod/mini)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = `const { versionDocumentSchema } = await import(${JSON.stringify(join(ROOT, 'dist/src/protocol/version-document.js'))});
+      const r = versionDocumentSchema.safeParse({ server_version: '1.0.0', api_version: 'x'.repeat(65) });
+      process.stdout.write(r.error.issues[0].message);`;
+    const message = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(message).toContain('64'); // the limit, in zod's English message; with no locale zod says "Invalid input"
+  });
+
   it("the bundle leaves out undici's index (fetch, WebSocket, caches, mocks): import undici's parts from src/transport/undici.ts", () => {
     const source = readFileSync(join(ROOT, 'dist', 'cli.cjs'), 'utf8');
     expect(source).toContain('node_modules/undici/lib/dispatcher/env-http-proxy-agent.js');
