@@ -25,11 +25,11 @@ export const DEV_VERSION = 'dev';
 
 const SEMVER_HINT = 'must be a semver version such as 1.4.0';
 
-/** `schema`, or null (or `fallback`) for a field that is missing or null. */
-const nullish = <T extends z.core.SomeType, F = null>(schema: T, fallback: F = null as F) =>
+/** `schema`, or null for a field that is missing or null. */
+const nullish = <T extends z.core.SomeType>(schema: T) =>
   z.pipe(
     z.nullish(schema),
-    z.transform((v: z.output<T> | null | undefined) => v ?? fallback),
+    z.transform((v: z.output<T> | null | undefined) => v ?? null),
   );
 
 /** A semver string; a leading "v" is accepted and dropped. */
@@ -71,7 +71,10 @@ export const versionDocumentSchema = z.object({
   max_cli_version: nullish(version),
   recommended_cli_version: nullish(version),
   api_version: nullish(z.string().check(z.maxLength(64))),
-  pending_migrations: nullish(z.array(pendingMigrationSchema).check(z.maxLength(10_000)), [] as z.output<typeof pendingMigrationSchema>[]),
+  pending_migrations: z.pipe(
+    z.nullish(z.array(pendingMigrationSchema).check(z.maxLength(10_000))),
+    z.transform((v: PendingMigration[] | null | undefined) => v ?? []), // a new array each time: the caller's to keep
+  ),
   deployment: nullish(z.string().check(z.maxLength(64))),
   migration_status: nullish(z.enum(['idle', 'running', 'failed'])),
   migration_progress: nullish(migrationProgressSchema),
@@ -82,7 +85,7 @@ export const versionDocumentSchema = z.object({
       z.nullish(z.object({ migrate: z.nullish(z.string().check(z.minLength(1), z.maxLength(2048))) })),
       z.transform((c: { migrate?: string | null | undefined } | null | undefined) => ({ migrate: c?.migrate ?? null })),
     ),
-    { migrate: null },
+    () => ({ migrate: null }),
   ),
 });
 

@@ -44,6 +44,17 @@ describe('buildVersionDocument', () => {
     expect(doc.migration_status).toBeNull();
   });
 
+  it('fills every absent field with a value of its own: a caller may keep and change what it parsed', () => {
+    const a = versionDocumentSchema.parse({ server_version: '1.0.0' });
+    a.pending_migrations.push({ revision: '0001_init', description: null });
+    const b = versionDocumentSchema.parse({ server_version: '1.0.0' });
+    expect(b.pending_migrations).toEqual([]);
+    expect(b.capabilities).not.toBe(a.capabilities);
+    const [c, d] = [1, 2].map(() => versionDocumentSchema.parse({ server_version: '1.0.0', capabilities: 'not an object' }));
+    expect(c?.capabilities).toEqual({ migrate: null });
+    expect(c?.capabilities).not.toBe(d?.capabilities);
+  });
+
   it.each([
     [{ serverVersion: 'latest' }, 'server_version', 'serverVersion'],
     [{ serverVersion: '1.0.0', minCliVersion: 'soon' }, 'min_cli_version', 'minCliVersion'],
