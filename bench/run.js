@@ -467,6 +467,11 @@ const goals = {
   },
 
   /** `doctor`: its checks run concurrently against the same checks one after another. */
+  /** The startup pairs counted in instructions (bench/instructions.js): the same on a busy machine as on a quiet one. */
+  async instructions() {
+    sections.push(await script('instructions.js'));
+  },
+
   async doctor() {
     if (!existsSync(join(ROOT, 'dist', 'commands', 'doctor.js'))) {
       sections.push('## `doctor`: concurrent against sequential\n\nNot measured: `doctor` has not landed on this branch yet.');
