@@ -12,11 +12,10 @@
 // instead of wall-clock from spawn to exit: less sensitive to a machine shared with other work.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { load, median } from './lib.js';
+import { cliEnv, load, median, normalServer } from './lib.js';
 
 const argv = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -32,27 +31,15 @@ const builds = argv.map((a) => {
 });
 if (builds.length === 0) throw new Error('usage: node bench/compare.js [--rounds N] [--measure wall|cpu] label=DIR …');
 
-const HEAD = '0005_add_retention_policy';
 const sandbox = mkdtempSync(join(tmpdir(), 'handshake-compare-'));
 const cpuHook = join(sandbox, 'cpu.cjs');
 writeFileSync(
   cpuHook,
   "process.on('exit', () => { const u = process.cpuUsage(); require('node:fs').writeSync(2, '@@cpu=' + (u.user + u.system) / 1000 + '\\n'); });\n",
 );
-const server = createServer((req, res) => {
-  if (req.url === '/api/v1/config/version') {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ server_version: '1.4.2', schema_revision: HEAD }));
-    return;
-  }
-  res.writeHead(200, { 'content-type': 'application/json', 'x-schema-revision': HEAD, 'x-server-version': '1.4.2' });
-  res.end('{}');
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${server.address().port}`;
-const env = { ...process.env, XDG_CONFIG_HOME: join(sandbox, 'config'), NO_COLOR: '1' };
-for (const k of ['NODE_ENV', 'HANDSHAKE_SERVER', 'HANDSHAKE_TOKEN', 'HANDSHAKE_COMPAT_FILE', 'DEBUG', 'HTTP_PROXY', 'http_proxy'])
-  delete env[k];
+const server = await normalServer();
+const url = server.url;
+const env = cliEnv(sandbox);
 
 const time = (args, extra = {}) =>
   new Promise((resolve, reject) => {
@@ -112,6 +99,6 @@ try {
   }
   console.log(`load average (1 min): ${before.avg.toFixed(2)} → ${after.avg.toFixed(2)} on ${before.cores} cores`);
 } finally {
-  server.close();
+  await server.close();
   rmSync(sandbox, { recursive: true, force: true });
 }

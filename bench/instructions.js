@@ -7,16 +7,14 @@
 //   node bench/instructions.js [--quick]     prints a Markdown section (bench/run.js includes it)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machine, median } from './lib.js';
+import { cliEnv, machine, median, normalServer } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'run.js');
 const HTTP_FLOOR = join(ROOT, 'bench', 'http-baseline.js');
-const HEAD = '0005_add_retention_policy';
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 1 : 3;
 
@@ -35,29 +33,9 @@ if (!version) {
 }
 
 const sandbox = mkdtempSync(join(tmpdir(), 'handshake-instructions-'));
-const server = createServer((req, res) => {
-  if (req.url === '/api/v1/config/version') {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ server_version: '1.4.2', schema_revision: HEAD }));
-    return;
-  }
-  res.writeHead(200, { 'content-type': 'application/json', 'x-schema-revision': HEAD, 'x-server-version': '1.4.2' });
-  res.end('{}');
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${server.address().port}`;
-const env = { ...process.env, XDG_CONFIG_HOME: join(sandbox, 'config'), HANDSHAKE_CACHE_DIR: join(sandbox, 'cache'), NO_COLOR: '1' };
-for (const k of [
-  'NODE_ENV',
-  'NODE_OPTIONS',
-  'HANDSHAKE_SERVER',
-  'HANDSHAKE_TOKEN',
-  'HANDSHAKE_COMPAT_FILE',
-  'HANDSHAKE_NO_VERSION_CHECK',
-  'DEBUG',
-])
-  delete env[k];
-for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete env[k];
+const server = await normalServer();
+const url = server.url;
+const env = cliEnv(sandbox);
 
 /** The instructions one process ran, all threads, from callgrind's summary line. */
 function count(args, extraEnv = {}) {
@@ -116,6 +94,6 @@ try {
     ].join('\n'),
   );
 } finally {
-  server.close();
+  await server.close();
   rmSync(sandbox, { recursive: true, force: true });
 }

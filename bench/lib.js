@@ -2,6 +2,7 @@
 // Plain ESM so `npm run bench` needs only the build.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,3 +104,61 @@ export function load() {
 
 export const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : ms < 100 ? 1 : 0)} ms`;
 export const fmtKiB = (kib) => `${(kib / 1024).toFixed(1)} MiB`;
+
+/** The schema revision and the version path of the benchmarks' well-behaved server. */
+export const HEAD = '0005_add_retention_policy';
+export const VERSION_PATH = '/api/v1/config/version';
+
+/** A loopback server on port 0; close() also drops its open connections. */
+export function listen(handler) {
+  const server = createServer(handler);
+  const sockets = new Set();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${server.address().port}`,
+        close: () => {
+          for (const s of sockets) s.destroy();
+          return new Promise((r) => server.close(r));
+        },
+      }),
+    ),
+  );
+}
+
+/** The well-behaved server: a version endpoint and an ordinary route with the revision headers. */
+export async function normalServer() {
+  let versionRequests = 0;
+  const s = await listen((req, res) => {
+    if (req.url === VERSION_PATH) {
+      versionRequests++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ server_version: '1.4.2', schema_revision: HEAD }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'x-schema-revision': HEAD, 'x-server-version': '1.4.2' });
+    res.end('{"projects":[]}');
+  });
+  return Object.assign(s, { versionRequests: () => versionRequests });
+}
+
+/** A clean environment for the CLI: a sandboxed cache and config, none of the shell's variables that change what it does. */
+export function cliEnv(sandbox) {
+  const env = { ...process.env, XDG_CONFIG_HOME: join(sandbox, 'config'), HANDSHAKE_CACHE_DIR: join(sandbox, 'cache'), NO_COLOR: '1' };
+  for (const k of [
+    'NODE_ENV',
+    'NODE_OPTIONS',
+    'HANDSHAKE_SERVER',
+    'HANDSHAKE_TOKEN',
+    'HANDSHAKE_COMPAT_FILE',
+    'HANDSHAKE_NO_VERSION_CHECK',
+    'DEBUG',
+  ])
+    delete env[k];
+  for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete env[k];
+  return env;
+}

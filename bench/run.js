@@ -5,11 +5,27 @@
 //   node bench/run.js --quick    fewer rounds, for a first look (BENCHMARKS.md says so)
 //   node bench/run.js --only version,check   a subset; BENCHMARKS.md is left alone
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alternate, fmt, fmtKiB, load, machine, median, peakRss, roundRobin, rssMethod, summary, timeProcess } from './lib.js';
+import {
+  alternate,
+  cliEnv,
+  fmt,
+  fmtKiB,
+  HEAD,
+  listen,
+  load,
+  machine,
+  median,
+  normalServer,
+  peakRss,
+  roundRobin,
+  rssMethod,
+  summary,
+  timeProcess,
+  VERSION_PATH,
+} from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'run.js');
@@ -20,8 +36,6 @@ const { headerInterceptor, withHeaderHook } = await dist('transport/interceptor.
 const { httpRequest } = await dist('transport/request.js');
 const { Agent } = await import('undici');
 
-const HEAD = '0005_add_retention_policy';
-const VERSION_PATH = '/api/v1/config/version';
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const onlyArg = argv.find((a) => a.startsWith('--only'));
@@ -31,53 +45,13 @@ const results = [];
 const sections = [];
 const loadBefore = load();
 
-/** A clean environment for the CLI: a sandboxed cache and config, no variables from the shell that change its behaviour. */
 const sandbox = mkdtempSync(join(tmpdir(), 'handshake-bench-'));
-const baseEnv = { ...process.env, XDG_CONFIG_HOME: join(sandbox, 'config'), HANDSHAKE_CACHE_DIR: join(sandbox, 'cache'), NO_COLOR: '1' };
-for (const k of ['NODE_ENV', 'HANDSHAKE_SERVER', 'HANDSHAKE_TOKEN', 'HANDSHAKE_COMPAT_FILE', 'HANDSHAKE_NO_VERSION_CHECK', 'DEBUG'])
-  delete baseEnv[k];
-for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete baseEnv[k];
+const baseEnv = cliEnv(sandbox);
 const cli =
   (args, { env = {}, expect = 0 } = {}) =>
   () =>
     timeProcess(process.execPath, [BIN, ...args], { env: { ...baseEnv, ...env }, cwd: ROOT, expect });
 const node = (args) => () => timeProcess(process.execPath, args, { env: baseEnv, cwd: ROOT });
-
-function listen(handler) {
-  const server = createServer(handler);
-  const sockets = new Set();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${server.address().port}`,
-        close: () => {
-          for (const s of sockets) s.destroy();
-          return new Promise((r) => server.close(r));
-        },
-      }),
-    ),
-  );
-}
-
-/** The well-behaved server: a version endpoint and an ordinary route with the revision headers. */
-async function normalServer() {
-  let versionRequests = 0;
-  const s = await listen((req, res) => {
-    if (req.url === VERSION_PATH) {
-      versionRequests++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ server_version: '1.4.2', schema_revision: HEAD }));
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json', 'x-schema-revision': HEAD, 'x-server-version': '1.4.2' });
-    res.end('{"projects":[]}');
-  });
-  return Object.assign(s, { versionRequests: () => versionRequests });
-}
 
 const pairRow = (goal, target, r, labels, met, extra) => ({
   goal,
