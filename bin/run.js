@@ -24,12 +24,11 @@ if (process.env.SHELL === undefined) {
 }
 
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+let liftoffOnly = false; // whether compileWasm (below) has set --liftoff-only
 
 // `handshake --version` answers without loading oclif: the same line oclif prints (`config.userAgent`),
 // from package.json. Anything this shortcut cannot be sure of (an init hook that oclif would run first,
 // WSL, which oclif reports as a platform of its own) goes the ordinary way.
-let liftoffOnly = false; // set by compileWasm, below
-
 const versionFlags = ['--version', ...(pjson.oclif.additionalVersionFlags ?? [])];
 if (versionFlags.includes(process.argv[2]) && !pjson.oclif.hooks?.init && !maybeWsl()) {
   process.stdout.write(`${pjson.name}/${pjson.version} ${platform()}-${arch() === 'ia32' ? 'x86' : arch()} node-${process.version}\n`);
