@@ -85,6 +85,9 @@ async function run() {
     }
     await execute({ loadOptions: { root: fileURLToPath(new URL('..', import.meta.url)), pjson } });
   } else {
+    // No bundle (a build without scripts/bundle.js): its undici never calls the hook, and there is no code cache
+    // of ours to keep, so the baseline tier is set now, for the whole run.
+    compileWasm(() => {});
     const { execute } = await import('@oclif/core');
     await execute({ dir: import.meta.url });
   }
