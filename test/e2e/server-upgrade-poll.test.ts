@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
+import { parseJson, runCli, sandbox, signalWhen } from '../helpers/cli.js';
 import { startServer } from '../helpers/http-server.js';
 import { bundledJson } from '../helpers/matrix.js';
 import { type ScenarioServer, scenarios } from '../helpers/upgrade-server.js';
@@ -102,31 +101,10 @@ describe('server upgrade: --interval and --wait', () => {
 
 /** Runs `server upgrade --yes --json` and sends `signal` once polling is under way. */
 function interrupt(s: ScenarioServer, signal: 'SIGINT' | 'SIGTERM') {
-  const env: Record<string, string> = { NO_COLOR: '1' };
-  for (const [k, v] of Object.entries({ ...process.env, ...box.env })) if (v !== undefined && !k.startsWith('HANDSHAKE_')) env[k] = v;
-  const args = [join(ROOT, 'bin', 'run.js'), 'server', 'upgrade', '--server', s.url, '--yes', '--json', '--interval', '0.2'];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const nudge = setInterval(() => {
-      if (s.requests.length >= 3) {
-        clearInterval(nudge);
-        child.kill(signal);
-      }
-    }, 50);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      clearInterval(nudge);
-      resolve({ code, stdout, stderr });
-    });
+  return runCli(['server', 'upgrade', '--server', s.url, '--yes', '--json', '--interval', '0.2'], {
+    env: { ...box.env, NO_COLOR: '1' },
+    timeoutMs: 15_000,
+    onSpawn: signalWhen(() => s.requests.length >= 3, signal),
   });
 }
 
@@ -152,24 +130,11 @@ describe('server upgrade: a signal before the first answer', () => {
   it('SIGTERM while the first look waits: still the interrupted document (hop null), exit 143', async () => {
     const hanging = await startServer(() => new Promise(() => {}));
     try {
-      const env: Record<string, string> = { NO_COLOR: '1' };
-      for (const [k, v] of Object.entries({ ...process.env, ...box.env })) if (v !== undefined && !k.startsWith('HANDSHAKE_')) env[k] = v;
-      const args = [join(ROOT, 'bin', 'run.js'), 'server', 'upgrade', '--server', hanging.url, '--yes', '--json', '--timeout', '20000'];
-      const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
+      const { code, stdout } = await runCli(['server', 'upgrade', '--server', hanging.url, '--yes', '--json', '--timeout', '20000'], {
+        env: { ...box.env, NO_COLOR: '1' },
+        timeoutMs: 15_000,
+        onSpawn: signalWhen(() => hanging.requests.length >= 1, 'SIGTERM'),
       });
-      const nudge = setInterval(() => {
-        if (hanging.requests.length >= 1) {
-          clearInterval(nudge);
-          child.kill('SIGTERM');
-        }
-      }, 50);
-      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-      clearInterval(nudge);
-      clearTimeout(killer);
       expect(code).toBe(143);
       const doc = JSON.parse(stdout) as Doc;
       expect(doc.outcome).toBe('interrupted');

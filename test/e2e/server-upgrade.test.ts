@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
+import { parseJson, runCli, sandbox, signalWhen } from '../helpers/cli.js';
 import { closedPort } from '../helpers/http-server.js';
 import { scenarios } from '../helpers/upgrade-server.js';
 
@@ -278,32 +276,11 @@ describe('server upgrade: confirmation, dry run, usage', () => {
 describe('server upgrade: Ctrl-C', () => {
   it('SIGINT while polling → exit 130, saying the upgrade may still run and how to check', async () => {
     const s = await scenario([{ doc: OLD }]);
-    const env: Record<string, string> = { NO_COLOR: '1' };
-    for (const [k, v] of Object.entries({ ...process.env, ...box.env })) if (v !== undefined && !k.startsWith('HANDSHAKE_')) env[k] = v;
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'server', 'upgrade', '--server', s.url, '--yes', ...FAST], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-      });
-      child.stderr.setEncoding('utf8').on('data', (d: string) => {
-        stderr += d;
-      });
-      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.on('close', (code) => {
-        clearTimeout(killer);
-        resolve({ code, stdout, stderr });
-      });
-      // Interrupt once polling is under way.
-      const nudge = setInterval(() => {
-        if (s.requests.length >= 3 && !child.killed) child.kill('SIGINT');
-      }, 100);
-      child.on('close', () => clearInterval(nudge));
+    // Interrupt once polling is under way.
+    const result = await runCli(['server', 'upgrade', '--server', s.url, '--yes', ...FAST], {
+      env: { ...box.env, NO_COLOR: '1' },
+      timeoutMs: 15_000,
+      onSpawn: signalWhen(() => s.requests.length >= 3, 'SIGINT'),
     });
     expect(result.code).toBe(130);
     expect(result.stdout).toContain('server status');

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,8 @@ export interface RunOptions {
   cwd?: string;
   /** Another CLI's bin script (a vendor CLI mounting handshake); default handshake's own. */
   bin?: string;
+  /** Called with the running process (to signal it while it works); the result still comes when it ends. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** A temporary HOME/XDG sandbox so no test reads or writes the developer's real config or cache. */
@@ -68,6 +70,7 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
     });
     const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
     child.on('error', reject);
+    opts.onSpawn?.(child);
     child.on('close', (code) => {
       clearTimeout(killer);
       const stdoutBytes = Buffer.concat(out);
@@ -75,6 +78,18 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
     });
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/** For `onSpawn`: sends `signal` once `ready()` holds (checked every 50 ms), unless the process has ended. */
+export function signalWhen(ready: () => boolean, signal: NodeJS.Signals): (child: ChildProcess) => void {
+  return (child) => {
+    const nudge = setInterval(() => {
+      if (!ready()) return;
+      clearInterval(nudge);
+      child.kill(signal);
+    }, 50);
+    child.on('close', () => clearInterval(nudge));
+  };
 }
 
 /** Parses stdout as exactly one JSON document (fails the test otherwise). */
