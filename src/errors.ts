@@ -42,7 +42,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export interface HandshakeErrorOptions {
   /** The remedy in words, when it needs no host context; otherwise give {@link hint}. */
   remedy?: string | null;
-  /** The remedy as data, said in the host CLI's words by render/remedy.ts. */
+  /** The remedy as data, said in the host CLI's words by hint.ts's remedyText. */
   hint?: Hint | null;
   cause?: unknown;
 }

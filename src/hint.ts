@@ -1,7 +1,7 @@
 /**
  * Remedies as data. The SDK says *what* fixes a problem — one of this CLI's own commands (for a server
  * or not), a shell command from the matrix's templates, a variable to set, a flag to pass, or a step in
- * words — and `render/remedy.ts` says it in the host CLI's words: its bin, its flag names, its variable
+ * words — and `remedyText` (below) says it in the host CLI's words: its bin, its flag names, its variable
  * prefix and the server that was checked. Nothing below `render/` spells a CLI flag.
  */
 import { shellCommand } from './matrix/templates.js';
@@ -26,7 +26,7 @@ export interface FlagArg {
   value?: string;
 }
 
-/** The flags a remedy may name; a host CLI that spells them otherwise maps them in `render/remedy.ts`'s context. */
+/** The flags a remedy may name; a host CLI that spells them otherwise maps them in the RemedyContext. */
 export type FlagName =
   | 'server'
   | 'timeout'

@@ -8,17 +8,17 @@ import { sanitize } from './sanitize.js';
  */
 export type ApiOutcome = 'ok' | 'cli_rejected' | 'refused' | 'http_error' | 'incompatible';
 
-export const API_OUTCOMES: Readonly<Record<ApiOutcome, { exit: number; headline: string }>> = {
+export const API_OUTCOMES: Readonly<Record<ApiOutcome, { exit: number }>> = {
   /** 2xx, and the passive check found nothing that fails. */
-  ok: { exit: ExitCode.Ok, headline: 'answered' },
+  ok: { exit: ExitCode.Ok },
   /** 426: the server refuses this CLI (the passive check's warning names the install command). */
-  cli_rejected: { exit: ExitCode.Incompatible, headline: 'refused this CLI' },
+  cli_rejected: { exit: ExitCode.Incompatible },
   /** 401/403: the token is missing, wrong or lacks access. */
-  refused: { exit: ExitCode.Unchecked, headline: 'refused the request' },
+  refused: { exit: ExitCode.Unchecked },
   /** Any other non-2xx. */
-  http_error: { exit: ExitCode.Unchecked, headline: 'answered an error' },
+  http_error: { exit: ExitCode.Unchecked },
   /** 2xx, but the passive check found the server incompatible. */
-  incompatible: { exit: ExitCode.Incompatible, headline: 'answered, but the server is incompatible' },
+  incompatible: { exit: ExitCode.Incompatible },
 };
 
 /** The outcome of an answer with `status`, given whether the passive check fails. */

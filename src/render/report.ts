@@ -18,7 +18,7 @@ export function formatRows(rows: ReadonlyArray<readonly [string, string | null |
 }
 
 /** The headline of a verdict: symbol, status, message. */
-export function formatHeadline(report: Pick<CompatReport, 'severity' | 'status' | 'message'>, style: Style): string {
+export function formatHeadline(report: { severity: Severity; status: string; message: string }, style: Style): string {
   const paint = report.severity === 'ok' ? style.green : report.severity === 'warn' ? style.yellow : style.red;
   const symbol = style.color ? SYMBOL[report.severity] : report.severity.toUpperCase();
   return `${paint(`${symbol} ${report.status}`)}  ${sanitize(report.message)}`;
@@ -56,8 +56,6 @@ export function formatWarning(bin: string, warning: { message: string; remedy: s
   if (warning.remedy) text += `${style.dim('  Fix:')} ${sanitize(warning.remedy)}\n`;
   return text;
 }
-
-export { formatApiStatus } from './api.js';
 
 /** The JSON document of an error (CONTRACT §8). */
 export function errorDocument(err: HandshakeError, ctx?: RemedyContext) {

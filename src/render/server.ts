@@ -44,4 +44,4 @@ export function placeRevision(matrix: Matrix, revision: string): string {
   return p.relation === 'before' ? `${revs} behind the minimum ${min}` : `${revs} ahead of the minimum ${min}${newest}`;
 }
 
-export { formatHopStart, formatPlan, formatPollState, formatUpgradeResult, OUTCOME_SEVERITY } from './upgrade.js';
+export { formatPlan, formatPollState } from './upgrade.js';

@@ -5,29 +5,24 @@ import type { PollState } from '../upgrade/poll.js';
 import { formatSeconds, type UpgradeOutcome, type UpgradeResult } from '../upgrade/upgrade.js';
 import type { Severity } from '../verdict/verdict.js';
 import { ExitCode } from './exit-codes.js';
-import { formatRows } from './report.js';
+import { formatHeadline, formatRows } from './report.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
-/** The one table of how `server upgrade` ends (CONTRACT §5, §7): exit code, severity, headline. */
-export const UPGRADE_OUTCOMES: Readonly<Record<UpgradeOutcome, { exit: number; severity: Severity; headline: string }>> = {
-  up_to_date: { exit: ExitCode.Ok, severity: 'ok', headline: 'up to date' },
-  planned: { exit: ExitCode.Ok, severity: 'ok', headline: 'planned' },
-  upgraded: { exit: ExitCode.Ok, severity: 'ok', headline: 'upgraded' },
-  declined: { exit: ExitCode.Usage, severity: 'warn', headline: 'declined' },
-  interrupted: { exit: ExitCode.Interrupted, severity: 'warn', headline: 'interrupted' },
-  unreachable: { exit: ExitCode.Unchecked, severity: 'error', headline: 'unreachable' },
-  unchecked: { exit: ExitCode.Unchecked, severity: 'error', headline: 'unchecked' },
-  refused: { exit: ExitCode.Incompatible, severity: 'error', headline: 'refused' },
-  migration_failed: { exit: ExitCode.Incompatible, severity: 'error', headline: 'migration failed' },
-  cli_rejected: { exit: ExitCode.Incompatible, severity: 'error', headline: 'CLI rejected' },
-  timeout: { exit: ExitCode.Unchecked, severity: 'error', headline: 'timeout' },
+/** The one table of how `server upgrade` ends (CONTRACT §5, §7): exit code and severity. */
+export const UPGRADE_OUTCOMES: Readonly<Record<UpgradeOutcome, { exit: number; severity: Severity }>> = {
+  up_to_date: { exit: ExitCode.Ok, severity: 'ok' },
+  planned: { exit: ExitCode.Ok, severity: 'ok' },
+  upgraded: { exit: ExitCode.Ok, severity: 'ok' },
+  declined: { exit: ExitCode.Usage, severity: 'warn' },
+  interrupted: { exit: ExitCode.Interrupted, severity: 'warn' },
+  unreachable: { exit: ExitCode.Unchecked, severity: 'error' },
+  unchecked: { exit: ExitCode.Unchecked, severity: 'error' },
+  refused: { exit: ExitCode.Incompatible, severity: 'error' },
+  migration_failed: { exit: ExitCode.Incompatible, severity: 'error' },
+  cli_rejected: { exit: ExitCode.Incompatible, severity: 'error' },
+  timeout: { exit: ExitCode.Unchecked, severity: 'error' },
 };
-
-/** How an outcome reads: good, worth a look, or failed. */
-export const OUTCOME_SEVERITY: Readonly<Record<UpgradeOutcome, Severity>> = Object.fromEntries(
-  Object.entries(UPGRADE_OUTCOMES).map(([k, v]) => [k, v.severity]),
-) as Record<UpgradeOutcome, Severity>;
 
 /** The exit code of an outcome; an interruption by SIGTERM is 143, by SIGINT 130. */
 export function upgradeExitCode(outcome: UpgradeOutcome, signal: 'SIGINT' | 'SIGTERM' | null = null): number {
@@ -131,7 +126,7 @@ export function formatUpgradeResult(result: UpgradeResult, style: Style): string
   const row = UPGRADE_OUTCOMES[result.outcome];
   const seen = result.after ?? result.before;
   const out = [
-    outcomeHeadline(row.severity, result.outcome, result.message, style),
+    formatHeadline({ severity: row.severity, status: result.outcome, message: result.message }, style),
     formatRows(
       [
         ['Server', seen.server.url],
@@ -145,13 +140,6 @@ export function formatUpgradeResult(result: UpgradeResult, style: Style): string
   ];
   if (result.commands.length) out.push('', ...result.commands.map((c) => sanitize(c)));
   return `${out.join('\n')}\n`;
-}
-
-/** Like the verdict headline (`✓ upgraded  …`), for an outcome. */
-function outcomeHeadline(severity: Severity, outcome: UpgradeOutcome, message: string, style: Style): string {
-  const paint = severity === 'ok' ? style.green : severity === 'warn' ? style.yellow : style.red;
-  const symbol = style.color ? { ok: '✓', warn: '!', error: '✗' }[severity] : severity.toUpperCase();
-  return `${paint(`${symbol} ${outcome}`)}  ${sanitize(message)}`;
 }
 
 /** stderr: waiting for a hop starts. */

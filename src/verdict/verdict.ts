@@ -67,7 +67,7 @@ export interface Verdict {
   message: string;
   /** The exact command (or, where none exists, the step) that fixes it; null when nothing is to be done. */
   remedy: string | null;
-  /** The remedy as data; `remedy` is this said in the host CLI's words (render/remedy.ts). */
+  /** The remedy as data; `remedy` is this said in the host CLI's words (hint.ts's remedyText). */
   hint: Hint | null;
 }
 
