@@ -119,7 +119,7 @@ export class UpgradeProgress {
   }
 
   /** Asks on stderr; default No. Ctrl-C here is an interruption (130), end of input a No. */
-  async confirm(plan: UpgradePlan, statusCommand: string): Promise<boolean> {
+  async confirm(plan: UpgradePlan): Promise<boolean> {
     const hops = plan.hops.length === 1 ? '' : ` (${plan.hops.length} hops)`;
     const question = plan.server_migration
       ? `Ask the server to back up and apply its ${plan.server_migration.migrations.length} pending migration(s) now? [y/N] `
@@ -137,9 +137,8 @@ export class UpgradeProgress {
     } catch {
       if (signal.aborted) {
         this.sink.err('\n');
-        throw new HandshakeError(ErrorCode.Aborted, 'interrupted at the confirmation: nothing was polled and nothing was run', {
-          remedy: `Check the server with: ${statusCommand}`,
-        });
+        // upgradeServer answers any interruption before the first hop with its `interrupted` outcome and remedy.
+        throw new HandshakeError(ErrorCode.Aborted, 'interrupted at the confirmation: nothing was polled and nothing was run');
       }
       return false;
     } finally {

@@ -1,7 +1,6 @@
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
-import { hint, remedyText } from '../../src/hint.js';
 import { formatPlan } from '../../src/render/upgrade.js';
-import { remedyContext, type Session } from '../../src/session/session.js';
+import type { Session } from '../../src/session/session.js';
 import type { UpgradeHooks } from '../../src/upgrade/upgrade.js';
 import type { UpgradeProgress } from './upgrade-progress.js';
 
@@ -27,8 +26,7 @@ export function upgradeHooks(opts: {
           remedy: 'Pass --yes to confirm (or --dry-run to only print the plan)',
         });
       }
-      const status = remedyText(hint.run(['server', 'status'], { forServer: true }), remedyContext(opts.session)) ?? '';
-      return progress.confirm(plan, status);
+      return progress.confirm(plan);
     },
     hopStart: (hop, plan) => progress.hopStart(hop, plan),
     pollEvent: (event, hop, plan) => progress.pollEvent(event, hop, plan),

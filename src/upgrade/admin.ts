@@ -4,6 +4,7 @@ import { tokenFromEnv } from '../input/index.js';
 import { type HttpResponse, httpRequest } from '../transport/request.js';
 import { isLoopback, resolveApiUrl } from '../url.js';
 import type { RejectedValue } from './deployment.js';
+import { STATUS_HINT } from './plan.js';
 
 /**
  * The CLI half of the admin migration endpoint (CONTRACT §1b): the server applies the pending
@@ -94,13 +95,12 @@ export async function startServerMigration(opts: StartOptions): Promise<Migratio
     return {
       kind: 'unanswered',
       message: `no answer to the request to start the migrations (${message}): the server may have started them`,
-      hint: STATUS,
+      hint: STATUS_HINT,
     };
   }
   return answerOf(res.status);
 }
 
-const STATUS = hint.run(['server', 'status'], { forServer: true });
 const PRINT_ONLY = hint.flag('print-only', undefined, 'or run again with {flag} for the commands to run on the server host yourself');
 
 /** What each answer means; nothing is retried. */
@@ -122,7 +122,7 @@ function answerOf(status: number): MigrationStart {
   if (status === 409) {
     return refused(
       'the server refused to start (HTTP 409): a migration run is already going, or its release head is not the revision this plan was made for; nothing was started',
-      hint.steps(hint.text('Check the server, then plan again'), STATUS),
+      hint.steps(hint.text('Check the server, then plan again'), STATUS_HINT),
     );
   }
   if (status === 422) {
@@ -134,11 +134,11 @@ function answerOf(status: number): MigrationStart {
   if (status >= 300 && status < 400) {
     return refused(
       `the server answered the admin request with a redirect (HTTP ${status}): not followed, the admin token stays here`,
-      STATUS,
+      STATUS_HINT,
     );
   }
   return refused(
     `the server answered the admin request with HTTP ${status}: nothing is known to have started`,
-    hint.steps(STATUS, PRINT_ONLY),
+    hint.steps(STATUS_HINT, PRINT_ONLY),
   );
 }

@@ -233,7 +233,11 @@ function refuse(ctx: PlanContext, reason: RefusalReason, message: string, h: Hin
 }
 
 /** The verdict's own remedy, already said for the checked server. */
-function verdictHint(report: PlanReport): Hint | null {
+/** `server status` for the server checked: how every upgrade remedy says "look at it". */
+export const STATUS_HINT = hint.run(['server', 'status'], { forServer: true });
+
+/** The verdict's own remedy, as a hint. */
+export function verdictHint(report: Pick<PlanReport, 'remedy'>): Hint | null {
   return report.remedy ? hint.text(report.remedy) : null;
 }
 

@@ -5,7 +5,7 @@ import { UNCHECKED_STATUSES } from '../verdict/verdict.js';
 import { ADMIN_TOKEN, adminToken, type MigrationStart, migrateEndpoint, type StartOptions, startServerMigration } from './admin.js';
 import { parseDeploymentFlag, statusCommands } from './deployment.js';
 import { hopReached } from './goal.js';
-import { type Hop, parseTarget, planUpgrade, type UpgradePlan } from './plan.js';
+import { type Hop, parseTarget, planUpgrade, STATUS_HINT, type UpgradePlan, verdictHint } from './plan.js';
 import { type PollEvent, type Probe, pollServer, type TerminalPollEvent } from './poll.js';
 
 /**
@@ -117,8 +117,6 @@ interface Parsed {
   adminToken: string | null;
 }
 
-const STATUS = hint.run(['server', 'status'], { forServer: true });
-
 /** Runs `server upgrade`. Throws coded errors for usage problems (bad `--to`, `--deployment`, a refused confirmation from the hook). */
 export async function upgradeServer(session: Session, options: UpgradeOptions, hooks: UpgradeHooks): Promise<UpgradeResult> {
   const parsed = parseUpgrade(session, options);
@@ -155,7 +153,7 @@ function interruptedEarly(parsed: Parsed, first: Probe | null): Draft {
     message: first
       ? 'interrupted before the upgrade started: nothing was run or asked of the server'
       : 'interrupted during the first look at the server',
-    hint: hint.steps(hint.text('Check on it with'), STATUS),
+    hint: hint.steps(hint.text('Check on it with'), STATUS_HINT),
   };
 }
 
@@ -213,10 +211,6 @@ function decideUpgrade(parsed: Parsed, first: Probe): Decision {
   const plan = decision.plan;
   if (migrate.note && !plan.server_migration) plan.notes.push(migrate.note);
   return { kind: 'plan', plan, before, endpoint: plan.server_migration ? migrate.url : null };
-}
-
-function verdictHint(report: StatusReport): Hint | null {
-  return report.remedy ? hint.text(report.remedy) : null;
 }
 
 function unreachable(parsed: Parsed, message: string): Pick<Draft, 'outcome' | 'message' | 'hint' | 'commands'> {
@@ -366,7 +360,7 @@ function ending(parsed: Parsed, plan: UpgradePlan, hop: Hop, end: Exclude<Termin
               ? `Restore the backup the server took before its run${hop.restore.length ? ' with the commands below (BACKUP_FILE: the file the server logs name)' : ''}, then check it`
               : `Restore ${hop.backup_file}, taken before this hop${hop.restore.length ? ', with the commands below' : ''}; then check it`,
           ),
-          STATUS,
+          STATUS_HINT,
         ),
         commands: hop.by === 'server' ? hop.restore.map((c) => c.replaceAll(hop.backup_file, 'BACKUP_FILE')) : hop.restore,
       };
@@ -383,7 +377,7 @@ function ending(parsed: Parsed, plan: UpgradePlan, hop: Hop, end: Exclude<Termin
         after: end.last,
         outcome: 'timeout' as const,
         message: `the server did not reach ${hop.to} (${of}) within the wait of ${formatSeconds(parsed.options.waitMs)}; last seen: ${end.state?.summary ?? 'nothing'}`,
-        hint: hint.steps(hint.text('Check the server host; the upgrade may still be running'), STATUS),
+        hint: hint.steps(hint.text('Check the server host; the upgrade may still be running'), STATUS_HINT),
         commands: [],
       };
     case 'interrupted':
@@ -396,7 +390,7 @@ function interrupted(plan: UpgradePlan, hop: number, when: string) {
     outcome: 'interrupted' as const,
     hop,
     message: `interrupted ${when}: the upgrade may still be running on the server (${plan.from.version} → ${plan.target})`,
-    hint: hint.steps(hint.text('Check on it with'), STATUS),
+    hint: hint.steps(hint.text('Check on it with'), STATUS_HINT),
     commands: [] as string[],
   };
 }
