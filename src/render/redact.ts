@@ -7,8 +7,8 @@ import { redactText } from '../url.js';
  * "invalid token …", a proxy quoting the request's Authorization header), so URL redaction alone is not
  * enough: every secret the run knows — tokens, the admin token, URL userinfo, proxy credentials — is
  * replaced in every spelling (as given, percent-decoded, percent-encoded, and the Basic base64 of
- * `user:password`), and so is **any run of {@link PARTIAL_LENGTH} or more characters of one**, so a preview
- * cut off in the middle of a token never keeps half of it. `user:password@` is stripped from URLs and the
+ * `user:password`), and so is **any run of {@link partialLength} or more characters of one** (8, or half
+ * of a shorter secret), so a preview cut off in the middle of a token never keeps half of it. `user:password@` is stripped from URLs and the
  * home directory is shown as `~`.
  */
 
@@ -18,11 +18,19 @@ export const REDACTED = '[redacted]';
 /** Secrets shorter than this are not searched for in free text: replacing every "ab" would garble the output. */
 export const MIN_SECRET_LENGTH = 4;
 
-/** Any run of this many characters of a secret is redacted, wherever it appears. */
+/** Any run of this many characters of a secret is redacted, wherever it appears (fewer for a short secret). */
 export const PARTIAL_LENGTH = 8;
 
+/**
+ * The shortest run of a secret of `length` characters that is redacted: {@link PARTIAL_LENGTH}, or half of a
+ * shorter secret (rounded up, and at least 3), so what a cut-off preview keeps of it is always less than half.
+ */
+export function partialLength(length: number): number {
+  return Math.max(3, Math.min(PARTIAL_LENGTH, Math.ceil(length / 2)));
+}
+
 export interface Redactor {
-  /** `text` with every known secret (and any part of one of {@link PARTIAL_LENGTH}+ characters) replaced. */
+  /** `text` with every known secret (and any part of one of {@link partialLength}+ characters) replaced. */
   text(text: string): string;
   /** A copy of a JSON-like value with every string redacted (keys are ours and left alone). */
   value<T>(value: T): T;
@@ -77,8 +85,14 @@ export function createSecretRedactor(secrets: Iterable<string | null | undefined
   for (const s of secrets) if (s) for (const v of secretVariants(s)) set.add(v);
   // Longest first, so a secret containing another is replaced whole.
   const whole = [...set].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
-  const grams = new Set<string>();
-  for (const s of whole) for (let i = 0; i + PARTIAL_LENGTH <= s.length; i++) grams.add(s.slice(i, i + PARTIAL_LENGTH));
+  // The runs to look for, by their length: a secret's windows of its partialLength.
+  const grams = new Map<number, Set<string>>();
+  for (const s of whole) {
+    const n = partialLength(s.length);
+    const set = grams.get(n) ?? new Set<string>();
+    grams.set(n, set);
+    for (let i = 0; i + n <= s.length; i++) set.add(s.slice(i, i + n));
+  }
   const home = homePattern(options.home);
   const text = (t: string): string => {
     let out = redactText(t);
@@ -91,26 +105,24 @@ export function createSecretRedactor(secrets: Iterable<string | null | undefined
   return { text, value };
 }
 
-/** Replaces every run covered by windows of {@link PARTIAL_LENGTH} characters that occur in a secret. */
-function redactPartials(text: string, grams: ReadonlySet<string>): string {
-  if (text.length < PARTIAL_LENGTH) return text;
+/** Replaces every run of `text` covered by windows that occur in a secret (by length: `grams.get(n)` holds those of n characters). */
+function redactPartials(text: string, grams: ReadonlyMap<number, ReadonlySet<string>>): string {
+  const covered: Array<[number, number]> = [];
+  for (const [n, set] of grams) for (let i = 0; i + n <= text.length; i++) if (set.has(text.slice(i, i + n))) covered.push([i, i + n]);
+  if (covered.length === 0) return text;
+  covered.sort((a, b) => a[0] - b[0]);
   let out = '';
   let last = 0;
-  let runEnd = -1;
-  let runStart = -1;
-  for (let i = 0; i + PARTIAL_LENGTH <= text.length; i++) {
-    if (!grams.has(text.slice(i, i + PARTIAL_LENGTH))) continue;
-    if (i > runEnd) {
-      if (runStart >= 0) {
-        out += `${text.slice(last, runStart)}${REDACTED}`;
-        last = runEnd;
-      }
-      runStart = i;
+  let [start, end] = covered[0] as [number, number];
+  for (const [from, to] of covered) {
+    if (from > end) {
+      out += `${text.slice(last, start)}${REDACTED}`;
+      last = end;
+      start = from;
     }
-    runEnd = i + PARTIAL_LENGTH;
+    end = Math.max(end, to);
   }
-  if (runStart < 0) return text;
-  return `${out}${text.slice(last, runStart)}${REDACTED}${text.slice(runEnd)}`;
+  return `${out}${text.slice(last, start)}${REDACTED}${text.slice(end)}`;
 }
 
 function homePattern(home: RedactorOptions['home']): RegExp | null {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, spawnServe, stopAll } from '../../examples/reference-server/index.js';
 import { classifyResponse } from '../../src/handshake/observe.js';
 import { loadMatrix } from '../../src/matrix/load.js';
-import { createSecretRedactor, PARTIAL_LENGTH } from '../../src/render/redact.js';
+import { createSecretRedactor, partialLength } from '../../src/render/redact.js';
 import { computeVerdict } from '../../src/verdict/verdict.js';
 import { parseJson, runCli, sandbox } from '../helpers/cli.js';
 import { closeAfterAll, json, startServer } from '../helpers/http-server.js';
@@ -22,9 +22,10 @@ const VERSION_PATH = '/api/v1/config/version';
 const TOKEN = 'tok_9f8e7d6c5b4a39281706f5e4d3c2b1a0';
 const BEHIND = { server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' };
 
-/** No run of PARTIAL_LENGTH characters of `secret` anywhere in `text`. */
+/** No run of partialLength characters of `secret` anywhere in `text`. */
 function expectNoPart(text: string, secret: string): void {
-  for (let i = 0; i + PARTIAL_LENGTH <= secret.length; i++) expect(text).not.toContain(secret.slice(i, i + PARTIAL_LENGTH));
+  const n = partialLength(secret.length);
+  for (let i = 0; i + n <= secret.length; i++) expect(text).not.toContain(secret.slice(i, i + n));
 }
 
 /** An HTML page (a proxy's login page) quoting the token `offset` characters in. */
@@ -33,15 +34,23 @@ function htmlQuoting(offset: number, secret = TOKEN): string {
 }
 
 describe('one redactor, before any truncation', () => {
-  it('a token quoted at every offset from 0 to 200 of an HTML body never survives, not even in part (the real pipeline)', () => {
-    const matrix = loadMatrix();
-    const redactor = createSecretRedactor([TOKEN]);
-    for (let offset = 0; offset <= 200; offset++) {
-      const res = { status: 200, headers: { 'content-type': 'text/html' }, body: Buffer.from(htmlQuoting(offset)), url: 'http://h/x' };
-      const verdict = computeVerdict(matrix, classifyResponse(res, matrix), { version: '0.9.0', installMethod: 'npm' });
-      expectNoPart(redactor.text(verdict.message), TOKEN);
-    }
-  });
+  it.each([TOKEN, 'hunter2xy'])(
+    'a token (%s) quoted at every offset from 0 to 200 of an HTML body never survives, not even in part (the real pipeline)',
+    (secret) => {
+      const matrix = loadMatrix();
+      const redactor = createSecretRedactor([secret]);
+      for (let offset = 0; offset <= 200; offset++) {
+        const res = {
+          status: 200,
+          headers: { 'content-type': 'text/html' },
+          body: Buffer.from(htmlQuoting(offset, secret)),
+          url: 'http://h/x',
+        };
+        const verdict = computeVerdict(matrix, classifyResponse(res, matrix), { version: '0.9.0', installMethod: 'npm' });
+        expectNoPart(redactor.text(verdict.message), secret);
+      }
+    },
+  );
 
   it.each([['compat', 'check'], ['server', 'status'], ['doctor']])(
     '%s %s: a token quoted at offsets 0, 40, 79 and 150 of an HTML page, in every format',

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createSecretRedactor, REDACTED, secretVariants, urlCredentialSecrets } from '../../src/render/redact.js';
+import {
+  createSecretRedactor,
+  PARTIAL_LENGTH,
+  partialLength,
+  REDACTED,
+  secretVariants,
+  urlCredentialSecrets,
+} from '../../src/render/redact.js';
 
 describe('secret redaction', () => {
   it('replaces every occurrence of every secret, the longest first', () => {
@@ -26,6 +33,22 @@ describe('secret redaction', () => {
     expect(urlCredentialSecrets(undefined)).toEqual([]);
     // Not a URL at all: still finds what sits between "user:" and "@".
     expect(urlCredentialSecrets('http://bob:s3cret-x@host:99999')).toEqual(expect.arrayContaining(['s3cret-x']));
+  });
+
+  it('a cut-off preview keeps less than half of any secret, short ones included (CONTRACT §6)', () => {
+    for (const secret of ['hunter2xy', 's3cr%t@pw', 'tok_9f8e7d6c5b4a39281706f5e4d3c2b1a0', 'abcd']) {
+      const r = createSecretRedactor([secret]);
+      // The secret's prefix of every length, where a preview was cut: more than half of it never survives (of a
+      // secret of 4 or 5 characters, the shortest redacted, not 3 characters are kept).
+      expect(partialLength(secret.length)).toBeLessThanOrEqual(Math.max(3, Math.ceil(secret.length / 2)));
+      for (let keep = partialLength(secret.length); keep < secret.length; keep++) {
+        const cut = `answered invalid JSON: "pad ${secret.slice(0, keep)}…"`;
+        expect(r.text(cut), `${secret} cut after ${keep}`).not.toContain(secret.slice(0, keep));
+      }
+    }
+    expect(partialLength(100)).toBe(PARTIAL_LENGTH);
+    // Ordinary text that shares fewer characters in a row than the window stays as it is.
+    expect(createSecretRedactor(['hunter2xy']).text('the hunt is on')).toBe('the hunt is on');
   });
 
   it('redacts every string of a JSON document, keys and structure kept', () => {
