@@ -80,7 +80,8 @@ export class MatrixError extends HandshakeError {
     const where = first ? (first.path ? `${first.path}: ${first.message}` : first.message) : 'invalid';
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
     super(ErrorCode.MatrixInvalid, `Invalid compat matrix ${file}: ${where}${more}`, {
-      remedy: options.remedy ?? `Fix ${file}, or run without --compat to use the bundled matrix`,
+      remedy: options.remedy ?? (options.hint ? undefined : `Fix ${file}, or run without --compat to use the bundled matrix`),
+      hint: options.hint,
       cause: options.cause,
     });
     this.name = 'MatrixError';

@@ -108,12 +108,19 @@ export function remedyText(h: Hint | null | undefined, ctx: RemedyContext): stri
     }
     case 'text':
       return h.text;
-    case 'steps':
-      return (
-        h.steps
-          .map((s) => remedyText(s, ctx))
-          .filter((s): s is string => Boolean(s))
-          .join('; ') || null
-      );
+    case 'steps': {
+      // Steps in order, "; " between them; words that lead into a command end in ": ", so what follows the
+      // colon is the command alone, pasteable as it stands.
+      let out = '';
+      let leadIn = false;
+      for (const step of h.steps) {
+        const text = remedyText(step, ctx);
+        if (!text) continue;
+        out += out === '' ? '' : leadIn && step.kind !== 'text' && step.kind !== 'steps' ? ': ' : '; ';
+        leadIn = step.kind === 'text';
+        out += leadIn ? text.replace(/:$/, '') : text;
+      }
+      return out || null;
+    }
   }
 }

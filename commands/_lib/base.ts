@@ -224,11 +224,19 @@ function toHandshakeError(err: Error & { oclif?: { exit?: number } }, id: string
   });
 }
 
+/**
+ * oclif's message in one line: its first line, and where that line ends in a colon ("Missing 1 required arg:"),
+ * the lines it introduces too (`dir  The migrations directory` → `dir (The migrations directory)`), so the
+ * error names what is missing; never oclif's notes or its "See more help" (the remedy says where help is).
+ */
 function firstLine(s: string): string {
-  return (
-    s
-      .split('\n')
-      .find((l) => l.trim())
-      ?.trim() ?? s
-  );
+  const lines = s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^See more help/i.test(l));
+  const [head = s.trim(), ...rest] = lines;
+  // The introduced lines are `name  description` (two spaces or more between); oclif's notes after them are not.
+  const end = rest.findIndex((l) => !/^\S+\s{2,}\S/.test(l));
+  const items = (end < 0 ? rest : rest.slice(0, end)).map((l) => l.replace(/^(\S+)\s{2,}(.+)$/, '$1 ($2)'));
+  return head.endsWith(':') && items.length ? `${head} ${items.join(', ')}` : head;
 }

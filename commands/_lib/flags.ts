@@ -52,7 +52,8 @@ export function parseSeconds(flag: string, input: string, min: number, max: numb
   const text = input.trim();
   const n = /^(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isFinite(n) || n < min || n > max || (min === 0 && n === 0)) {
-    throw new FlagValueError(`--${flag} takes a number of seconds from ${min} to ${max}, got ${show(input)}`, `--${flag} ${example}`);
+    const range = min === 0 ? `more than 0 and at most ${max}` : `from ${min} to ${max}`;
+    throw new FlagValueError(`--${flag} takes a number of seconds ${range}, got ${show(input)}`, `--${flag} ${example}`);
   }
   return Math.round(n * 1000);
 }

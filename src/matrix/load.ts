@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import type { z } from 'zod';
 import { MatrixError, type MatrixIssue } from '../errors.js';
+import { hint } from '../hint.js';
 import { packageRoot } from '../package-root.js';
 import { getMatrixSchema, type MatrixDocument, type MatrixInput } from './schema.js';
 import { comparableVersion } from './versions.js';
@@ -124,7 +125,11 @@ export function loadMatrix(file?: string, label: string = file ?? BUNDLED): Matr
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
     throw new MatrixError(label, [{ path: '', message: `cannot read: ${reason}` }], {
-      remedy: 'Check the path of the compat matrix (--compat, or the COMPAT_FILE environment variable)',
+      // The variable in the host's words (HANDSHAKE_COMPAT_FILE, ACME_COMPAT_FILE), not a bare COMPAT_FILE.
+      hint: hint.steps(
+        hint.text('Check the path of the compat matrix given by --compat, or by'),
+        hint.variable('COMPAT_FILE', { example: '/path/to/compat.json' }),
+      ),
       cause: err,
     });
   }

@@ -1,7 +1,7 @@
 import { type HandshakeError, MatrixError } from '../errors.js';
 import { type RemedyContext, remedyText } from '../hint.js';
 import type { Matrix } from '../matrix/load.js';
-import { DEPLOYMENT_KINDS } from '../matrix/schema.js';
+import { DEPLOYMENT_KINDS, type UpgradeStop } from '../matrix/schema.js';
 import type { CompatReport } from '../session/session.js';
 import type { HttpResponse } from '../transport/request.js';
 import type { Severity } from '../verdict/verdict.js';
@@ -22,6 +22,11 @@ export function formatHeadline(report: { severity: Severity; status: string; mes
   const paint = report.severity === 'ok' ? style.green : report.severity === 'warn' ? style.yellow : style.red;
   const symbol = style.color ? SYMBOL[report.severity] : report.severity.toUpperCase();
   return `${paint(`${symbol} ${report.status}`)}  ${sanitize(report.message)}`;
+}
+
+/** An upgrade stop as `compat show` lists it: its version, and the targets it applies to when it is conditional. */
+function upgradeStopText(stop: UpgradeStop): string {
+  return stop.when_target ? `${sanitize(stop.version)} (when upgrading to ${sanitize(stop.when_target)})` : sanitize(stop.version);
 }
 
 /** Human output of `compat check`. */
@@ -79,7 +84,7 @@ export function formatMatrix(matrix: Matrix, style: Style): string {
       ['Min server version', d.min_server_version],
       ['Supported servers', d.supported_server_range],
       ['Recommended server', d.recommended_server_version],
-      ['Upgrade stops', d.upgrade_stops.length ? d.upgrade_stops.join(', ') : 'none'],
+      ['Upgrade stops', d.upgrade_stops.length ? d.upgrade_stops.map(upgradeStopText).join(', ') : 'none'],
       ['Min schema revision', d.min_schema_revision],
       ['Version endpoint', d.version_endpoint],
     ],

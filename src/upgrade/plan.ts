@@ -252,7 +252,7 @@ function refuseFirst(ctx: PlanContext): Refusal | null {
       'migration_failed',
       'the server reports a failed migration: upgrading on top of it could lose data',
       hint.steps(
-        hint.text('Restore your last backup on the server host (replace {backup_file} with its path), fix the cause, then upgrade again'),
+        hint.text('Restore your last backup on the server host (replace BACKUP_FILE with its path), fix the cause, then upgrade again'),
         hint.run(['server', 'upgrade'], { forServer: true }),
       ),
       restore,

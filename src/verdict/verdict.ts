@@ -212,7 +212,7 @@ function answerVerdict(
 }
 
 const WAIT_FOR_RUN = hint.steps(
-  hint.text('Wait for the run to finish, then check again:'),
+  hint.text('Wait for the run to finish, then check again'),
   hint.run(['server', 'status'], { forServer: true }),
 );
 

@@ -336,6 +336,34 @@ describe('compat check: usage errors exit 2 with a JSON error document', () => {
   });
 });
 
+describe("usage errors say what is wrong in the host CLI's words", () => {
+  it('a --compat file that cannot be read: the remedy names the variable with its prefix', async () => {
+    const r = await runCli(['server', 'status', '--json', '--compat', join(box.dir, 'absent.json')], { env: box.env });
+    expect(r.code).toBe(2);
+    expect(parseJson<{ error: { remedy: string } }>(r).error.remedy).toContain('HANDSHAKE_COMPAT_FILE');
+  });
+
+  it.each([
+    [['compat', 'sync'], 'dir'],
+    [['api'], 'path'],
+  ])('%j without its argument names the argument', async (args, name) => {
+    const r = await runCli([...args, '--json'], { env: box.env });
+    expect(r.code).toBe(2);
+    expect(parseJson<{ error: { message: string } }>(r).error.message).toMatch(new RegExp(`\\b${name}\\b`));
+  });
+
+  it('compat show lists a conditional upgrade stop as text', async () => {
+    const matrix = JSON.parse(readFileSync(join(ROOT, 'compat.json'), 'utf8'));
+    matrix.upgrade_stops = ['1.3.0', { version: '1.4.0', when_target: '>=1.5.0' }];
+    const file = join(box.dir, 'stops.json');
+    writeFileSync(file, JSON.stringify(matrix));
+    const r = await runCli(['compat', 'show', '--compat', file], { env: box.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('[object Object]');
+    expect(r.stdout).toMatch(/1\.3\.0, 1\.4\.0 .*>=1\.5\.0/);
+  });
+});
+
 describe('compat check: human output', () => {
   it('prints the verdict on stdout and nothing on stderr', async () => {
     const server = await serve(versionServer({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' }));
