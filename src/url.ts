@@ -91,6 +91,20 @@ function splitOnce(s: string, sep: string): [string, string | undefined] {
   return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
 }
 
+/**
+ * How a remedy names the server a request went to: "the server at `scheme://host:port`" (no path, no
+ * credentials), or "the server" when the text is no URL with an origin (nothing of it is then repeated).
+ */
+export function serverAt(url: string): string {
+  let origin = 'null';
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    // not a URL
+  }
+  return origin === 'null' ? 'the server' : `the server at ${origin}`;
+}
+
 /** A URL as safe to print: no user name or password, no trailing slash on a bare origin. */
 export function redactUrl(url: URL | string): string {
   let u: URL;

@@ -12,7 +12,7 @@ import {
   versionDocumentSchema,
 } from '../protocol/version-document.js';
 import { type HttpResponse, headerValue, httpRequest, type RequestOptions } from '../transport/request.js';
-import { resolveApiUrl } from '../url.js';
+import { resolveApiUrl, serverAt } from '../url.js';
 
 /**
  * What one look at the version endpoint saw. The verdict engine turns this
@@ -99,7 +99,7 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
       kind: 'unreachable',
       reason: `${res.url} answered HTTP ${status}${status === 502 || status === 503 || status === 504 ? ': the server behind the proxy is down or restarting' : ''}`,
       code: ErrorCode.HttpStatus,
-      remedy: retryAfterRemedy(status, retryAfterMs),
+      remedy: retryAfterRemedy(status, retryAfterMs, res.url),
       httpStatus: status,
       ...(retryAfterMs === null ? {} : { retryAfterMs }),
     };
@@ -168,13 +168,14 @@ export function maintenance(res: Pick<HttpResponse, 'status' | 'headers' | 'body
  * loop would add load to a server that asked for less): the remedy passes on
  * how long the server asked to wait. Only `server upgrade`'s poll honours it.
  */
-function retryAfterRemedy(status: number, retryAfterMs: number | null): string {
+function retryAfterRemedy(status: number, retryAfterMs: number | null, url: string): string {
   const wait = retryAfterMs === null ? null : `${Math.ceil(retryAfterMs / 1000)} s`;
   if (status === 429)
     return wait ? `Wait ${wait} (the server's Retry-After) and run the command again` : 'Wait a moment and run the command again';
+  const server = serverAt(url);
   return wait
-    ? `The server asks to retry after ${wait} (Retry-After); if it stays down, check the server logs`
-    : 'Check the server logs, or try again when it is back';
+    ? `The server asks to retry after ${wait} (Retry-After); if ${server} stays down, check its logs`
+    : `Check the logs of ${server}, or try again when it is back`;
 }
 
 /**

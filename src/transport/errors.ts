@@ -1,10 +1,13 @@
 import { ErrorCode, HandshakeError, TransportError } from '../errors.js';
 import { type Hint, hint } from '../hint.js';
-import { redactText } from '../url.js';
+import { redactText, serverAt } from '../url.js';
 
 // Remedies that name a flag say it as a hint: the host CLI spells it (src/hint.ts).
 const SERVER_HOST = hint.flag('server', undefined, 'Use the host name the certificate was issued for in {flag}');
-const SERVER_RUNS = hint.flag('server', undefined, 'Check that the server is running and that {flag} points at it');
+/** The remedy of a server that cannot be reached: it names the server tried (its origin) and the flag that chooses it. */
+function serverRuns(url: string): Hint {
+  return hint.flag('server', undefined, `Check that ${serverAt(url)} is running and that {flag} points at it`);
+}
 
 const TLS_CAUSES: Record<string, { reason: string; remedy: string | Hint }> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: {
@@ -97,7 +100,7 @@ export function classifyError(err: unknown, ctx: { url: string; timeoutMs: numbe
   const { url } = ctx;
   if (ctx.timedOut) {
     return new TransportError(ErrorCode.Timeout, `no complete answer from ${url} within ${ctx.timeoutMs} ms`, url, {
-      hint: hint.flag('timeout', 'MS', 'Check that the server is up, or allow more time with {flag}'),
+      hint: hint.flag('timeout', 'MS', `Check that ${serverAt(url)} is up, or allow more time with {flag}`),
       cause: err,
     });
   }
@@ -124,8 +127,8 @@ export function classifyError(err: unknown, ctx: { url: string; timeoutMs: numbe
     if (reason) {
       return new TransportError(ErrorCode.Unreachable, `cannot reach ${url}: ${reason}`, url, {
         ...(code.startsWith('E') && code.includes('NOTFOUND')
-          ? { remedy: 'Check the host name in the server URL' }
-          : { hint: SERVER_RUNS }),
+          ? { remedy: `Check the host name of ${serverAt(url)}` }
+          : { hint: serverRuns(url) }),
         cause: err,
       });
     }
@@ -148,5 +151,5 @@ export function classifyError(err: unknown, ctx: { url: string; timeoutMs: numbe
       cause: err,
     });
   }
-  return new TransportError(ErrorCode.Unreachable, `cannot reach ${url}: ${message}`, url, { hint: SERVER_RUNS, cause: err });
+  return new TransportError(ErrorCode.Unreachable, `cannot reach ${url}: ${message}`, url, { hint: serverRuns(url), cause: err });
 }

@@ -364,6 +364,19 @@ describe("usage errors say what is wrong in the host CLI's words", () => {
   });
 });
 
+describe('a server that cannot be checked: the remedy names it', () => {
+  it('unreachable, chosen by HANDSHAKE_SERVER (no --server on the line), and a 5xx answer', async () => {
+    const port = await closedPort();
+    const down = await runCli(['compat', 'check', '--json'], { env: { ...box.env, HANDSHAKE_SERVER: `http://127.0.0.1:${port}` } });
+    expect(down.code).toBe(4);
+    expect(parseJson<{ remedy: string }>(down).remedy).toContain(`http://127.0.0.1:${port}`);
+    const failing = await serve(startServer((_req, res) => json(res, 500, { error: 'boom' })));
+    const r = await runCli(['compat', 'check', '--json', '--server', failing.url], { env: box.env });
+    expect(r.code).toBe(4);
+    expect(parseJson<{ remedy: string }>(r).remedy).toContain(new URL(failing.url).origin);
+  });
+});
+
 describe('compat check: human output', () => {
   it('prints the verdict on stdout and nothing on stderr', async () => {
     const server = await serve(versionServer({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' }));
