@@ -6,7 +6,7 @@
  */
 import { readFileSync, readSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { ErrorCode, HandshakeError } from '../errors.js';
 
 export { ensureDirectory } from './directory.js';
@@ -47,10 +47,9 @@ export const MAX_USER_FILE_BYTES = 64 * 1024 * 1024;
  * message ("the request body file"). A missing file, a directory, a FIFO that is not stdin or an
  * unreadable file is a usage error naming the file.
  */
-export function readUserFile(path: string, what = 'the file', options: { stdin?: () => Buffer } = {}): Buffer {
+export function readUserFile(path: string, what = 'the file'): Buffer {
   const tooLarge = `it is larger than ${MAX_USER_FILE_BYTES / 1024 / 1024} MiB`;
   if (path === '-') {
-    if (options.stdin) return options.stdin();
     const data = readCappedFd(0, MAX_USER_FILE_BYTES);
     if (data === null)
       throw new HandshakeError(ErrorCode.Usage, `cannot read ${what} from stdin: ${tooLarge}`, { remedy: 'Send a smaller body' });
@@ -143,8 +142,6 @@ export interface ProxySettings {
   httpProxy?: string;
   /** The proxy for https:// URLs (falls back to the http one, as undici does), or undefined. */
   httpsProxy?: string;
-  /** The variables the values came from, for messages. */
-  sources: { http?: string; https?: string };
 }
 
 /**
@@ -169,17 +166,11 @@ export function proxyVariable(env: NodeJS.ProcessEnv, scheme: 'http' | 'https'):
 export function proxySettings(env: NodeJS.ProcessEnv = process.env): ProxySettings {
   const http = proxyVariable(env, 'http');
   const https = proxyVariable(env, 'https');
-  const settings: ProxySettings = { sources: {} };
+  const settings: ProxySettings = {};
   const httpProxy = http?.value ? normalizeProxy(http.name, http.value) : undefined;
-  if (httpProxy) {
-    settings.httpProxy = httpProxy;
-    settings.sources.http = http?.name;
-  }
+  if (httpProxy) settings.httpProxy = httpProxy;
   const httpsProxy = https?.value ? normalizeProxy(https.name, https.value) : undefined;
-  if (httpsProxy) {
-    settings.httpsProxy = httpsProxy;
-    settings.sources.https = https?.name;
-  }
+  if (httpsProxy) settings.httpsProxy = httpsProxy;
   return settings;
 }
 
@@ -210,9 +201,4 @@ export function normalizeProxy(name: string, value: string): string {
     }
   }
   return url.href;
-}
-
-/** The directory above `path`'s last component (the parent a missing directory would be created in). */
-export function parentOf(path: string): string {
-  return dirname(resolve(path));
 }
