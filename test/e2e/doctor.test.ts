@@ -302,6 +302,14 @@ describe('doctor --json against real loopback servers', () => {
     expect(checkOf(notCovered.doc, 'network.proxy').detail).not.toMatch(/NO_PROXY/);
   });
 
+  it('judges a proxy variable as the transport reads it: host:port is a proxy, socks5:// is refused', async () => {
+    const schemeless = await doctor(['--no-network'], { HTTPS_PROXY: '10.0.0.1:3128' });
+    expect(checkOf(schemeless.doc, 'network.proxy').status).not.toBe('fail');
+    const socks = await doctor(['--no-network'], { HTTPS_PROXY: 'socks5://10.0.0.1:1080' });
+    expect(checkOf(socks.doc, 'network.proxy').status).toBe('fail');
+    expect(checkOf(socks.doc, 'network.proxy').remedy).toContain('HTTPS_PROXY');
+  });
+
   it('NODE_EXTRA_CA_CERTS pointing at a missing file fails its check', async () => {
     const { doc } = await doctor(['--no-network'], { NODE_EXTRA_CA_CERTS: join(box.dir, 'missing-ca.pem') });
     expect(checkOf(doc, 'network.ca').status).toBe('fail');

@@ -3,6 +3,8 @@ import { arch, platform } from 'node:os';
 import { join } from 'node:path';
 import semver from 'semver';
 import { currentServer, namedServers } from '../../config/config.js';
+import { isHandshakeError } from '../../errors.js';
+import { normalizeProxy } from '../../input/index.js';
 import { BUNDLED } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
 import { redactUrl } from '../../url.js';
@@ -182,13 +184,15 @@ function proxyOutcome(ctx: DoctorContext): CheckOutcome {
     return `${name}=${p.text}${p.hasCredentials ? ' (credentials redacted)' : ''}`;
   });
   const listed = shown.join(', ');
-  const invalid = settings.set.find(({ name, value }) => !/^no_proxy$/i.test(name) && value !== '' && !describeProxy(value).valid);
-  if (invalid) {
-    return {
-      status: 'fail',
-      detail: `${invalid.name} is not a URL: ${listed}`,
-      remedy: `Fix ${invalid.name} (e.g. http://proxy.example.com:3128), or unset it`,
-    };
+  // The transport's own rule (src/input's normalizeProxy): what it refuses fails here, what it accepts passes.
+  for (const { name, value } of settings.set) {
+    if (/^no_proxy$/i.test(name) || value === '') continue;
+    try {
+      normalizeProxy(name, value);
+    } catch (err) {
+      if (!isHandshakeError(err)) throw err;
+      return { status: 'fail', detail: `${err.message}: ${listed}`, remedy: err.remedy };
+    }
   }
   let route = '';
   if (target) {
