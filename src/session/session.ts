@@ -92,11 +92,12 @@ export function requireServer(session: Session): { url: URL; token: string | nul
   if (session.server) return session.server;
   const target = session.resolution.server;
   if (target.kind === 'invalid') throw target.error;
-  const prefix = session.cli.envPrefix ?? 'HANDSHAKE';
+  // The variable as a hint, so it is said with the host CLI's prefix (ACME_SERVER), as every remedy is.
   throw new HandshakeError(ErrorCode.NoServer, 'no server to check: none was given and none is configured', {
     hint: hint.steps(
       hint.flag('server', 'https://your-server.example.com', 'Pass {flag}'),
-      hint.text(`or export ${prefix}_SERVER=https://your-server.example.com`),
+      hint.text('or set'),
+      hint.variable('SERVER', { example: 'https://your-server.example.com' }),
     ),
   });
 }

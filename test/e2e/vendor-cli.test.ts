@@ -78,6 +78,13 @@ describe('a vendor CLI mounting handshake (acme)', () => {
     expect(parseJson<{ server: { url: string } }>(r).server.url).toBe(server.url);
   });
 
+  it('with no server at all, the remedy names ACME_SERVER', async () => {
+    const r = await runCli(['compat', 'check', '--json'], { bin: ACME, env: { ...box.env, ACME_CACHE_DIR: join(box.dir, 'acme-cache') } });
+    expect(r.code).toBe(2);
+    expect(parseJson<{ error: { remedy: string } }>(r).error.remedy).toContain('ACME_SERVER');
+    expectBranded(r);
+  });
+
   it("help speaks of acme's variables", async () => {
     const r = await acme(['compat', 'check', '--help']);
     expect(r.stdout).toContain('$ACME_SERVER');
