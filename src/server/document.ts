@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { type VersionDocument, versionDocumentSchema } from '../protocol/version-document.js';
 import { HandshakeServerError } from './errors.js';
 import type { MigrationProgress } from './migrations.js';
+import { ENDPOINT_PATH } from './options.js';
 
 /** State of a server's own migration runner, as the version document reports it. */
 export type MigrationStatus = 'idle' | 'running' | 'failed';
@@ -108,8 +109,6 @@ export function buildVersionDocument(info: ServerInfo): ServerVersionDocument {
   return { ...base, ...extras(info) };
 }
 
-const PATH = /^\/[A-Za-z0-9/._~-]*$/;
-
 /** The optional fields, validated here (the CLI side's schema ignores what it does not know). */
 type Extras = Pick<ServerVersionDocument, 'capabilities' | 'migration_progress' | 'background_migrations_pending'>;
 
@@ -123,7 +122,8 @@ function extras(info: ServerInfo): Extras {
   };
   if (info.capabilities !== undefined) {
     const migrate = info.capabilities.migrate;
-    if (migrate !== undefined && !PATH.test(migrate)) fail('capabilities.migrate', 'capabilities.migrate', 'must be an absolute path');
+    if (migrate !== undefined && !ENDPOINT_PATH.test(migrate))
+      fail('capabilities.migrate', 'capabilities.migrate', 'must be an absolute path');
     out.capabilities = migrate === undefined ? {} : { migrate };
   }
   if (info.migrationProgress !== undefined) {

@@ -10,7 +10,7 @@ import {
   type ServerVersionDocument,
 } from './document.js';
 import { HandshakeServerError } from './errors.js';
-import { type Answer, callLater, type Handler, isPath, type Middleware, requestPath, sendAnswer, sendJson } from './http.js';
+import { type Answer, callLater, errorBody, type Handler, isPath, type Middleware, requestPath, sendAnswer, sendJson } from './http.js';
 import { type MaintenanceBody, maintenanceAnswer } from './maintenance.js';
 import type { MigrationController } from './migrations.js';
 import { cacheMsOf, type HeaderNames, headerNamesOf, versionPathOf } from './options.js';
@@ -277,7 +277,7 @@ function httpHandlers(deps: HandlerDeps): { headers: Middleware; versionHandler:
       (answer) => sendAnswer(res, answer),
       (err) => {
         onError(err);
-        sendJson(res, 500, { error: { code: 'internal', message: 'The migration endpoint failed', remedy: "See the server's log" } });
+        sendJson(res, 500, errorBody('internal', 'The migration endpoint failed', "See the server's log"));
       },
     );
   };
@@ -321,13 +321,7 @@ function answerMigration(controller: MigrationController | null, request: Migrat
     return Promise.resolve({
       status: 404,
       headers: {},
-      body: {
-        error: {
-          code: 'not_found',
-          message: 'This server does not offer the admin migration endpoint',
-          remedy: 'Apply migrations on the server host',
-        },
-      },
+      body: errorBody('not_found', 'This server does not offer the admin migration endpoint', 'Apply migrations on the server host'),
     });
   }
   return migrationAnswer(controller, request, { document: cache.refresh });

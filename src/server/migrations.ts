@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { HandshakeServerError } from './errors.js';
+import { ENDPOINT_PATH } from './options.js';
 
 /** The path the reference server serves its admin migration endpoint at (CONTRACT §1b). */
 export const DEFAULT_MIGRATE_PATH = '/api/v1/admin/migrations';
@@ -95,8 +96,6 @@ export interface MigrationController {
   onSettled(listener: () => void): void;
 }
 
-const PATH = /^\/[A-Za-z0-9/._~-]*$/;
-
 /**
  * The admin migration endpoint's core, independent of HTTP: pass it to
  * `createHandshakeServer({ migrations })`, which mounts the endpoint, the
@@ -107,7 +106,7 @@ const PATH = /^\/[A-Za-z0-9/._~-]*$/;
  */
 export function createMigrationController(options: AdminMigrationOptions): MigrationController {
   const path = options.path ?? DEFAULT_MIGRATE_PATH;
-  if (!PATH.test(path))
+  if (!ENDPOINT_PATH.test(path))
     throw new HandshakeServerError(`Invalid migrations path "${path}"`, `Use an absolute path such as ${DEFAULT_MIGRATE_PATH}`);
   const retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
   if (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 1) {

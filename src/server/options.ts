@@ -27,7 +27,8 @@ export const DEFAULT_VERSION_PATH = '/api/v1/config/version';
 export const DEFAULT_CACHE_MS = 5000;
 
 const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
-const PATH = /^\/[A-Za-z0-9/._~-]*$/;
+/** An absolute URL path of plain characters: what the version, migrations and capability paths may be. */
+export const ENDPOINT_PATH = /^\/[A-Za-z0-9/._~-]*$/;
 
 /** The header names with the overrides applied, each checked. */
 export function headerNamesOf(overrides: Partial<HeaderNames> | undefined): HeaderNames {
@@ -50,7 +51,7 @@ export function headerNamesOf(overrides: Partial<HeaderNames> | undefined): Head
 
 export function versionPathOf(path: string | undefined): string {
   const versionPath = path ?? DEFAULT_VERSION_PATH;
-  if (!PATH.test(versionPath)) {
+  if (!ENDPOINT_PATH.test(versionPath)) {
     throw new HandshakeServerError(`Invalid versionPath "${versionPath}"`, 'Use an absolute path such as /api/v1/config/version');
   }
   return versionPath;
