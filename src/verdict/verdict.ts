@@ -347,7 +347,8 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function list(items: readonly string[], max = 3): string {
+/** Up to `max` items, then how many more: how messages list revisions. */
+export function shortList(items: readonly string[], max = 3): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
@@ -460,13 +461,17 @@ const schemaBehind: Rule = ({ matrix, d, f, cli, server, schema }) => {
   if (missing.length > 0) {
     return make(
       'schema_behind',
-      `${server}${schema} has not applied ${plural(missing.length, 'migration')} of its own release (${list(missing)}): its migrations never ran`,
+      `${server}${schema} has not applied ${plural(missing.length, 'migration')} of its own release (${shortList(missing)}): its migrations never ran`,
       UPGRADE_SERVER,
     );
   }
   const pending = f.migrations.counted.map((m) => m.revision);
   if (pending.length === 0) return null;
-  return make('schema_behind', `${server}${schema} has ${plural(pending.length, 'pending migration')} (${list(pending)})`, UPGRADE_SERVER);
+  return make(
+    'schema_behind',
+    `${server}${schema} has ${plural(pending.length, 'pending migration')} (${shortList(pending)})`,
+    UPGRADE_SERVER,
+  );
 };
 
 const warnings: Rule = ({ matrix, d, f, cli, install, server, schema }) => {

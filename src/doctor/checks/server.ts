@@ -9,7 +9,7 @@ import type { StatusReport } from '../../session/session.js';
 import { classifyError } from '../../transport/errors.js';
 import { type HttpResponse, headerValue } from '../../transport/request.js';
 import { isLoopback, redactUrl } from '../../url.js';
-import type { Findings } from '../../verdict/verdict.js';
+import { type Findings, shortList } from '../../verdict/verdict.js';
 import type { DoctorContext, HttpProbe, VersionProbe } from '../context.js';
 import type { CheckOutcome, CheckStatus, DoctorCheck } from '../framework.js';
 import { describeProxy, readProxySettings, routeFor } from '../proxy.js';
@@ -82,10 +82,6 @@ function notChecked(p: VersionProbe): string {
 }
 
 const SEVERITY_STATUS: Record<'ok' | 'warn' | 'error', CheckStatus> = { ok: 'pass', warn: 'warn', error: 'fail' };
-
-function list(items: readonly string[], max = 3): string {
-  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
-}
 
 function duration(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -324,7 +320,7 @@ const schemaRevision: Run = (ctx) =>
 const migrations: Run = (ctx) =>
   withJudgement(ctx, (r, f) => {
     const pending = f.migrations.pending.map((m) => m.revision);
-    const pendingText = pending.length ? `${pending.length} pending: ${list(pending)}` : 'none pending';
+    const pendingText = pending.length ? `${pending.length} pending: ${shortList(pending)}` : 'none pending';
     const runner = f.runner.status ? `; runner ${f.runner.status}` : '';
     if (f.runner.status === 'failed') {
       return { status: 'fail', detail: `the server's migration runner reports "failed" (${pendingText})`, remedy: r.remedy };
@@ -336,7 +332,7 @@ const migrations: Run = (ctx) =>
     if (missing.length) {
       return {
         status: 'fail',
-        detail: `${missing.length} migration${missing.length === 1 ? '' : 's'} of release ${f.server.reported} never ran (${list(missing)}); ${pendingText}`,
+        detail: `${missing.length} migration${missing.length === 1 ? '' : 's'} of release ${f.server.reported} never ran (${shortList(missing)}); ${pendingText}`,
         remedy: upgradeRemedy(ctx),
       };
     }
