@@ -1,14 +1,14 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import semver from 'semver';
 import { MatrixError } from '../../errors.js';
+import { detectFormat, readMigrations } from './formats/index.js';
 import { orderMigrations } from './order.js';
-import { detectFormat, READERS } from './readers.js';
 import { buildChain, diffChain, parseRawMatrix, rewriteMatrixText } from './rewrite.js';
 import { SyncError, type SyncFormat } from './types.js';
 
+export { detectFormat, FORMATS, READERS } from './formats/index.js';
 export { type ChainNode, compareKeys, orderMigrations } from './order.js';
 export { logicalLines, type PyAssignment, type PyValue, readPython } from './python.js';
-export { detectFormat, READERS } from './readers.js';
 export { detectIndent } from './rewrite.js';
 export { isRevisionId, type Migration, SYNC_FORMATS, SyncError, type SyncFormat, type SyncProblem } from './types.js';
 
@@ -50,7 +50,7 @@ export interface SyncResult {
  */
 export function syncMatrix(options: SyncOptions): SyncResult {
   const format = options.format ?? detectFormat(options.dir);
-  const migrations = READERS[format](options.dir);
+  const migrations = readMigrations(options.dir, format, options.format !== undefined);
   if (migrations.length === 0) {
     throw new SyncError('no_migrations', `No ${format} migrations in ${options.dir}`, {
       file: options.dir,
