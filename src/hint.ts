@@ -40,7 +40,9 @@ export type FlagName =
   | 'strict'
   | 'json'
   | 'print-only'
-  | 'dry-run';
+  | 'dry-run'
+  | 'format'
+  | 'release';
 
 export const hint = {
   run: (command: readonly string[], options: { forServer?: boolean; args?: readonly FlagArg[] } = {}): Hint => ({
