@@ -1,6 +1,7 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
+import { writeFileAtomic } from '../atomic-file.js';
 import { ensureDirectory, homeDirectory } from '../input/index.js';
 import { type VersionDocument, versionDocumentSchema } from '../protocol/version-document.js';
 import { redactUrl } from '../url.js';
@@ -106,20 +107,13 @@ export class HandshakeCache {
     const body = JSON.stringify({ v: 1, url: redactUrl(url), fetched_at: now, stale, document });
     const target = this.file(url);
     if (target === null || this.dir === null) return false;
-    const { randomBytes } = process.getBuiltinModule('node:crypto');
-    const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       // Bounded: Node's recursive mkdir spins forever on a path under /proc.
       ensureDirectory(this.dir);
-      writeFileSync(temp, body, { mode: 0o600 });
-      renameSync(temp, target);
+      // Unsynced: an entry torn by a crash is detected and ignored when read, and a sync costs the command.
+      writeFileAtomic(target, body, { sync: false });
       return true;
     } catch {
-      try {
-        rmSync(temp, { force: true });
-      } catch {
-        // The directory itself is unusable: nothing was left behind.
-      }
       return false;
     }
   }

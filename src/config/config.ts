@@ -1,7 +1,8 @@
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { quote } from 'shell-quote';
 import * as z from 'zod';
+import { writeFileAtomic } from '../atomic-file.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../errors.js';
 import { ensureDirectory, homeDirectory } from '../input/index.js';
 import { parseServerUrl, redactUrl } from '../url.js';
@@ -161,23 +162,112 @@ function fileMode(path: string): number | null {
   }
 }
 
-/** Writes the config atomically (temp file + rename), mode 0600, in a 0700 directory. */
-export function writeConfig(path: string, config: Config, env: NodeJS.ProcessEnv = process.env): void {
-  // node:crypto only when a config is written: loading it is a few ms of every command's startup (BENCHMARKS.md).
-  const { randomBytes } = process.getBuiltinModule('node:crypto');
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  // Bounded, and a usage error naming the variable: Node's recursive mkdir spins forever under /proc.
-  ensureDirectory(dirname(path), {
-    what: 'the config directory',
-    ...(env.XDG_CONFIG_HOME && path.startsWith(env.XDG_CONFIG_HOME) ? { variable: 'XDG_CONFIG_HOME' } : {}),
-  });
+/**
+ * The file a config write replaces: `path` itself, or, when `path` is a symbolic link (a dotfile
+ * manager's), the file it points to, so the link stays a link and the write goes through it on
+ * purpose (docs/commands.md, "The config file"). A link to nothing is refused, naming both.
+ */
+export function configWriteTarget(path: string): string {
+  let isLink = false;
   try {
-    writeFileSync(temp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-    renameSync(temp, path);
+    isLink = lstatSync(path).isSymbolicLink();
+  } catch {
+    return path;
+  }
+  if (!isLink) return path;
+  try {
+    return realpathSync(path);
+  } catch {
+    let to = '?';
+    try {
+      to = resolve(dirname(path), readlinkSync(path));
+    } catch {
+      // Gone meanwhile: the message still names the link.
+    }
+    throw new HandshakeError(ErrorCode.ConfigInvalid, `config file ${path} is a symbolic link to ${to}, which does not exist`, {
+      remedy: `Create ${to}, or remove the link ${path}`,
+    });
+  }
+}
+
+function configDirectoryVariable(path: string, env: NodeJS.ProcessEnv): { variable?: string } {
+  return env.XDG_CONFIG_HOME && path.startsWith(env.XDG_CONFIG_HOME) ? { variable: 'XDG_CONFIG_HOME' } : {};
+}
+
+function writeConfigFile(target: string, config: Config): void {
+  try {
+    writeFileAtomic(target, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   } catch (err) {
-    rmSync(temp, { force: true });
-    throw new HandshakeError(ErrorCode.ConfigInvalid, `cannot write config file ${path}: ${(err as Error).message}`, {
-      remedy: `Check that ${dirname(path)} is writable`,
+    throw new HandshakeError(ErrorCode.ConfigInvalid, `cannot write config file ${target}: ${(err as Error).message}`, {
+      remedy: `Check that ${dirname(target)} is writable`,
+    });
+  }
+}
+
+/**
+ * Writes the config atomically (a synced temporary file renamed over it), mode 0600, in a 0700
+ * directory, through a symbolic link ({@link configWriteTarget}). No lock: a read-change-write
+ * goes through {@link updateConfig}, or a concurrent writer's change is lost.
+ */
+export function writeConfig(path: string, config: Config, env: NodeJS.ProcessEnv = process.env): void {
+  const target = configWriteTarget(path);
+  // Bounded, and a usage error naming the variable: Node's recursive mkdir spins forever under /proc.
+  ensureDirectory(dirname(target), { what: 'the config directory', ...configDirectoryVariable(target, env) });
+  writeConfigFile(target, config);
+}
+
+/** How long a config lock is held before another writer may take it over (its holder died), in ms. */
+const CONFIG_LOCK_STALE_MS = 10_000;
+
+/**
+ * Reads the config, applies `change` and writes the result, holding a lock the whole time
+ * (`config.json.lock`, a directory, proper-lockfile's), so concurrent `server add`s each see the
+ * others' entries and none is lost. A lock left by a killed process is stale after 10 s (its
+ * holder refreshes it while alive) and taken over; a writer waits up to about half a minute. The
+ * write is atomic, 0600, and goes through a symbolic link ({@link writeConfig}).
+ */
+export async function updateConfig(
+  path: string,
+  change: (config: Config) => Config,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ before: Config; after: Config }> {
+  const target = configWriteTarget(path);
+  ensureDirectory(dirname(target), { what: 'the config directory', ...configDirectoryVariable(target, env) });
+  const release = await lockConfig(target);
+  try {
+    const before = loadConfig(path).config;
+    const after = change(before);
+    writeConfigFile(target, after);
+    return { before, after };
+  } finally {
+    await release();
+  }
+}
+
+async function lockConfig(target: string): Promise<() => Promise<void>> {
+  // Loaded on a config write only: no other command pays for it.
+  const { lock } = await import('proper-lockfile');
+  const lockfilePath = `${target}.lock`;
+  try {
+    const release = await lock(target, {
+      realpath: false,
+      lockfilePath,
+      stale: CONFIG_LOCK_STALE_MS,
+      // Up to ~30 s in all: longer than a dead holder's lock takes to go stale.
+      retries: { retries: 80, factor: 1.2, minTimeout: 20, maxTimeout: 500, randomize: true },
+      // Compromised (its refresh failed, e.g. the machine was suspended): the write that follows is atomic anyway.
+      onCompromised: () => {},
+    });
+    return () => release().catch(() => {});
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOCKED') {
+      throw new HandshakeError(ErrorCode.ConfigInvalid, `config file ${target} is locked by another process (${lockfilePath})`, {
+        remedy: `Wait for the other command to finish; if none is running, remove the lock: rm -r ${quote([lockfilePath])}`,
+      });
+    }
+    throw new HandshakeError(ErrorCode.ConfigInvalid, `cannot lock config file ${target}: ${(err as Error).message}`, {
+      remedy: `Check that ${dirname(target)} is writable`,
     });
   }
 }
