@@ -108,6 +108,8 @@ function wrapWords(text: string, room: number): string[] {
 export interface MarkdownOptions {
   /** The command name in the heading (default `handshake`). */
   bin?: string;
+  /** The subcommand in the heading (default `doctor`; `server verify` renders its report here too). */
+  command?: string;
 }
 
 /**
@@ -119,6 +121,7 @@ export interface MarkdownOptions {
  */
 export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOptions = {}): string {
   const bin = options.bin ?? 'handshake';
+  const command = `${bin} ${options.command ?? 'doctor'}`;
   const plain = createStyle(false);
   const s = report.summary;
   const verdict = s.failed
@@ -129,7 +132,7 @@ export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOpti
 
   const labelWidth = Math.max(0, ...report.facts.map((f) => sanitize(f.label).length));
   const summary = [
-    `${bin} doctor: ${doctorSummaryLine(report)}`,
+    `${command}: ${doctorSummaryLine(report)}`,
     ...(report.generatedAt ? [`Generated ${report.generatedAt}`] : []),
     ...report.facts.map((f) => `${sanitize(f.label).padEnd(labelWidth)}  ${sanitize(f.value)}`),
   ].join('\n');
@@ -146,7 +149,7 @@ export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOpti
   }
   const all = formatDoctor(report, plain).trimEnd();
 
-  const out = [`### \`${bin} doctor\`: ${verdict}`, '', fence(summary), ''];
+  const out = [`### \`${command}\`: ${verdict}`, '', fence(summary), ''];
   const heading = s.failed && s.warnings ? 'Failed checks and warnings' : s.failed ? 'Failed checks' : 'Warnings';
   if (problems.length) out.push(`**${heading}**`, '', fence(problems.join('\n')), '');
   out.push('<details>', '<summary>All checks</summary>', '', fence(all), '', '</details>', '');
