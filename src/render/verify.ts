@@ -1,6 +1,7 @@
 import type { CheckStatus } from '../doctor/framework.js';
 import { type ProtocolSection, SECTION_TITLES, type VerifyReport } from '../doctor/verify/index.js';
 import { type FormatDoctorOptions, formatDoctor, formatDoctorMarkdown } from './doctor.js';
+import { remedyFor } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
@@ -16,7 +17,14 @@ export function verifyDocument(report: VerifyReport): VerifyDocument {
     ok: report.ok,
     server: report.server,
     checks: report.sections.flatMap((s) =>
-      s.checks.map(({ id, title, status, detail, remedy }) => ({ id, title, status, detail, remedy, section: s.title })),
+      s.checks.map((c) => ({
+        id: c.id,
+        title: c.title,
+        status: c.status,
+        detail: c.detail,
+        remedy: remedyFor(c, report.remedies),
+        section: s.title,
+      })),
     ),
   };
 }

@@ -1,10 +1,9 @@
 import semver from 'semver';
 import type { z } from 'zod';
 import { isJsonContentType, maintenance, parseRetryAfter } from '../../handshake/observe.js';
-import { hint, remedyText } from '../../hint.js';
+import { hint } from '../../hint.js';
 import { REVISION_PATTERN } from '../../matrix/schema.js';
 import { DEV_VERSION, type VersionDocument, versionDocumentSchema } from '../../protocol/version-document.js';
-import { errorRemedy } from '../../render/report.js';
 import { DEFAULT_HEADER_NAMES, ENDPOINT_PATH } from '../../server/options.js';
 import { type HttpResponse, headerValue } from '../../transport/request.js';
 import type { CheckOutcome, DoctorCheck } from '../framework.js';
@@ -68,17 +67,28 @@ function show(value: unknown): string {
 const versionEndpoint: Run = async (ctx) => {
   const p = await ctx.version();
   const path = ctx.versionPath;
-  const rc = { bin: ctx.resolution.bin, envPrefix: ctx.resolution.envPrefix };
-  if (!p.response) return fail(`${p.label}: ${p.error?.message ?? 'no answer'}`, p.error ? errorRemedy(p.error, rc) : null);
+  if (!p.response) {
+    // The transport's own fix (said in the host's words by src/render/).
+    return {
+      status: 'fail',
+      detail: `${p.label}: ${p.error?.message ?? 'no answer'}`,
+      remedy: p.error?.remedy ?? null,
+      hint: p.error?.hint ?? null,
+    };
+  }
   const res = p.response;
   const status = res.status;
   const where = `${p.label} answered HTTP ${status}`;
   if (status === 401 || status === 403) {
     const open = 'Serve the version endpoint without authentication: a CLI reads it before it may use the API';
-    return fail(
-      `${where} ${ctx.token ? 'with the token' : 'without a token'}`,
-      ctx.token ? open : `${open}; or set the token: ${remedyText(hint.variable('TOKEN', { secret: true }), rc)}`,
-    );
+    const detail = `${where} ${ctx.token ? 'with the token' : 'without a token'}`;
+    if (ctx.token) return fail(detail, open);
+    return {
+      status: 'fail',
+      detail,
+      remedy: null,
+      hint: hint.steps(hint.text(`${open}; or set the token:`), hint.variable('TOKEN', { secret: true })),
+    };
   }
   if (status === 404 || status === 405 || status === 410)
     return fail(

@@ -7,7 +7,6 @@ import type { Resolution } from '../../session/resolve.js';
 import { createAgent, type HttpResponse, httpRequest } from '../../transport/request.js';
 import { destroyDispatcher } from '../../transport/undici.js';
 import { resolveApiUrl } from '../../url.js';
-import { DEFAULT_AUTH_PATH, DEFAULT_HEALTH_PATH } from '../context.js';
 import { once } from '../framework.js';
 
 /**
@@ -72,12 +71,6 @@ export interface VerifyContextOptions {
   dispatcher?: Dispatcher;
 }
 
-/** The paths a vendor's matrix names beside the version endpoint (docs/protocol.md §1.9), with their defaults. */
-export function endpointsOf(matrix: Matrix): { authCheck: string; health: string } {
-  const endpoints = (matrix.doc as { endpoints?: { auth_check?: string; health?: string } }).endpoints;
-  return { authCheck: endpoints?.auth_check ?? DEFAULT_AUTH_PATH, health: endpoints?.health ?? DEFAULT_HEALTH_PATH };
-}
-
 /** @throws the resolution's problem when there is no valid server or matrix (the command says it first). */
 export function createVerifyContext(options: VerifyContextOptions): VerifyContext {
   const { resolution } = options;
@@ -88,7 +81,8 @@ export function createVerifyContext(options: VerifyContextOptions): VerifyContex
   const { url, token } = server;
   const { timeoutMs } = resolution;
   const names = matrix.doc.headers;
-  const { authCheck, health } = endpointsOf(matrix);
+  // The matrix's endpoints (docs/protocol.md §1.9), defaults applied by its schema.
+  const { auth_check: authCheck, health } = matrix.doc.endpoints;
   const made: Probe[] = [];
   // A token the server cannot know, for the echo check when the user has none; redacted like a real one.
   // Random through and through: a recognisable prefix would be redacted wherever else it appears (the 404 path).

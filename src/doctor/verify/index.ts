@@ -1,4 +1,4 @@
-import { createRedactor } from '../../render/redact.js';
+import { createRedactor, mapStrings } from '../../redact.js';
 import { redactUrl } from '../../url.js';
 import { type DoctorReport, runChecks } from '../framework.js';
 import { DEFAULT_GRACE_MS } from '../index.js';
@@ -39,7 +39,13 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
       redact,
     });
     const reachable = (await context.version()).response !== null;
-    return { ...report, generatedAt, server: redact(redactUrl(context.url)), reachable };
+    const server = options.resolution.server;
+    const remedies = {
+      bin: options.resolution.bin,
+      envPrefix: options.resolution.envPrefix,
+      server: server.kind === 'ok' ? server.ref : null,
+    };
+    return { ...report, generatedAt, server: redact(redactUrl(context.url)), reachable, remedies: mapStrings(remedies, redact) };
   } finally {
     await context.close();
   }
