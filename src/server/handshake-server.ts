@@ -13,11 +13,12 @@ import { HandshakeServerError } from './errors.js';
 import { type Answer, callLater, errorBody, type Handler, isPath, type Middleware, requestPath, sendAnswer, sendJson } from './http.js';
 import { type MaintenanceBody, maintenanceAnswer } from './maintenance.js';
 import type { MigrationController } from './migrations.js';
-import { cacheMsOf, type HeaderNames, headerNamesOf, versionPathOf } from './options.js';
-import { createRevisionCache, type RevisionCache } from './revision-cache.js';
+import { cacheMsOf, type HeaderNames, headerNamesOf, readTimeoutMsOf, versionPathOf } from './options.js';
+import { createRevisionCache, type RevisionCache, RevisionReadTimeout } from './revision-cache.js';
 
 export type { Handler, Middleware, Next } from './http.js';
-export { DEFAULT_CACHE_MS, DEFAULT_HEADER_NAMES, DEFAULT_VERSION_PATH, type HeaderNames } from './options.js';
+export { DEFAULT_CACHE_MS, DEFAULT_HEADER_NAMES, DEFAULT_READ_TIMEOUT_MS, DEFAULT_VERSION_PATH, type HeaderNames } from './options.js';
+export { RevisionReadTimeout } from './revision-cache.js';
 
 /** Where the server reads its schema state from: usually its database and its migrations directory. */
 export interface RevisionSource {
@@ -50,6 +51,16 @@ export interface HandshakeServerOptions
   enforceCliWindow?: boolean;
   /** How long the revision headers reuse a read, in ms (default 5000). The version endpoint always reads afresh. */
   cacheMs?: number;
+  /**
+   * How long one read of the revision source may take, in ms (default
+   * {@link DEFAULT_READ_TIMEOUT_MS}, 3000). Past it the version endpoint
+   * answers 503 with `Retry-After` (and `onError` gets a
+   * {@link RevisionReadTimeout}), other routes go on without the revision
+   * header, and the next request starts a read of its own: no request waits
+   * on a read older than this, so a database that never answers makes the
+   * server slow to say so, never hung.
+   */
+  readTimeoutMs?: number;
   /**
    * The admin migration endpoint and maintenance mode (CONTRACT §1b), from
    * `createMigrationController`. Its endpoint and `capabilities.migrate`
@@ -129,6 +140,7 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
     read: () => readSource(options.revisions, staticInfo),
     fixed: options.revisions ? null : base,
     cacheMs: cacheMsOf(options.cacheMs),
+    readTimeoutMs: readTimeoutMsOf(options.readTimeoutMs),
     onError,
     frozen: () => controller?.running() ?? false,
     view: (doc) => withMigrationState(doc, controller),
@@ -304,10 +316,11 @@ function versionHandler({ cache, setHeaders, versionPath, onError }: HandlerDeps
         onError(err);
         setHeaders(res, cache.peek());
         res.setHeader('retry-after', '5');
+        const late = err instanceof RevisionReadTimeout ? ` within ${err.timeoutMs} ms` : '';
         sendJson(res, 503, {
           error: {
             code: 'schema_state_unavailable',
-            message: 'The server could not read its schema revision',
+            message: `The server could not read its schema revision${late}`,
             remedy: "Check the server's database connection and its logs",
           },
         });

@@ -29,6 +29,7 @@ export {
   createHandshakeServer,
   DEFAULT_CACHE_MS,
   DEFAULT_HEADER_NAMES,
+  DEFAULT_READ_TIMEOUT_MS,
   DEFAULT_VERSION_PATH,
   type Handler,
   type HandshakeServer,
@@ -36,6 +37,7 @@ export {
   type HeaderNames,
   type Middleware,
   type Next,
+  RevisionReadTimeout,
   type RevisionSource,
 } from './handshake-server.js';
 export type { Answer } from './http.js';
