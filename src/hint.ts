@@ -40,7 +40,8 @@ export type FlagName =
   | 'strict'
   | 'json'
   | 'print-only'
-  | 'dry-run';
+  | 'dry-run'
+  | 'feature';
 
 export const hint = {
   run: (command: readonly string[], options: { forServer?: boolean; args?: readonly FlagArg[] } = {}): Hint => ({
