@@ -33,7 +33,7 @@ const nullish = <T extends z.core.SomeType>(schema: T) =>
   );
 
 /** A semver string; a leading "v" is accepted and dropped. */
-const version = z.pipe(
+export const versionSchema = z.pipe(
   z.string().check(z.maxLength(256)),
   z.transform((v: string, ctx) => {
     const clean = semver.valid(v.trim());
@@ -65,11 +65,11 @@ export const pendingMigrationSchema = z.union([
 ]);
 
 export const versionDocumentSchema = z.object({
-  server_version: z.union([z.literal(DEV_VERSION), version]),
+  server_version: z.union([z.literal(DEV_VERSION), versionSchema]),
   schema_revision: nullish(revision),
-  min_cli_version: nullish(version),
-  max_cli_version: nullish(version),
-  recommended_cli_version: nullish(version),
+  min_cli_version: nullish(versionSchema),
+  max_cli_version: nullish(versionSchema),
+  recommended_cli_version: nullish(versionSchema),
   api_version: nullish(z.string().check(z.maxLength(64))),
   pending_migrations: z.pipe(
     z.nullish(z.array(pendingMigrationSchema).check(z.maxLength(10_000))),
@@ -81,7 +81,10 @@ export const versionDocumentSchema = z.object({
   background_migrations_pending: nullish(count(Number.MAX_SAFE_INTEGER)),
   // Optional and advisory: a shape this CLI does not understand means "no capabilities", never a failed handshake.
   capabilities: z.catch(
-    z.pipe(z.nullish(z.record(z.string(), z.unknown())), z.transform(capabilitiesOf)),
+    z.pipe(
+      z.nullish(z.looseObject({ migrate: z.nullish(z.string().check(z.minLength(1), z.maxLength(2048))) })),
+      z.transform(capabilitiesOf),
+    ),
     (): Capabilities => ({ migrate: null }),
   ),
 });
@@ -100,9 +103,8 @@ export interface Capabilities {
 /** The most feature flags kept from one document. */
 const MAX_CAPABILITY_FLAGS = 256;
 
-function capabilitiesOf(c: Record<string, unknown> | null | undefined): Capabilities {
-  const migrate = c?.['migrate'];
-  const out: Capabilities = { migrate: typeof migrate === 'string' && migrate.length >= 1 && migrate.length <= 2048 ? migrate : null };
+function capabilitiesOf(c: ({ migrate?: string | null | undefined } & Record<string, unknown>) | null | undefined): Capabilities {
+  const out: Capabilities = { migrate: c?.migrate ?? null };
   let flags = 0;
   for (const [key, value] of Object.entries(c ?? {})) {
     if (key === 'migrate' || typeof value !== 'boolean' || !CAPABILITY_PATTERN.test(key)) continue;
