@@ -1,6 +1,10 @@
-// Writes compat.schema.json from the zod schema, the one source of truth. Run by `npm run build`;
-// test/unit/schema-file.test.ts fails when the committed file is stale.
+// Writes compat.schema.json and version-document.schema.json from their zod schemas, the one source of truth
+// for each. Run by `npm run build`; test/unit/matrix.test.ts and test/unit/version-document-schema.test.ts fail
+// when a committed file is stale.
 import { writeFileSync } from 'node:fs';
 import { matrixJsonSchema } from '../dist/src/matrix/json-schema.js';
+import { versionDocumentJsonSchema } from '../dist/src/protocol/json-schema.js';
 
-writeFileSync(new URL('../compat.schema.json', import.meta.url), `${JSON.stringify(matrixJsonSchema(), null, 2)}\n`);
+const write = (file, schema) => writeFileSync(new URL(`../${file}`, import.meta.url), `${JSON.stringify(schema, null, 2)}\n`);
+write('compat.schema.json', matrixJsonSchema());
+write('version-document.schema.json', versionDocumentJsonSchema());

@@ -1,11 +1,13 @@
 /**
  * Every failure the SDK can report is a {@link HandshakeError} with a stable
- * `code` (never parse `message`) and, where one exists, a `remedy`: the exact
- * command or step that fixes it. Commands map codes to exit codes; the SDK
- * itself never prints or exits.
+ * `code` (never parse `message`) and, where one exists, what fixes it: a `hint`
+ * (the remedy as data, src/hint.ts) or, where it needs no host context, a
+ * `remedy` in words. `src/render/` alone says a hint, in the host CLI's words
+ * (`remedyFor(err, context)`, exported by the SDK). Commands map codes to exit
+ * codes; the SDK itself never prints or exits.
  */
 
-import { type Hint, remedyText } from './hint.js';
+import { type Hint, hint } from './hint.js';
 
 /** Stable error codes. Adding one is a minor change; renaming one is breaking. */
 export const ErrorCode = {
@@ -42,7 +44,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export interface HandshakeErrorOptions {
   /** The remedy in words, when it needs no host context; otherwise give {@link hint}. */
   remedy?: string | null;
-  /** The remedy as data, said in the host CLI's words by hint.ts's remedyText. */
+  /** The remedy as data, said in the host CLI's words by `src/render/`'s remedyFor. */
   hint?: Hint | null;
   cause?: unknown;
 }
@@ -50,7 +52,9 @@ export interface HandshakeErrorOptions {
 /** Base class of every error the SDK throws on purpose. */
 export class HandshakeError extends Error {
   readonly code: ErrorCode;
+  /** The remedy in words, when it came in words; a {@link hint} is said by `remedyFor(err, context)` (src/render/remedy.ts). */
   readonly remedy: string | null;
+  /** The remedy as data: a command of the host CLI, a flag, a variable… said with the host's bin, prefix and server. */
   readonly hint: Hint | null;
 
   constructor(code: ErrorCode, message: string, options: HandshakeErrorOptions = {}) {
@@ -58,8 +62,8 @@ export class HandshakeError extends Error {
     this.name = 'HandshakeError';
     this.code = code;
     this.hint = options.hint ?? null;
-    // SDK callers read `remedy`: a hint is also said in handshake's own words here; a command says it in the host's.
-    this.remedy = options.remedy ?? (this.hint ? remedyText(this.hint, { bin: 'handshake', envPrefix: 'HANDSHAKE' }) : null);
+    // Words are decided in render/ alone, with the host's bin and prefix: a hint is never said here.
+    this.remedy = options.remedy ?? null;
   }
 }
 
@@ -80,8 +84,10 @@ export class MatrixError extends HandshakeError {
     const where = first ? (first.path ? `${first.path}: ${first.message}` : first.message) : 'invalid';
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
     super(ErrorCode.MatrixInvalid, `Invalid compat matrix ${file}: ${where}${more}`, {
-      remedy: options.remedy ?? (options.hint ? undefined : `Fix ${file}, or run without --compat to use the bundled matrix`),
-      hint: options.hint,
+      remedy: options.remedy,
+      hint:
+        options.hint ??
+        (options.remedy ? null : hint.flag('compat', undefined, `Fix ${file}, or run without {flag} to use the bundled matrix`)),
       cause: options.cause,
     });
     this.name = 'MatrixError';

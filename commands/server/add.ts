@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
-import { addServer, loadConfig, writeConfig } from '../../src/config/config.js';
+import { addServer, updateConfig } from '../../src/config/config.js';
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
 import { formatServerList, serverList } from '../../src/render/servers.js';
 import { BaseCommand, commonFlags } from '../_lib/base.js';
@@ -34,9 +34,9 @@ Adding a name that is already configured with another URL is refused unless --fo
     }
     if (token) this.addSecrets([token]);
     const file = this.configFile();
-    const before = loadConfig(file).config;
-    const config = addServer(before, args.name, args.url, token, flags.use, flags.force, this.config.bin);
-    writeConfig(file, config);
+    const { before, after: config } = await updateConfig(file, (current) =>
+      addServer(current, args.name, args.url, token, flags.use, flags.force, this.config.bin),
+    );
     const replaced = before.servers[args.name];
     if (replaced && replaced.url !== config.servers[args.name]?.url) this.note(`Replaced server "${args.name}" (was ${replaced.url}).`);
     this.emit(serverList(config, file), formatServerList);

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { loadConfig, removeServer, writeConfig } from '../../src/config/config.js';
+import { removeServer, updateConfig } from '../../src/config/config.js';
 import { formatServerList, serverList } from '../../src/render/servers.js';
 import { BaseCommand, commonFlags } from '../_lib/base.js';
 
@@ -12,8 +12,7 @@ export default class ServerRemove extends BaseCommand {
   async run(): Promise<void> {
     const { args } = await this.parse(ServerRemove);
     const file = this.configFile();
-    const config = removeServer(loadConfig(file).config, args.name, this.config.bin);
-    writeConfig(file, config);
+    const { after: config } = await updateConfig(file, (current) => removeServer(current, args.name, this.config.bin));
     this.emit(serverList(config, file), formatServerList);
   }
 }

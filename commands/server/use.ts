@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { loadConfig, useServer, writeConfig } from '../../src/config/config.js';
+import { updateConfig, useServer } from '../../src/config/config.js';
 import { formatServerList, serverList } from '../../src/render/servers.js';
 import { BaseCommand, commonFlags } from '../_lib/base.js';
 
@@ -12,8 +12,7 @@ export default class ServerUse extends BaseCommand {
   async run(): Promise<void> {
     const { args } = await this.parse(ServerUse);
     const file = this.configFile();
-    const config = useServer(loadConfig(file).config, args.name, this.config.bin);
-    writeConfig(file, config);
+    const { after: config } = await updateConfig(file, (current) => useServer(current, args.name, this.config.bin));
     this.emit(serverList(config, file), formatServerList);
   }
 }

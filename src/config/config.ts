@@ -1,9 +1,10 @@
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { quote } from 'shell-quote';
 import * as z from 'zod';
+import { writeFileAtomic } from '../atomic-file.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../errors.js';
-import { ensureDirectory, homeDirectory } from '../input/index.js';
+import { directoryFromEnv, ensureDirectory, homeDirectory, readRegularFile } from '../input/index.js';
 import { parseServerUrl, redactUrl } from '../url.js';
 
 /** A server name: what `--server NAME` and `server use NAME` take. */
@@ -57,10 +58,12 @@ export interface LoadedConfig {
 
 /**
  * `$XDG_CONFIG_HOME/<product>/config.json`, defaulting to `~/.config`; null when there is neither
- * (a uid without a passwd entry and without HOME). Never throws.
+ * (a uid without a passwd entry and without HOME). A blank or relative XDG_CONFIG_HOME is a usage
+ * error naming it ({@link directoryFromEnv}).
  */
 export function findConfigPath(env: NodeJS.ProcessEnv, product = 'handshake'): string | null {
-  if (env.XDG_CONFIG_HOME?.startsWith('/')) return join(env.XDG_CONFIG_HOME, product, 'config.json');
+  const xdg = directoryFromEnv(env, 'XDG_CONFIG_HOME');
+  if (xdg) return join(xdg, product, 'config.json');
   const home = homeDirectory(env);
   return home ? join(home, '.config', product, 'config.json') : null;
 }
@@ -90,17 +93,19 @@ export function jsonErrorPosition(text: string, err: unknown): { line: number; c
   return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
 
+/** The largest config file read: thousands of servers fit in far less. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
 /** Reads the config file; a missing file is an empty config, an invalid one an error naming the file and field. */
 export function loadConfig(path: string): LoadedConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { path, config: { servers: {} }, exists: false, warnings: [] };
-    throw new HandshakeError(ErrorCode.ConfigInvalid, `cannot read config file ${path}: ${(err as Error).message}`, {
-      remedy: `Fix the permissions of ${path}, or remove it`,
+  const read = readRegularFile(path, MAX_CONFIG_BYTES);
+  if (!read.ok) {
+    if (read.missing) return { path, config: { servers: {} }, exists: false, warnings: [] };
+    throw new HandshakeError(ErrorCode.ConfigInvalid, `cannot read config file ${path}: ${read.why}`, {
+      remedy: `Fix ${path} (a regular file, readable by you), or remove it`,
     });
   }
+  const text = read.data.toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -161,23 +166,112 @@ function fileMode(path: string): number | null {
   }
 }
 
-/** Writes the config atomically (temp file + rename), mode 0600, in a 0700 directory. */
-export function writeConfig(path: string, config: Config, env: NodeJS.ProcessEnv = process.env): void {
-  // node:crypto only when a config is written: loading it is a few ms of every command's startup (BENCHMARKS.md).
-  const { randomBytes } = process.getBuiltinModule('node:crypto');
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  // Bounded, and a usage error naming the variable: Node's recursive mkdir spins forever under /proc.
-  ensureDirectory(dirname(path), {
-    what: 'the config directory',
-    ...(env.XDG_CONFIG_HOME && path.startsWith(env.XDG_CONFIG_HOME) ? { variable: 'XDG_CONFIG_HOME' } : {}),
-  });
+/**
+ * The file a config write replaces: `path` itself, or, when `path` is a symbolic link (a dotfile
+ * manager's), the file it points to, so the link stays a link and the write goes through it on
+ * purpose (docs/commands.md, "The config file"). A link to nothing is refused, naming both.
+ */
+export function configWriteTarget(path: string): string {
+  let isLink = false;
   try {
-    writeFileSync(temp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-    renameSync(temp, path);
+    isLink = lstatSync(path).isSymbolicLink();
+  } catch {
+    return path;
+  }
+  if (!isLink) return path;
+  try {
+    return realpathSync(path);
+  } catch {
+    let to = '?';
+    try {
+      to = resolve(dirname(path), readlinkSync(path));
+    } catch {
+      // Gone meanwhile: the message still names the link.
+    }
+    throw new HandshakeError(ErrorCode.ConfigInvalid, `config file ${path} is a symbolic link to ${to}, which does not exist`, {
+      remedy: `Create ${to}, or remove the link ${path}`,
+    });
+  }
+}
+
+function configDirectoryVariable(path: string, env: NodeJS.ProcessEnv): { variable?: string } {
+  return env.XDG_CONFIG_HOME && path.startsWith(env.XDG_CONFIG_HOME) ? { variable: 'XDG_CONFIG_HOME' } : {};
+}
+
+function writeConfigFile(target: string, config: Config): void {
+  try {
+    writeFileAtomic(target, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   } catch (err) {
-    rmSync(temp, { force: true });
-    throw new HandshakeError(ErrorCode.ConfigInvalid, `cannot write config file ${path}: ${(err as Error).message}`, {
-      remedy: `Check that ${dirname(path)} is writable`,
+    throw new HandshakeError(ErrorCode.ConfigInvalid, `cannot write config file ${target}: ${(err as Error).message}`, {
+      remedy: `Check that ${dirname(target)} is writable`,
+    });
+  }
+}
+
+/**
+ * Writes the config atomically (a synced temporary file renamed over it), mode 0600, in a 0700
+ * directory, through a symbolic link ({@link configWriteTarget}). No lock: a read-change-write
+ * goes through {@link updateConfig}, or a concurrent writer's change is lost.
+ */
+export function writeConfig(path: string, config: Config, env: NodeJS.ProcessEnv = process.env): void {
+  const target = configWriteTarget(path);
+  // Bounded, and a usage error naming the variable: Node's recursive mkdir spins forever under /proc.
+  ensureDirectory(dirname(target), { what: 'the config directory', ...configDirectoryVariable(target, env) });
+  writeConfigFile(target, config);
+}
+
+/** How long a config lock is held before another writer may take it over (its holder died), in ms. */
+const CONFIG_LOCK_STALE_MS = 10_000;
+
+/**
+ * Reads the config, applies `change` and writes the result, holding a lock the whole time
+ * (`config.json.lock`, a directory, proper-lockfile's), so concurrent `server add`s each see the
+ * others' entries and none is lost. A lock left by a killed process is stale after 10 s (its
+ * holder refreshes it while alive) and taken over; a writer waits up to about half a minute. The
+ * write is atomic, 0600, and goes through a symbolic link ({@link writeConfig}).
+ */
+export async function updateConfig(
+  path: string,
+  change: (config: Config) => Config,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ before: Config; after: Config }> {
+  const target = configWriteTarget(path);
+  ensureDirectory(dirname(target), { what: 'the config directory', ...configDirectoryVariable(target, env) });
+  const release = await lockConfig(target);
+  try {
+    const before = loadConfig(path).config;
+    const after = change(before);
+    writeConfigFile(target, after);
+    return { before, after };
+  } finally {
+    await release();
+  }
+}
+
+async function lockConfig(target: string): Promise<() => Promise<void>> {
+  // Loaded on a config write only: no other command pays for it.
+  const { lock } = await import('proper-lockfile');
+  const lockfilePath = `${target}.lock`;
+  try {
+    const release = await lock(target, {
+      realpath: false,
+      lockfilePath,
+      stale: CONFIG_LOCK_STALE_MS,
+      // Up to ~30 s in all: longer than a dead holder's lock takes to go stale.
+      retries: { retries: 80, factor: 1.2, minTimeout: 20, maxTimeout: 500, randomize: true },
+      // Compromised (its refresh failed, e.g. the machine was suspended): the write that follows is atomic anyway.
+      onCompromised: () => {},
+    });
+    return () => release().catch(() => {});
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOCKED') {
+      throw new HandshakeError(ErrorCode.ConfigInvalid, `config file ${target} is locked by another process (${lockfilePath})`, {
+        remedy: `Wait for the other command to finish; if none is running, remove the lock: rm -r ${quote([lockfilePath])}`,
+      });
+    }
+    throw new HandshakeError(ErrorCode.ConfigInvalid, `cannot lock config file ${target}: ${(err as Error).message}`, {
+      remedy: `Check that ${dirname(target)} is writable`,
     });
   }
 }

@@ -4,6 +4,7 @@ import { ErrorCode, HandshakeError, isHandshakeError } from '../errors.js';
 import { classifyResponse, type Observation, observationFromError } from '../handshake/observe.js';
 import type { RemedyContext } from '../hint.js';
 import type { Matrix } from '../matrix/load.js';
+import { DEFAULT_ENDPOINTS } from '../matrix/schema.js';
 import type { VersionDocument } from '../protocol/version-document.js';
 import {
   type ConfigState,
@@ -20,22 +21,22 @@ import { destroyDispatcher } from '../transport/undici.js';
 import { redactUrl, resolveApiUrl } from '../url.js';
 import { once } from './framework.js';
 
-/** The ordinary API request whose headers the drift check compares with the version document. */
-export const DEFAULT_HEALTH_PATH = '/api/v1/health';
-/** The default request the Authentication check makes, once without and once with the token. */
-export const DEFAULT_AUTH_PATH = '/api/v1/auth-check';
+/** The ordinary API request whose headers the drift check compares with the version document, when the matrix names none. */
+export const DEFAULT_HEALTH_PATH = DEFAULT_ENDPOINTS.health;
+/** The request the Authentication check makes, once without and once with the token, when the matrix names none. */
+export const DEFAULT_AUTH_PATH = DEFAULT_ENDPOINTS.auth_check;
 
 export interface DoctorContextOptions extends ResolveOptions {
   /** The run's resolution, when the command already made it (else it is made from these options). */
   resolution?: Resolution;
   /** False skips every check that would talk to the server (`--no-network`). */
   network?: boolean;
-  /** The ordinary request for the header-drift check (default `/api/v1/health`). */
+  /** The ordinary request for the header-drift check (default: the matrix's `endpoints.health`, `/api/v1/health`). */
   healthPath?: string;
   /**
-   * A request that needs the token, for the Authentication check (default {@link DEFAULT_AUTH_PATH}: a
-   * route no server has, which a server that authenticates before routing refuses without a token). A
-   * vendor names one of its own authenticated routes.
+   * A request that needs the token, for the Authentication check (default: the matrix's `endpoints.auth_check`,
+   * else {@link DEFAULT_AUTH_PATH}: a route no server has, which a server that authenticates before routing
+   * refuses without a token). A vendor names one of its own authenticated routes in its matrix (docs/matrix.md).
    */
   authPath?: string;
   /** Cancels every request (Ctrl-C). */
@@ -142,8 +143,10 @@ export function createDoctorContext(options: DoctorContextOptions): DoctorContex
   const { env, envPrefix: prefix, product, timeoutMs, installPath, cli, matrix, requestMatrix, config, server, headers } = resolution;
   const now = options.now ?? Date.now;
   const net = networkOf(resolution, options, now);
-  const healthPath = options.healthPath ?? DEFAULT_HEALTH_PATH;
-  const authPath = options.authPath ?? DEFAULT_AUTH_PATH;
+  // The matrix's endpoints (docs/matrix.md): the paths `server verify` reads from the same place.
+  const endpoints = requestMatrix?.doc.endpoints ?? DEFAULT_ENDPOINTS;
+  const healthPath = options.healthPath ?? endpoints.health;
+  const authPath = options.authPath ?? endpoints.auth_check;
   const ref = server.kind === 'ok' ? server.ref : null;
   let seenDocument: VersionDocument | null = null;
   const versionProbe = once(async (): Promise<VersionProbe> => {

@@ -27,6 +27,13 @@ export const DEPLOYMENT_PATTERN = /^[a-z0-9][a-z0-9._-]{0,31}$/;
 export const INSTALL_METHODS = ['npm', 'pnpm', 'yarn', 'homebrew', 'standalone', 'npx'] as const;
 export type InstallMethod = (typeof INSTALL_METHODS)[number];
 
+/**
+ * The paths a server uses beside its version endpoint, when the matrix names none (docs/matrix.md, `endpoints`):
+ * `auth_check`, a route that needs the token (doctor's Authentication check, `server verify`), and `health`, an
+ * ordinary request whose headers doctor compares with the version document.
+ */
+export const DEFAULT_ENDPOINTS = { auth_check: '/api/v1/auth-check', health: '/api/v1/health' } as const;
+
 /** Placeholders a CLI install template may use. */
 export const CLI_PLACEHOLDERS = ['package', 'bin', 'version', 'formula'] as const;
 /** Placeholders a server backup/upgrade template may use. */
@@ -49,6 +56,9 @@ function buildParts() {
 
   const template = z.string().min(1).max(1000);
 
+  const endpointPath = (example: string) =>
+    z.string().regex(/^\/[A-Za-z0-9/._~-]*$/, { message: `must be an absolute path such as ${example}` });
+
   const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { message: 'must be an HTTP header name' });
 
   const upgradeStop = z
@@ -68,11 +78,11 @@ function buildParts() {
       .optional()
       .describe('Commands that show whether the server runs, why not, and start it; printed when it cannot be reached.'),
   });
-  return { semverString, semverRange, revisionId, template, headerName, upgradeStop, serverSteps };
+  return { semverString, semverRange, revisionId, template, endpointPath, headerName, upgradeStop, serverSteps };
 }
 
 function buildMatrixSchema() {
-  const { semverString, semverRange, revisionId, template, headerName, upgradeStop, serverSteps } = buildParts();
+  const { semverString, semverRange, revisionId, template, endpointPath, headerName, upgradeStop, serverSteps } = buildParts();
   return z
     .strictObject({
       $schema: z.string().optional(),
@@ -85,9 +95,10 @@ function buildMatrixSchema() {
             revision: revisionId,
             description: z.string().max(200).optional(),
             server_version: semverString
+              .nullable()
               .optional()
               .describe(
-                'The server release that introduced this revision. A release includes every revision introduced at or before it; an entry without one belongs to the release of the entry before it.',
+                "The server release that introduced this revision. A release includes every revision introduced at or before it; an entry without one belongs to the release of the entry before it; null: in no released server yet (never pending of a server's own release).",
               ),
             parents: z
               .array(revisionId)
@@ -122,10 +133,18 @@ function buildMatrixSchema() {
         })
         .optional()
         .describe('The chain was squashed or restarted at `revision`; older servers run `steps` first.'),
-      version_endpoint: z
-        .string()
-        .regex(/^\/[A-Za-z0-9/._~-]*$/, { message: 'must be an absolute path such as /api/v1/config/version' })
-        .default('/api/v1/config/version'),
+      version_endpoint: endpointPath('/api/v1/config/version').default('/api/v1/config/version'),
+      endpoints: z
+        .object({
+          auth_check: endpointPath(DEFAULT_ENDPOINTS.auth_check)
+            .default(DEFAULT_ENDPOINTS.auth_check)
+            .describe("A route that needs the token: doctor's Authentication check and `server verify` request it."),
+          health: endpointPath(DEFAULT_ENDPOINTS.health)
+            .default(DEFAULT_ENDPOINTS.health)
+            .describe("An ordinary API route: doctor compares its response's headers with the version document."),
+        })
+        .default({ ...DEFAULT_ENDPOINTS })
+        .describe('The paths the server uses beside version_endpoint.'),
       headers: z
         .object({
           schema_revision: headerName.default('X-Schema-Revision'),
@@ -149,14 +168,19 @@ function buildMatrixSchema() {
             .optional(),
           install: z
             .object({
-              npm: template,
-              pnpm: template,
-              yarn: template,
-              homebrew: template,
-              standalone: template,
+              npm: template.optional(),
+              pnpm: template.optional(),
+              yarn: template.optional(),
+              homebrew: template.optional(),
+              standalone: template.optional(),
               npx: template.optional(),
             })
-            .describe('How to install {version} of the CLI, per install method.'),
+            .refine((install) => Object.values(install).some((t) => t !== undefined), {
+              message: `must name at least one install method (${INSTALL_METHODS.join(', ')})`,
+            })
+            .describe(
+              'How to install {version} of the CLI, per install method the vendor ships (at least one). A method without a template is never suggested.',
+            ),
         })
         .describe('The CLI package and how to install a given version of it.'),
       server: z

@@ -1,5 +1,5 @@
 import { quote } from 'shell-quote';
-import type { InstallMethod, MatrixDocument, ServerSteps } from './schema.js';
+import { INSTALL_METHODS, type InstallMethod, type MatrixDocument, type ServerSteps } from './schema.js';
 
 /**
  * Fills a template from the matrix. Every value is shell-quoted as one word
@@ -23,9 +23,21 @@ export function shellCommand(words: readonly string[]): string {
   return words.map((w) => (/^[A-Za-z0-9_@%+:,./-]+$/.test(w) ? w : quote([w]))).join(' ');
 }
 
-/** The command that installs `version` of this CLI for an install method, from the matrix's templates. */
+/**
+ * The install method a remedy uses for a CLI installed with `method`: that one when the vendor ships a template
+ * for it, else the first the vendor ships (npx last: it runs a CLI, it does not install one). A method without a
+ * template is never suggested (docs/matrix.md, `cli.install`).
+ */
+export function shippedInstallMethod(doc: MatrixDocument, method: InstallMethod): InstallMethod {
+  const shipped = (m: InstallMethod) => doc.cli.install[m] !== undefined;
+  if (shipped(method)) return method;
+  return INSTALL_METHODS.find((m) => m !== 'npx' && shipped(m)) ?? 'npx';
+}
+
+/** The command that installs `version` of this CLI for an install method, from the matrix's templates (see {@link shippedInstallMethod}). */
 export function cliInstallCommand(doc: MatrixDocument, method: InstallMethod, version: string): string {
-  const template = doc.cli.install[method] ?? doc.cli.install.npm;
+  // The schema requires at least one template; a document built by hand without one gets the npm command.
+  const template = doc.cli.install[shippedInstallMethod(doc, method)] ?? 'npm install -g {package}@{version}';
   return fillTemplate(template, {
     package: doc.cli.package,
     bin: doc.cli.bin,

@@ -33,7 +33,7 @@ const nullish = <T extends z.core.SomeType>(schema: T) =>
   );
 
 /** A semver string; a leading "v" is accepted and dropped. */
-const version = z.pipe(
+export const versionSchema = z.pipe(
   z.string().check(z.maxLength(256)),
   z.transform((v: string, ctx) => {
     const clean = semver.valid(v.trim());
@@ -65,11 +65,11 @@ export const pendingMigrationSchema = z.union([
 ]);
 
 export const versionDocumentSchema = z.object({
-  server_version: z.union([z.literal(DEV_VERSION), version]),
+  server_version: z.union([z.literal(DEV_VERSION), versionSchema]),
   schema_revision: nullish(revision),
-  min_cli_version: nullish(version),
-  max_cli_version: nullish(version),
-  recommended_cli_version: nullish(version),
+  min_cli_version: nullish(versionSchema),
+  max_cli_version: nullish(versionSchema),
+  recommended_cli_version: nullish(versionSchema),
   api_version: nullish(z.string().check(z.maxLength(64))),
   pending_migrations: z.pipe(
     z.nullish(z.array(pendingMigrationSchema).check(z.maxLength(10_000))),

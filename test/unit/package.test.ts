@@ -20,7 +20,7 @@ describe('the published package', () => {
   ) as PackResult[];
   const files = (packed[0]?.files ?? []).map((f) => f.path);
 
-  it('holds what a user needs: the CLI (and its bundle), the SDK with types, the server half, the matrix and its schema', () => {
+  it('holds what a user needs: the CLI (and its bundle), the SDK with types, the server half, the matrix and its schema, the protocol and its schema', () => {
     for (const f of [
       'bin/run.js',
       'bin/startup/code-cache.js',
@@ -31,6 +31,8 @@ describe('the published package', () => {
       'LICENSE',
       'compat.json',
       'compat.schema.json',
+      'version-document.schema.json',
+      'docs/protocol.md',
       'oclif.manifest.json',
       'dist/src/index.js',
       'dist/src/index.d.ts',
@@ -47,7 +49,9 @@ describe('the published package', () => {
   it('and nothing else: no sources, tests, examples, benchmarks, maps or build state', () => {
     const unexpected = files.filter(
       (f) =>
-        !/^(bin\/run\.js|package\.json|README\.md|LICENSE|compat\.json|compat\.schema\.json|oclif\.manifest\.json)$/.test(f) &&
+        !/^(bin\/run\.js|package\.json|README\.md|LICENSE|compat\.json|compat\.schema\.json|version-document\.schema\.json|docs\/protocol\.md|oclif\.manifest\.json)$/.test(
+          f,
+        ) &&
         !/^bin\/startup\/[\w-]+\.js$/.test(f) &&
         f !== 'dist/cli.cjs' &&
         f !== 'dist/compat.validated.json' &&

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import semver from 'semver';
 import { currentServer, namedServers } from '../../config/config.js';
 import { isHandshakeError } from '../../errors.js';
-import { normalizeProxy } from '../../input/index.js';
+import { hint } from '../../hint.js';
+import { normalizeProxy, readRegularFile } from '../../input/index.js';
 import { BUNDLED } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
 import { redactUrl } from '../../url.js';
@@ -12,6 +13,9 @@ import type { DoctorContext } from '../context.js';
 import type { CheckOutcome, DoctorCheck } from '../framework.js';
 import { describeProxy, noProxyMatch, readProxySettings, routeFor } from '../proxy.js';
 import { SECTION } from './sections.js';
+
+/** The largest NODE_EXTRA_CA_CERTS read: a bundle of every public CA is about 250 KiB. */
+const MAX_CA_FILE_BYTES = 16 * 1024 * 1024;
 
 const pass = (detail: string, facts?: Record<string, string>): CheckOutcome => ({ status: 'pass', detail, facts });
 
@@ -50,7 +54,7 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
       run(ctx) {
         const m = ctx.matrix;
         const where = m.origin === BUNDLED ? BUNDLED : `${m.ok ? m.matrix.source : m.file} (from ${m.origin})`;
-        if (!m.ok) return { status: 'fail', detail: m.error.message, remedy: m.error.remedy };
+        if (!m.ok) return { status: 'fail', detail: m.error.message, remedy: m.error.remedy, hint: m.error.hint };
         const d = m.matrix.doc;
         const summary = `servers ${d.supported_server_range}, schema ${d.min_schema_revision} or later`;
         const facts = { Matrix: where };
@@ -75,7 +79,7 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
       run(ctx) {
         const c = ctx.config;
         if (c.state === 'missing') return pass(`none at ${c.path} (optional)`);
-        if (c.state === 'invalid') return { status: 'fail', detail: c.error.message, remedy: c.error.remedy };
+        if (c.state === 'invalid') return { status: 'fail', detail: c.error.message, remedy: c.error.remedy, hint: c.error.hint };
         const servers = namedServers(c.config);
         const names = Object.keys(servers);
         const current = currentServer(c.config);
@@ -109,7 +113,11 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
           return {
             status: 'warn',
             detail: `not set for ${url}; the config file has a token only for ${withTokens.map((n) => `"${n}"`).join(', ')}`,
-            remedy: `Pass --server ${withTokens[0]}, or store a token for this server: ${ctx.bin} server add <name> ${url} --with-token`,
+            hint: hint.say(
+              'Pass {0}, or store a token for this server: {1}',
+              hint.flag('server', withTokens[0]),
+              hint.run(['server', 'add', 'NAME', url], { args: [{ flag: 'with-token' }] }),
+            ),
           };
         }
         if (withTokens.length) return pass(`not set; the config file has a token for ${withTokens.map((n) => `"${n}"`).join(', ')}`);
@@ -149,17 +157,16 @@ export function networkChecks(): DoctorCheck<DoctorContext>[] {
       run(ctx) {
         const file = ctx.env.NODE_EXTRA_CA_CERTS;
         if (!file) return pass('NODE_EXTRA_CA_CERTS not set');
-        let text: string;
-        try {
-          text = readFileSync(file, 'utf8');
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
+        // The one reader of user-controlled files: a FIFO or a device is a failed check, never a hung doctor.
+        const read = readRegularFile(file, MAX_CA_FILE_BYTES);
+        if (!read.ok) {
           return {
             status: 'fail',
-            detail: `NODE_EXTRA_CA_CERTS=${file} cannot be read (${code === 'ENOENT' ? 'no such file' : (code ?? 'error')})`,
+            detail: `NODE_EXTRA_CA_CERTS=${file} cannot be read (${read.why})`,
             remedy: 'Point NODE_EXTRA_CA_CERTS at a readable PEM file, or unset it',
           };
         }
+        const text = read.data.toString('utf8');
         const count = text.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
         if (count === 0) {
           return {
@@ -191,7 +198,7 @@ function proxyOutcome(ctx: DoctorContext): CheckOutcome {
       normalizeProxy(name, value);
     } catch (err) {
       if (!isHandshakeError(err)) throw err;
-      return { status: 'fail', detail: `${err.message}: ${listed}`, remedy: err.remedy };
+      return { status: 'fail', detail: `${err.message}: ${listed}`, remedy: err.remedy, hint: err.hint };
     }
   }
   let route = '';
