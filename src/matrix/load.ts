@@ -5,6 +5,7 @@ import semver from 'semver';
 import type { z } from 'zod';
 import { MatrixError, type MatrixIssue } from '../errors.js';
 import { hint } from '../hint.js';
+import { MAX_USER_FILE_BYTES, readRegularFile } from '../input/index.js';
 import { packageRoot } from '../package-root.js';
 import { getMatrixSchema, type MatrixDocument, type MatrixInput } from './schema.js';
 import { comparableVersion } from './versions.js';
@@ -133,20 +134,19 @@ export function parseMatrix(value: unknown, source: string): Matrix {
 export function loadMatrix(file?: string, label: string = file ?? BUNDLED): Matrix {
   const bundled = join(packageRoot(), 'compat.json');
   const path = file ?? bundled;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+  // The one reader of user-controlled files: a FIFO or /dev/zero given as --compat is refused, never a hang.
+  const read = readRegularFile(path, MAX_USER_FILE_BYTES);
+  if (!read.ok) {
+    const reason = read.missing ? 'file not found' : read.why;
     throw new MatrixError(label, [{ path: '', message: `cannot read: ${reason}` }], {
       // The variable in the host's words (HANDSHAKE_COMPAT_FILE, ACME_COMPAT_FILE), not a bare COMPAT_FILE.
       hint: hint.steps(
         hint.text('Check the path of the compat matrix given by --compat, or by'),
         hint.variable('COMPAT_FILE', { example: '/path/to/compat.json' }),
       ),
-      cause: err,
     });
   }
+  const text = read.data.toString('utf8');
   // The bundled file (handshake's own, found as the bundled or the host's file; never --compat or the variable),
   // unchanged since the build validated it: the same text gives the same document.
   const validated = label === BUNDLED && resolve(path) === bundled ? validatedAtBuild(text) : null;
