@@ -169,7 +169,7 @@ describe('doctor --json against real loopback servers', () => {
     expect(checkOf(doc, 'server.clock')).toMatchObject({ status: 'skip', detail: 'not checked: the Date header "-1" is not an HTTP date' });
   });
 
-    it('a server in sync passes the clock check', async () => {
+  it('a server in sync passes the clock check', async () => {
     const server = await apiServer(HEALTHY);
     const { doc } = await doctor(['--server', server.url]);
     expect(checkOf(doc, 'server.clock').status).toBe('pass');
