@@ -1,6 +1,6 @@
 // Use the SDK: check a server, then make a call through the checked client.
 // Run: SERVER_URL=https://your-server.example.com node examples/sdk-example.js
-import { CheckedClient, checkServer, createSession, isHandshakeError, sanitize } from 'handshake-compat';
+import { CheckedClient, checkServer, createSession, isHandshakeError, remedyFor, sanitize } from 'handshake-compat';
 
 try {
   // The bundled matrix, SERVER_URL as the server, HANDSHAKE_TOKEN (if set) as the token.
@@ -19,8 +19,9 @@ try {
   if (passive.warning) console.error(`warning: ${sanitize(passive.warning.message)}`);
   process.exitCode = report.severity === 'error' ? 3 : 0;
 } catch (err) {
-  // Bad input (no server, an invalid matrix…) is a HandshakeError with a stable code and a remedy.
+  // Bad input (no server, an invalid matrix…) is a HandshakeError with a stable code and a remedy as data
+  // (`err.hint`): remedyFor says it, in handshake's words or, given { bin, envPrefix }, in your CLI's.
   if (!isHandshakeError(err)) throw err;
-  console.error(`${err.code}: ${sanitize(err.message)}\nfix: ${sanitize(err.remedy ?? '')}`);
+  console.error(`${err.code}: ${sanitize(err.message)}\nfix: ${sanitize(remedyFor(err) ?? '')}`);
   process.exitCode = 2;
 }

@@ -1,11 +1,13 @@
 /**
  * Every failure the SDK can report is a {@link HandshakeError} with a stable
- * `code` (never parse `message`) and, where one exists, a `remedy`: the exact
- * command or step that fixes it. Commands map codes to exit codes; the SDK
- * itself never prints or exits.
+ * `code` (never parse `message`) and, where one exists, what fixes it: a `hint`
+ * (the remedy as data, src/hint.ts) or, where it needs no host context, a
+ * `remedy` in words. `src/render/` alone says a hint, in the host CLI's words
+ * (`remedyFor(err, context)`, exported by the SDK). Commands map codes to exit
+ * codes; the SDK itself never prints or exits.
  */
 
-import { type Hint, remedyText } from './hint.js';
+import type { Hint } from './hint.js';
 
 /** Stable error codes. Adding one is a minor change; renaming one is breaking. */
 export const ErrorCode = {
@@ -44,7 +46,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export interface HandshakeErrorOptions {
   /** The remedy in words, when it needs no host context; otherwise give {@link hint}. */
   remedy?: string | null;
-  /** The remedy as data, said in the host CLI's words by hint.ts's remedyText. */
+  /** The remedy as data, said in the host CLI's words by `src/render/`'s remedyFor. */
   hint?: Hint | null;
   cause?: unknown;
 }
@@ -52,7 +54,9 @@ export interface HandshakeErrorOptions {
 /** Base class of every error the SDK throws on purpose. */
 export class HandshakeError extends Error {
   readonly code: ErrorCode;
+  /** The remedy in words, when it came in words; a {@link hint} is said by `remedyFor(err, context)` (src/render/remedy.ts). */
   readonly remedy: string | null;
+  /** The remedy as data: a command of the host CLI, a flag, a variable… said with the host's bin, prefix and server. */
   readonly hint: Hint | null;
 
   constructor(code: ErrorCode, message: string, options: HandshakeErrorOptions = {}) {
@@ -60,8 +64,8 @@ export class HandshakeError extends Error {
     this.name = 'HandshakeError';
     this.code = code;
     this.hint = options.hint ?? null;
-    // SDK callers read `remedy`: a hint is also said in handshake's own words here; a command says it in the host's.
-    this.remedy = options.remedy ?? (this.hint ? remedyText(this.hint, { bin: 'handshake', envPrefix: 'HANDSHAKE' }) : null);
+    // Words are decided in render/ alone, with the host's bin and prefix: a hint is never said here.
+    this.remedy = options.remedy ?? null;
   }
 }
 

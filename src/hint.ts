@@ -17,6 +17,8 @@ export type Hint =
   | { kind: 'flag'; flag: FlagName; value?: string; text?: string }
   /** A step in words. */
   | { kind: 'text'; text: string }
+  /** Words with other hints in them: `{0}`, `{1}`… in `text` are `parts` said in the host's words. */
+  | { kind: 'say'; text: string; parts: readonly Hint[] }
   /** Several of the above, said in order. */
   | { kind: 'steps'; steps: readonly Hint[] };
 
@@ -40,7 +42,8 @@ export type FlagName =
   | 'strict'
   | 'json'
   | 'print-only'
-  | 'dry-run';
+  | 'dry-run'
+  | 'with-token';
 
 export const hint = {
   run: (command: readonly string[], options: { forServer?: boolean; args?: readonly FlagArg[] } = {}): Hint => ({
@@ -52,6 +55,7 @@ export const hint = {
   variable: (name: string, options: { secret?: boolean; example?: string } = {}): Hint => ({ kind: 'variable', name, ...options }),
   flag: (flag: FlagName, value?: string, text?: string): Hint => ({ kind: 'flag', flag, value, text }),
   text: (text: string): Hint => ({ kind: 'text', text }),
+  say: (text: string, ...parts: Hint[]): Hint => ({ kind: 'say', text, parts }),
   steps: (...steps: Hint[]): Hint => ({ kind: 'steps', steps }),
 };
 
@@ -108,6 +112,11 @@ export function remedyText(h: Hint | null | undefined, ctx: RemedyContext): stri
     }
     case 'text':
       return h.text;
+    case 'say':
+      return h.text.replace(/\{(\d+)\}/g, (whole, i: string) => {
+        const part = h.parts[Number(i)];
+        return part ? (remedyText(part, ctx) ?? '') : whole;
+      });
     case 'steps': {
       // Steps in order, "; " between them; words that lead into a command end in ": ", so what follows the
       // colon is the command alone, pasteable as it stands.

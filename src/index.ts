@@ -31,10 +31,11 @@ export {
   runDoctor,
   SECTION,
 } from './doctor/index.js';
-// Errors: stable codes and type guards.
+// Errors: stable codes and type guards; remedies as data (hints), said by remedyFor.
 export { ErrorCode, HandshakeError, isHandshakeError, MatrixError, type MatrixIssue, TransportError } from './errors.js';
 // The handshake and the verdict.
 export { classifyResponse, type Observation, type ObserveOptions, observe } from './handshake/observe.js';
+export { type FlagArg, type FlagName, type Hint, hint, type RemedyContext, type ServerRef } from './hint.js';
 export { matrixJsonSchema } from './matrix/json-schema.js';
 // The compat matrix.
 export { BUNDLED, createMatrix, loadMatrix, type Matrix, parseMatrix, type RevisionPlacement } from './matrix/load.js';
@@ -57,6 +58,7 @@ export { DEV_VERSION, type PendingMigration, type VersionDocument, versionDocume
 // Output helpers: the one sanitizer, safe JSON, exit codes.
 export { doctorDocument, formatDoctor, formatDoctorMarkdown } from './render/doctor.js';
 export { ExitCode, exitCodeForError, exitCodeForVerdict } from './render/exit-codes.js';
+export { OWN_WORDS, remedyFor } from './render/remedy.js';
 export { safeJson, sanitize } from './render/sanitize.js';
 export {
   CheckedClient,

@@ -5,6 +5,8 @@
  * because of a check. Nothing here knows about servers or versions: the
  * built-in checks live beside it, and a vendor CLI can add its own.
  */
+import type { Hint, RemedyContext } from '../hint.js';
+import { mapStrings } from '../redact.js';
 
 export const CHECK_STATUSES = ['pass', 'warn', 'fail', 'skip'] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];
@@ -14,8 +16,10 @@ export interface CheckOutcome {
   status: CheckStatus;
   /** One line: what was found. */
   detail: string;
-  /** The exact command or step that fixes a `fail` or `warn`; null when there is none. */
+  /** The exact command or step that fixes a `fail` or `warn`, in words; null when there is none. */
   remedy?: string | null;
+  /** The fix as data (src/hint.ts), said by `src/render/` in the host CLI's words; wins over {@link remedy}. */
+  hint?: Hint | null;
   /**
    * Facts worth a line in a support ticket's header, label → value
    * (`{ 'Server version': '1.4.2' }`). Gathered in check order.
@@ -46,7 +50,10 @@ export interface CheckResult {
   title: string;
   status: CheckStatus;
   detail: string;
+  /** The fix in words, as the check gave it. */
   remedy: string | null;
+  /** The fix as data; `remedyFor(result, report.remedies)` (src/render/remedy.ts) says either. */
+  hint?: Hint | null;
   durationMs: number;
 }
 
@@ -76,6 +83,8 @@ export interface DoctorReport {
   generatedAt?: string;
   /** What a ticket reader wants first: this CLI's version, the server checked (no credentials), the verdict. */
   about?: { cli: string; server: string | null; verdict: string | null };
+  /** How the checks' hints are said (set by runDoctor): the host's bin and variable prefix, the server checked. */
+  remedies?: RemedyContext;
 }
 
 export interface RunChecksOptions<C> {
@@ -121,6 +130,7 @@ export async function runChecks<C>(options: RunChecksOptions<C>): Promise<Doctor
           title: redact(result.title),
           detail: redact(result.detail),
           remedy: result.remedy === null ? null : redact(result.remedy),
+          hint: result.hint ? mapStrings(result.hint, redact) : null,
         })),
     }))
     .filter((s) => s.checks.length > 0);
@@ -156,7 +166,7 @@ async function runOne<C>(check: DoctorCheck<C>, context: C, defaultTimeout: numb
   const controller = new AbortController();
   let stop: (detail: string) => void = () => {};
   const cutOff = new Promise<CheckOutcome>((resolve) => {
-    stop = (detail) => resolve({ status: 'fail', detail, remedy: null });
+    stop = (detail) => resolve({ status: 'fail', detail, remedy: null, hint: null });
   });
   const onParentAbort = () => {
     controller.abort(parent?.reason);
@@ -188,6 +198,7 @@ async function runOne<C>(check: DoctorCheck<C>, context: C, defaultTimeout: numb
       status: outcome.status,
       detail: outcome.detail,
       remedy: outcome.remedy ?? null,
+      hint: outcome.hint ?? null,
       durationMs: Math.round(performance.now() - started),
     },
   };
@@ -199,8 +210,9 @@ function validOutcome(value: unknown): CheckOutcome {
     throw new TypeError('it returned no {status, detail}');
   }
   const remedy = typeof o.remedy === 'string' && o.remedy ? o.remedy : null;
+  const hint = o.hint && typeof o.hint === 'object' && typeof (o.hint as { kind?: unknown }).kind === 'string' ? o.hint : null;
   const facts = o.facts && typeof o.facts === 'object' && !Array.isArray(o.facts) ? o.facts : undefined;
-  return { status: o.status as CheckStatus, detail: o.detail, remedy, facts };
+  return { status: o.status as CheckStatus, detail: o.detail, remedy, hint, facts };
 }
 
 function describe(err: unknown): string {

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { homeDirectory } from '../input/index.js';
-import { createRedactor } from '../render/redact.js';
+import { createRedactor, mapStrings } from '../redact.js';
 import { redactUrl } from '../url.js';
 import { cliChecks, networkChecks } from './checks/local.js';
 import { SECTION, SECTION_ORDER } from './checks/sections.js';
@@ -12,7 +12,7 @@ import { type DoctorCheck, type DoctorReport, runChecks } from './framework.js';
  * `handshake doctor` as a function: the built-in checks (or yours), run
  * concurrently against one context, returned as a {@link DoctorReport} with
  * every secret already redacted. Nothing is printed; `src/render/doctor.ts`
- * renders the report.
+ * renders the report, and says the checks' hints in the host's words (`report.remedies`).
  *
  * A vendor CLI adds its own checks beside the built-in ones:
  *
@@ -66,6 +66,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       ...report,
       generatedAt,
       about: { cli: context.cli.version, server: server && redact(server), verdict: verdict?.status ?? null },
+      remedies: mapStrings(context.remedyContext(), redact),
     };
   } finally {
     await context.close();
@@ -82,7 +83,7 @@ function homes(): string[] {
   }
 }
 
-export { createRedactor, REDACTED } from '../render/redact.js';
+export { createRedactor, REDACTED } from '../redact.js';
 export { cliChecks, networkChecks, nodeVersionOutcome } from './checks/local.js';
 export { CERT_WARN_DAYS, MAX_CLOCK_SKEW_MS, serverChecks } from './checks/server.js';
 export type {

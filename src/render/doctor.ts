@@ -1,4 +1,5 @@
 import type { CheckResult, CheckStatus, DoctorReport } from '../doctor/framework.js';
+import { remedyFor } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import { createStyle, type Style } from './style.js';
 
@@ -22,7 +23,14 @@ export function doctorDocument(report: DoctorReport): DoctorDocument {
     summary: report.about ?? null,
     sections: report.sections.map((s) => ({
       title: s.title,
-      checks: s.checks.map(({ id, title, status, detail, remedy, durationMs }) => ({ id, title, status, detail, remedy, durationMs })),
+      checks: s.checks.map((c) => ({
+        id: c.id,
+        title: c.title,
+        status: c.status,
+        detail: c.detail,
+        remedy: remedyFor(c, report.remedies),
+        durationMs: c.durationMs,
+      })),
     })),
   };
 }
@@ -75,8 +83,9 @@ export function formatDoctor(report: DoctorReport, style: Style, options: Format
       }
       const [first = '', ...rest] = wrapWords(sanitize(check.detail), room);
       out.push(`${lead}${first}`, ...rest.map((l) => `${indent}${l}`));
-      if (check.remedy && check.status !== 'pass') {
-        const [fix = '', ...more] = wrapWords(`Fix: ${sanitize(check.remedy)}`, room);
+      const remedy = remedyFor(check, report.remedies);
+      if (remedy && check.status !== 'pass') {
+        const [fix = '', ...more] = wrapWords(`Fix: ${sanitize(remedy)}`, room);
         out.push(`${indent}${style.dim('Fix:')}${fix.slice(4)}`, ...more.map((l) => `${indent}${l}`));
       }
     }
@@ -106,7 +115,7 @@ function wrapWords(text: string, room: number): string[] {
 }
 
 export interface MarkdownOptions {
-  /** The command name in the heading (default `handshake`). */
+  /** The command name in the heading (default: the report's host, else `handshake`). */
   bin?: string;
 }
 
@@ -118,7 +127,7 @@ export interface MarkdownOptions {
  * cannot turn into a link, an image or markup in the ticket.
  */
 export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOptions = {}): string {
-  const bin = options.bin ?? 'handshake';
+  const bin = options.bin ?? report.remedies?.bin ?? 'handshake';
   const plain = createStyle(false);
   const s = report.summary;
   const verdict = s.failed
@@ -140,7 +149,8 @@ export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOpti
       for (const c of section.checks) {
         if (c.status !== status) continue;
         problems.push(`${WORD[status]}  ${sanitize(section.title)} › ${sanitize(c.title)}: ${sanitize(c.detail)}`);
-        if (c.remedy) problems.push(`      Fix: ${sanitize(c.remedy)}`);
+        const remedy = remedyFor(c, report.remedies);
+        if (remedy) problems.push(`      Fix: ${sanitize(remedy)}`);
       }
     }
   }

@@ -1,10 +1,11 @@
 import { type HandshakeError, MatrixError } from '../errors.js';
-import { type RemedyContext, remedyText } from '../hint.js';
+import type { RemedyContext } from '../hint.js';
 import type { Matrix } from '../matrix/load.js';
 import { DEPLOYMENT_KINDS, type UpgradeStop } from '../matrix/schema.js';
 import type { CompatReport } from '../session/session.js';
 import type { HttpResponse } from '../transport/request.js';
 import type { Severity } from '../verdict/verdict.js';
+import { remedyFor } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
@@ -46,7 +47,7 @@ export function formatCompatReport(report: CompatReport, style: Style): string {
 
 /** Human output of an error: what happened, then the fix. */
 export function formatError(err: Pick<HandshakeError, 'message' | 'remedy' | 'hint'>, style: Style, ctx?: RemedyContext): string {
-  const remedy = errorRemedy(err, ctx);
+  const remedy = remedyFor(err, ctx);
   let out = `${style.red('Error:')} ${sanitize(err.message)}\n`;
   if (err instanceof MatrixError && err.issues.length > 1) {
     out += `${err.issues.map((i) => `  - ${sanitize(i.path || '(root)')}: ${sanitize(i.message)}`).join('\n')}\n`;
@@ -65,12 +66,7 @@ export function formatWarning(bin: string, warning: { message: string; remedy: s
 /** The JSON document of an error (CONTRACT §8). */
 export function errorDocument(err: HandshakeError, ctx?: RemedyContext) {
   const issues = err instanceof MatrixError ? { file: err.file, issues: err.issues } : {};
-  return { error: { code: err.code, message: err.message, remedy: errorRemedy(err, ctx), ...issues } };
-}
-
-/** An error's remedy in the host's words: its text, else its hint said for the context. */
-export function errorRemedy(err: Pick<HandshakeError, 'remedy' | 'hint'>, ctx?: RemedyContext): string | null {
-  return ctx && err.hint ? remedyText(err.hint, ctx) : err.remedy;
+  return { error: { code: err.code, message: err.message, remedy: remedyFor(err, ctx), ...issues } };
 }
 
 /** `compat show`: the matrix as a readable block. */

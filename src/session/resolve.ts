@@ -6,7 +6,7 @@ import { type Hint, hint, type ServerRef } from '../hint.js';
 import { tokenFromEnv } from '../input/index.js';
 import { BUNDLED, loadMatrix, type Matrix } from '../matrix/load.js';
 import { packageRoot } from '../package-root.js';
-import { urlCredentialSecrets } from '../render/redact.js';
+import { urlCredentialSecrets } from '../redact.js';
 import { redactUrl } from '../url.js';
 import type { CliContext } from '../verdict/verdict.js';
 import { detectInstallMethod } from './install-method.js';

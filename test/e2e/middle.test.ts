@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, spawnServe, stopAll } from '../../examples/reference-server/index.js';
 import { classifyResponse } from '../../src/handshake/observe.js';
 import { loadMatrix } from '../../src/matrix/load.js';
-import { createSecretRedactor, partialLength } from '../../src/render/redact.js';
+import { createSecretRedactor, partialLength } from '../../src/redact.js';
 import { computeVerdict } from '../../src/verdict/verdict.js';
 import { parseJson, runCli, sandbox } from '../helpers/cli.js';
 import { closeAfterAll, json, startServer } from '../helpers/http-server.js';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fillTemplate, shellCommand } from '../../src/matrix/templates.js';
-import { createSecretRedactor, MIN_SECRET_LENGTH, REDACTED } from '../../src/render/redact.js';
+import { createSecretRedactor, MIN_SECRET_LENGTH, REDACTED } from '../../src/redact.js';
 import { safeJson, sanitize, sanitizeOutput } from '../../src/render/sanitize.js';
 import { rawControls } from '../helpers/hostile.js';
 import { evilString, fuzzCases, fuzzParams } from './arbitraries.js';

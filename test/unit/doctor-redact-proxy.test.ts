@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeProxy, noProxyMatch, readProxySettings, routeFor } from '../../src/doctor/proxy.js';
-import { createRedactor, REDACTED, urlCredentialSecrets } from '../../src/render/redact.js';
+import { createRedactor, REDACTED, urlCredentialSecrets } from '../../src/redact.js';
 
 describe('createRedactor', () => {
   it('strips URL credentials, replaces known secrets raw and percent-decoded, and shows the home directory as ~', () => {

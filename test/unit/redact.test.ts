@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createSecretRedactor,
-  PARTIAL_LENGTH,
-  partialLength,
-  REDACTED,
-  secretVariants,
-  urlCredentialSecrets,
-} from '../../src/render/redact.js';
+import { createSecretRedactor, PARTIAL_LENGTH, partialLength, REDACTED, secretVariants, urlCredentialSecrets } from '../../src/redact.js';
 
 describe('secret redaction', () => {
   it('replaces every occurrence of every secret, the longest first', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import semver from 'semver';
 import { currentServer, namedServers } from '../../config/config.js';
 import { isHandshakeError } from '../../errors.js';
+import { hint } from '../../hint.js';
 import { normalizeProxy } from '../../input/index.js';
 import { BUNDLED } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
@@ -53,7 +54,7 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
       run(ctx) {
         const m = ctx.matrix;
         const where = m.origin === BUNDLED ? BUNDLED : `${m.ok ? m.matrix.source : m.file} (from ${m.origin})`;
-        if (!m.ok) return { status: 'fail', detail: m.error.message, remedy: m.error.remedy };
+        if (!m.ok) return { status: 'fail', detail: m.error.message, remedy: m.error.remedy, hint: m.error.hint };
         const d = m.matrix.doc;
         const summary = `servers ${d.supported_server_range}, schema ${d.min_schema_revision} or later`;
         const facts = { Matrix: where };
@@ -78,7 +79,7 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
       run(ctx) {
         const c = ctx.config;
         if (c.state === 'missing') return pass(`none at ${c.path} (optional)`);
-        if (c.state === 'invalid') return { status: 'fail', detail: c.error.message, remedy: c.error.remedy };
+        if (c.state === 'invalid') return { status: 'fail', detail: c.error.message, remedy: c.error.remedy, hint: c.error.hint };
         const servers = namedServers(c.config);
         const names = Object.keys(servers);
         const current = currentServer(c.config);
@@ -112,7 +113,11 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
           return {
             status: 'warn',
             detail: `not set for ${url}; the config file has a token only for ${withTokens.map((n) => `"${n}"`).join(', ')}`,
-            remedy: `Pass --server ${withTokens[0]}, or store a token for this server: ${ctx.bin} server add <name> ${url} --with-token`,
+            hint: hint.say(
+              'Pass {0}, or store a token for this server: {1}',
+              hint.flag('server', withTokens[0]),
+              hint.run(['server', 'add', 'NAME', url], { args: [{ flag: 'with-token' }] }),
+            ),
           };
         }
         if (withTokens.length) return pass(`not set; the config file has a token for ${withTokens.map((n) => `"${n}"`).join(', ')}`);
@@ -194,7 +199,7 @@ function proxyOutcome(ctx: DoctorContext): CheckOutcome {
       normalizeProxy(name, value);
     } catch (err) {
       if (!isHandshakeError(err)) throw err;
-      return { status: 'fail', detail: `${err.message}: ${listed}`, remedy: err.remedy };
+      return { status: 'fail', detail: `${err.message}: ${listed}`, remedy: err.remedy, hint: err.hint };
     }
   }
   let route = '';

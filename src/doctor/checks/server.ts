@@ -1,10 +1,9 @@
 import semver from 'semver';
 import { ErrorCode } from '../../errors.js';
 import { readVersionHeaders } from '../../handshake/observe.js';
-import { hint, remedyText } from '../../hint.js';
+import { type Hint, hint } from '../../hint.js';
 import type { Matrix } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
-import { errorRemedy } from '../../render/report.js';
 import type { StatusReport } from '../../session/session.js';
 import { classifyError } from '../../transport/errors.js';
 import { type HttpResponse, headerValue } from '../../transport/request.js';
@@ -23,7 +22,15 @@ export const CERT_WARN_DAYS = 14;
 type Target = { url: URL; name: string | null; source: string; matrix: Matrix };
 type Run = (ctx: DoctorContext, target: Target, signal: AbortSignal) => Promise<CheckOutcome>;
 
-const skip = (detail: string, remedy: string | null = null): CheckOutcome => ({ status: 'skip', detail, remedy });
+const skip = (detail: string, fix: Hint | null = null): CheckOutcome => ({ status: 'skip', detail, hint: fix });
+
+/** The fix an error carries, as data or words: `src/render/` says it in the host's words. */
+const fixOf = (x: { hint?: Hint | null; remedy?: string | null }): Pick<CheckOutcome, 'hint' | 'remedy'> => ({
+  hint: x.hint ?? null,
+  remedy: x.remedy ?? null,
+});
+
+const EXAMPLE_SERVER = 'https://your-server.example.com';
 
 /**
  * A server check: skipped with the reason when network checks are off, no
@@ -39,17 +46,21 @@ function serverCheck(id: string, title: string, run: Run, primary = false): Doct
       if (!ctx.network) return skip('not checked: network checks are off (--no-network)');
       const s = ctx.server;
       if (s.kind === 'none') {
-        const prefix = ctx.envPrefix;
         return skip(
           'not checked: no server configured',
           primary
-            ? `Pass --server https://your-server.example.com, export ${prefix}_SERVER=https://your-server.example.com, or save one: ${ctx.bin} server add prod https://your-server.example.com`
+            ? hint.say(
+                'Pass {0}, {1}, or save one: {2}',
+                hint.flag('server', EXAMPLE_SERVER),
+                hint.variable('SERVER', { example: EXAMPLE_SERVER }),
+                hint.run(['server', 'add', 'prod', EXAMPLE_SERVER]),
+              )
             : null,
         );
       }
       if (s.kind === 'invalid') {
         return primary
-          ? { status: 'fail', detail: `${s.error.message}; server from ${s.source}`, remedy: errorRemedy(s.error, ctx.remedyContext()) }
+          ? { status: 'fail', detail: `${s.error.message}; server from ${s.source}`, ...fixOf(s.error) }
           : skip('not checked: the server URL is invalid');
       }
       if (!ctx.requestMatrix) return skip('not checked: no valid compat matrix');
@@ -116,7 +127,7 @@ const reachable: Run = async (ctx, t) => {
     return {
       status: 'fail',
       detail: `${p.error?.message ?? 'no answer'}; server URL from ${t.source}`,
-      remedy: p.error ? errorRemedy(p.error, ctx.remedyContext()) : null,
+      ...(p.error ? fixOf(p.error) : {}),
       facts,
     };
   }
@@ -125,8 +136,7 @@ const reachable: Run = async (ctx, t) => {
   if (p.observation.kind === 'unreachable') {
     const why =
       status === 429 ? ': too many requests' : status >= 502 && status <= 504 ? ': the server behind the proxy is down or restarting' : '';
-    const remedy = p.observation.hint ? remedyText(p.observation.hint, ctx.remedyContext()) : p.observation.remedy;
-    return { status: 'fail', detail: `${answered}${why}`, remedy, facts };
+    return { status: 'fail', detail: `${answered}${why}`, ...fixOf(p.observation), facts };
   }
   if (p.observation.kind === 'not_found') {
     // Something answers, but not the server's API at this URL (a prefix that doubles /api, a wrong base): that is not "reachable".
@@ -143,7 +153,7 @@ const reachable: Run = async (ctx, t) => {
     return {
       status: 'warn',
       detail: `${answered}, over half of the ${ctx.timeoutMs} ms timeout`,
-      remedy: 'Check the load on the server and the network path to it, or allow more time with --timeout MS',
+      hint: hint.flag('timeout', 'MS', 'Check the load on the server and the network path to it, or allow more time with {flag}'),
       facts,
     };
   }
@@ -158,7 +168,7 @@ const tls: Run = async (ctx, t) => {
       : {
           status: 'warn',
           detail: `not used: ${redactUrl(url)} is plain http, so the token and data cross the network unencrypted`,
-          remedy: "Use the server's https:// URL in --server",
+          hint: hint.flag('server', undefined, "Use the server's https:// URL in {flag}"),
         };
   }
   const route = routeFor(url, readProxySettings(ctx.env));
@@ -171,7 +181,7 @@ const tls: Run = async (ctx, t) => {
   if (probe.kind === 'error') {
     // Not reaching the port at all is Reachable's failure to report; this check speaks for TLS itself.
     if (probe.error.code !== ErrorCode.Tls) return skip('not checked: the server could not be reached');
-    return { status: 'fail', detail: probe.error.message, remedy: errorRemedy(probe.error, ctx.remedyContext()) };
+    return { status: 'fail', detail: probe.error.message, ...fixOf(probe.error) };
   }
   const protocol = probe.protocol ?? 'TLS';
   if (!probe.authorized) {
@@ -185,14 +195,14 @@ const tls: Run = async (ctx, t) => {
     return {
       status: 'fail',
       detail: `${err.message} (${code}; issuer ${probe.issuer ?? 'unknown'})`,
-      remedy: errorRemedy(err, ctx.remedyContext()),
+      ...fixOf(err),
     };
   }
   if (probe.hostnameError) {
     return {
       status: 'fail',
       detail: `${protocol}: ${probe.hostnameError}`,
-      remedy: 'Use the host name the certificate was issued for in --server',
+      hint: hint.flag('server', undefined, 'Use the host name the certificate was issued for in {flag}'),
     };
   }
   const issued = `issued by ${probe.issuer ?? 'an unnamed issuer'}`;
@@ -237,7 +247,7 @@ const serverVersion: Run = (ctx) =>
           facts,
         };
       case 'server_outdated':
-        return { status: 'fail', detail: `${v} is older than this CLI supports (${range})`, remedy: upgradeRemedy(ctx), facts };
+        return { status: 'fail', detail: `${v} is older than this CLI supports (${range})`, hint: UPGRADE_HINT, facts };
       case 'server_newer':
         return {
           status: 'warn',
@@ -291,7 +301,7 @@ const schemaRevision: Run = (ctx) =>
         return {
           status: 'fail',
           detail: `${rev} predates this CLI's chain (release ${f.server.reported} is older than its first release); this CLI needs ${d.min_schema_revision}`,
-          remedy: upgradeRemedy(ctx),
+          hint: UPGRADE_HINT,
           facts,
         };
       case 'behind_min': {
@@ -299,7 +309,7 @@ const schemaRevision: Run = (ctx) =>
         return {
           status: 'fail',
           detail: `${rev} is ${behind} revision${behind === 1 ? '' : 's'} behind ${d.min_schema_revision}, which this CLI needs`,
-          remedy: upgradeRemedy(ctx),
+          hint: UPGRADE_HINT,
           facts,
         };
       }
@@ -333,24 +343,20 @@ const migrations: Run = (ctx) =>
       return {
         status: 'fail',
         detail: `${missing.length} migration${missing.length === 1 ? '' : 's'} of release ${f.server.reported} never ran (${shortList(missing)}); ${pendingText}`,
-        remedy: upgradeRemedy(ctx),
+        hint: UPGRADE_HINT,
       };
     }
-    if (f.migrations.counted.length) return { status: 'fail', detail: `${pendingText}${runner}`, remedy: upgradeRemedy(ctx) };
+    if (f.migrations.counted.length) return { status: 'fail', detail: `${pendingText}${runner}`, hint: UPGRADE_HINT };
     if (pending.length) return { status: 'warn', detail: `${pendingText} (of later releases, not the one it runs)${runner}`, remedy: null };
     const background = f.runner.background ? `; ${f.runner.background} background migrations still running` : '';
     return { status: background ? 'warn' : 'pass', detail: `${pendingText}${runner}${background}` };
   });
 
 /** How to set the token: the one secret-variable remedy (src/hint.ts). */
-function tokenRemedy(ctx: DoctorContext): string | null {
-  return remedyText(hint.variable('TOKEN', { secret: true }), ctx.remedyContext());
-}
+const TOKEN_HINT = hint.variable('TOKEN', { secret: true });
 
 /** `server upgrade` for the server that was checked. */
-function upgradeRemedy(ctx: DoctorContext): string | null {
-  return remedyText(hint.run(['server', 'upgrade'], { forServer: true }), ctx.remedyContext());
-}
+const UPGRADE_HINT = hint.run(['server', 'upgrade'], { forServer: true });
 
 const verdict: Run = async (ctx) => {
   if (!ctx.matrix.ok) return skip('not checked: the compat matrix is invalid (see Compat matrix)');
@@ -387,7 +393,7 @@ const authentication: Run = async (ctx) => {
     return {
       status: 'fail',
       detail: `${where} needs a token (HTTP ${status} without one), and none is set`,
-      remedy: tokenRemedy(ctx),
+      hint: TOKEN_HINT,
     };
   }
   const authed = await ctx.authProbe(true);
@@ -396,7 +402,7 @@ const authentication: Run = async (ctx) => {
     return {
       status: 'fail',
       detail: `the server refused the token (from ${server.tokenSource}) on ${where} (HTTP ${code}): it is invalid, expired or lacks access`,
-      remedy: tokenRemedy(ctx),
+      hint: TOKEN_HINT,
     };
   }
   if (code === null) return skip('not checked: the request with the token got no answer');

@@ -1,7 +1,11 @@
 import { Buffer } from 'node:buffer';
-import { redactText } from '../url.js';
+import { redactText } from './url.js';
 
 /**
+ * Secrets gathered here, below every tier that knows one (the resolution's tokens, URL credentials, proxy
+ * passwords), so no lower tier imports `render/` for them; the commands' one writer and doctor's report apply
+ * the redactor this module builds.
+ *
  * THE redactor: the one function every printed byte passes, in every command and every format (doctor's
  * report included), before anything is cut short. A server can echo a token back (an error page saying
  * "invalid token …", a proxy quoting the request's Authorization header), so URL redaction alone is not
@@ -131,6 +135,11 @@ function homePattern(home: RedactorOptions['home']): RegExp | null {
     .filter((h): h is string => Boolean(h && h.length > 1))
     .sort((a, b) => b.length - a.length);
   return homes.length ? new RegExp(`(?:${homes.map(escapeRegExp).join('|')})(?=$|[^A-Za-z0-9._-])`, 'g') : null;
+}
+
+/** Every string of a JSON-like value (a hint, a document) through `f`: how a redactor is applied to data. */
+export function mapStrings<T>(value: T, f: (s: string) => string): T {
+  return deepMap(value, f) as T;
 }
 
 /** Maps every string of a JSON-like value, as JSON.stringify would see it (toJSON applied, own keys kept as keys). */
