@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDoctor } from '../../src/doctor/index.js';
-import { remedyText } from '../../src/hint.js';
 import { exitCodeForError } from '../../src/render/exit-codes.js';
+import { remedyFor } from '../../src/render/remedy.js';
 import { errorDocument } from '../../src/render/report.js';
 import { type ResolveOptions, resolveRun } from '../../src/session/resolve.js';
 import { bundledJson } from '../helpers/matrix.js';
@@ -144,7 +144,7 @@ describe("mounted: an invalid vendor matrix names the vendor's file and no flag 
     writeFileSync(file, JSON.stringify(invalid));
     const r = resolveRun(mounted(root, { compatFile: file }));
     if (r.matrix.ok) throw new Error('expected an error');
-    expect(remedyText(r.matrix.error.hint, ctx)).toBe(`Fix ${file}, or run without --compat to use the compat matrix mycli ships`);
+    expect(remedyFor(r.matrix.error, ctx)).toBe(`Fix ${file}, or run without --compat to use the compat matrix mycli ships`);
   });
 });
 
@@ -157,7 +157,9 @@ describe('a mounted doctor', () => {
     const matrix = report.sections.flatMap((s) => s.checks).find((c) => c.id === 'cli.matrix');
     expect(matrix).toMatchObject({ status: 'fail' });
     expect(matrix?.detail).toContain(join(root, 'compat.json'));
-    expect(matrix?.remedy).not.toContain('--compat');
+    const remedy = matrix ? remedyFor(matrix, ctx) : null;
+    expect(remedy).toContain(join(root, 'compat.json'));
+    expect(remedy).not.toContain('--compat');
   });
 
   it("checks Node against handshake-compat's own engines, not the vendor's", async () => {
