@@ -4,7 +4,7 @@ import { type Config, currentServer, findConfigPath, lookupServer, namedServers,
 import { ErrorCode, HandshakeError, isHandshakeError, MatrixError } from '../errors.js';
 import { type Hint, hint, type ServerRef } from '../hint.js';
 import { tokenFromEnv } from '../input/index.js';
-import { BUNDLED, loadMatrix, type Matrix } from '../matrix/load.js';
+import { BUNDLED, loadMatrix, type Matrix, MatrixReadError } from '../matrix/load.js';
 import { packageRoot } from '../package-root.js';
 import { urlCredentialSecrets } from '../redact.js';
 import { redactUrl } from '../url.js';
@@ -191,7 +191,7 @@ export function resolveMatrixState(
     const error = asHandshakeError(err);
     const file = error instanceof MatrixError ? error.file : (explicit ?? host ?? BUNDLED);
     if (!(error instanceof MatrixError)) return { ok: false, error, origin, file };
-    const unreadable = notReadable(err);
+    const unreadable = err instanceof MatrixReadError;
     // Name what the user actually set, so the fix is the exact thing to change.
     const remedy: Hint =
       options.compatFile !== undefined
@@ -229,13 +229,9 @@ function missingMatrix(bin: string, root: string | undefined, origin: string, fi
   return { ok: false, error, origin, file: where ?? BUNDLED };
 }
 
-/** The matrix file does not exist (read errors are MatrixErrors caused by the file system's error). */
+/** The matrix file does not exist. */
 function notFound(err: unknown): boolean {
-  return err instanceof MatrixError && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-}
-
-function notReadable(err: unknown): boolean {
-  return err instanceof MatrixError && typeof (err.cause as NodeJS.ErrnoException | undefined)?.code === 'string';
+  return err instanceof MatrixReadError && err.missing;
 }
 
 /** The matrix requests use when the chosen one is invalid: only for its endpoint path and header names. Mounted, only the host's. */
