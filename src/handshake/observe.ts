@@ -146,7 +146,7 @@ export function isJsonContentType(type: string | undefined): boolean {
 }
 
 /**
- * A maintenance-mode answer (CONTRACT §1): HTTP 503 with a JSON body `{"error": "migrating", …}`. Any
+ * A maintenance-mode answer (docs/protocol.md §1.7): HTTP 503 with a JSON body `{"error": "migrating", …}`. Any
  * call can get one while the server migrates, so the passive check reads it too. Null for any other answer.
  */
 export function maintenance(res: Pick<HttpResponse, 'status' | 'headers' | 'body'>): Extract<Observation, { kind: 'migrating' }> | null {
