@@ -108,7 +108,7 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
     return { kind: 'invalid_response', reason: `${res.url} answered HTTP ${status}, expected 200`, httpStatus: status };
   }
   const type = headerValue(res.headers, 'content-type') ?? '';
-  if (!/^application\/([a-z0-9.+-]*\+)?json\b/i.test(type.trim())) {
+  if (!isJsonContentType(type)) {
     return {
       kind: 'invalid_response',
       reason: `${res.url} answered ${type ? type.split(';')[0] : 'without a content type'} instead of JSON (HTTP ${status}): "${preview(res.body)}"`,
@@ -140,8 +140,13 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
   };
 }
 
+/** Is this a JSON content type (`application/json`, `application/problem+json`…; parameters allowed)? */
+export function isJsonContentType(type: string | undefined): boolean {
+  return /^application\/([a-z0-9.+-]*\+)?json\b/i.test((type ?? '').trim());
+}
+
 /**
- * A maintenance-mode answer (CONTRACT §1): HTTP 503 with a JSON body `{"error": "migrating", …}`. Any
+ * A maintenance-mode answer (docs/protocol.md §1.7): HTTP 503 with a JSON body `{"error": "migrating", …}`. Any
  * call can get one while the server migrates, so the passive check reads it too. Null for any other answer.
  */
 export function maintenance(res: Pick<HttpResponse, 'status' | 'headers' | 'body'>): Extract<Observation, { kind: 'migrating' }> | null {
