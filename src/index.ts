@@ -59,6 +59,7 @@ export { DEV_VERSION, type PendingMigration, type VersionDocument, versionDocume
 export { doctorDocument, formatDoctor, formatDoctorMarkdown } from './render/doctor.js';
 export { ExitCode, exitCodeForError, exitCodeForVerdict } from './render/exit-codes.js';
 export { OWN_WORDS, remedyFor } from './render/remedy.js';
+export { type CompatDocument, compatDocument } from './render/report.js';
 export { safeJson, sanitize } from './render/sanitize.js';
 export {
   CheckedClient,
@@ -75,7 +76,6 @@ export {
   buildReport,
   type CompatReport,
   checkServer,
-  compatDocument,
   createSession,
   DEFAULT_TIMEOUT_MS,
   requireServer,

@@ -1,8 +1,8 @@
 import { namedServers } from '../config/config.js';
 import { parseServerUrl } from '../url.js';
-import { type CompatReport, checkServer, compatDocument, type Session } from './session.js';
+import { type CompatReport, checkServer, type Session } from './session.js';
 
-/** One configured server's verdict. */
+/** One configured server's verdict (`src/render/servers.ts` makes the rows of `compat check --all`). */
 export interface FleetReport extends CompatReport {
   name: string;
 }
@@ -13,7 +13,7 @@ export interface FleetReport extends CompatReport {
  * matter). Each server gets only its own token from the config file: the environment's token is never
  * sent to a whole fleet. Each row's remedy names its own server (`--server NAME`).
  */
-export async function checkFleet(session: Session, _product?: string, options: { signal?: AbortSignal } = {}): Promise<FleetReport[]> {
+export async function checkFleet(session: Session, options: { signal?: AbortSignal } = {}): Promise<FleetReport[]> {
   const config = session.resolution.config;
   if (config.state === 'invalid') throw config.error;
   const servers = config.state === 'ok' ? namedServers(config.config) : {};
@@ -26,7 +26,8 @@ export async function checkFleet(session: Session, _product?: string, options: {
         serverName: name,
         serverRef: { kind: 'name', name },
       };
-      return { name, ...compatDocument(await checkServer(one, options)) };
+      const { status, severity, message, hint, remedies, cli, server } = await checkServer(one, options);
+      return { name, status, severity, message, hint, remedies, cli, server };
     }),
   );
 }

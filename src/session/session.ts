@@ -1,7 +1,7 @@
 import { cacheDir, DEFAULT_CACHE_TTL_MS, HandshakeCache } from '../cache/cache.js';
 import { ErrorCode, HandshakeError } from '../errors.js';
 import { type Observation, observe } from '../handshake/observe.js';
-import { hint, type RemedyContext, remedyText, type ServerRef } from '../hint.js';
+import { hint, type RemedyContext, type ServerRef } from '../hint.js';
 import type { Matrix } from '../matrix/load.js';
 import type { MigrationProgress, PendingMigration } from '../protocol/version-document.js';
 import { redactUrl } from '../url.js';
@@ -117,8 +117,13 @@ export function remedyContext(session: ReportContext, server: ServerRef | null =
   };
 }
 
-/** A verdict with what was seen of both sides: the `compat check --json` document (CONTRACT §8). */
-export interface CompatReport extends Omit<Verdict, 'hint'> {
+/**
+ * A verdict with what was seen of both sides; `src/render/`'s compatDocument makes it the `compat check --json`
+ * document, its hint said in the host's words with `remedies`.
+ */
+export interface CompatReport extends Verdict {
+  /** How the hint is said: the host's bin and variable prefix, and the server checked (data, said by render/). */
+  remedies: RemedyContext;
   cli: { version: string };
   server: {
     url: string;
@@ -175,10 +180,9 @@ export function buildReport(
 ): StatusReport {
   const { verdict, findings } = judge(session.matrix, observation, session.cli);
   const d = observation.kind === 'document' ? observation.document : null;
-  const { hint: h, ...rest } = verdict;
   return {
-    ...rest,
-    remedy: remedyText(h, remedyContext(session, server)),
+    ...verdict,
+    remedies: remedyContext(session, server),
     cli: { version: session.cli.version },
     server: {
       url: redactUrl(url),
@@ -193,10 +197,4 @@ export function buildReport(
     background_migrations_pending: d?.background_migrations_pending ?? null,
     findings,
   };
-}
-
-/** The `compat check --json` document: the verdict and both sides, nothing more. */
-export function compatDocument(report: CompatReport): CompatReport {
-  const { status, severity, message, remedy, cli, server } = report;
-  return { status, severity, message, remedy, cli, server };
 }

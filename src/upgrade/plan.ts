@@ -32,7 +32,7 @@ const RANGE_OPTS = { includePrerelease: true } as const;
 /** What the plan reads of one handshake: the verdict, what the server reported and what the judge found. */
 export type PlanReport = Pick<
   StatusReport,
-  'status' | 'message' | 'remedy' | 'server' | 'pending_migrations' | 'deployment' | 'migration_status'
+  'status' | 'message' | 'hint' | 'server' | 'pending_migrations' | 'deployment' | 'migration_status'
 > &
   Partial<Pick<StatusReport, 'background_migrations_pending' | 'findings'>>;
 
@@ -232,13 +232,12 @@ function refuse(ctx: PlanContext, reason: RefusalReason, message: string, h: Hin
   return { kind: 'refused', reason, message, hint: h, commands, rejected: ctx.rejected };
 }
 
-/** The verdict's own remedy, already said for the checked server. */
 /** `server status` for the server checked: how every upgrade remedy says "look at it". */
 export const STATUS_HINT = hint.run(['server', 'status'], { forServer: true });
 
-/** The verdict's own remedy, as a hint. */
-export function verdictHint(report: Pick<PlanReport, 'remedy'>): Hint | null {
-  return report.remedy ? hint.text(report.remedy) : null;
+/** The verdict's own remedy (a hint, said for the checked server by render/). */
+export function verdictHint(report: Pick<PlanReport, 'hint'>): Hint | null {
+  return report.hint;
 }
 
 /** The refusals that come before any planning, in order: a failed run, a CLI refused, no usable version, a diverged schema. */

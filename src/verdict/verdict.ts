@@ -1,6 +1,6 @@
 import semver from 'semver';
 import type { Observation } from '../handshake/observe.js';
-import { type Hint, hint, remedyText } from '../hint.js';
+import { type Hint, hint } from '../hint.js';
 import type { Matrix, RevisionPlacement } from '../matrix/load.js';
 import type { InstallMethod } from '../matrix/schema.js';
 import { DEPLOYMENT_PATTERN } from '../matrix/schema.js';
@@ -65,9 +65,10 @@ export interface Verdict {
   severity: Severity;
   /** One line naming both versions where known. */
   message: string;
-  /** The exact command (or, where none exists, the step) that fixes it; null when nothing is to be done. */
-  remedy: string | null;
-  /** The remedy as data; `remedy` is this said in the host CLI's words (hint.ts's remedyText). */
+  /**
+   * The exact command (or, where none exists, the step) that fixes it, as data; null when nothing is to be
+   * done. `src/render/` says it in the host CLI's words (`remedyFor(verdict, context)`).
+   */
   hint: Hint | null;
 }
 
@@ -134,16 +135,14 @@ export interface Judgement {
 /** Semver comparisons: prereleases order before their release (1.4.0-rc.1 < 1.4.0) and count as inside ranges. */
 const RANGE_OPTS = { includePrerelease: true } as const;
 
-/** The verdict alone, its remedy said for the matrix's bin and no particular server. */
+/** The verdict alone; its remedy is a hint, said by `remedyFor(verdict, { bin, envPrefix })` (src/render/remedy.ts). */
 export function computeVerdict(matrix: Matrix, observation: Observation, cli: CliContext): Verdict {
-  const { verdict } = judge(matrix, observation, cli);
-  const envPrefix = cli.envPrefix ?? matrix.doc.cli.bin.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
-  return { ...verdict, remedy: remedyText(verdict.hint, { bin: matrix.doc.cli.bin, envPrefix }) };
+  return judge(matrix, observation, cli).verdict;
 }
 
 type Make = (status: Status, message: string, remedy: Hint | null) => Verdict;
 
-const make: Make = (status, message, h) => ({ status, severity: SEVERITY[status], message, remedy: null, hint: h });
+const make: Make = (status, message, h) => ({ status, severity: SEVERITY[status], message, hint: h });
 
 /**
  * The one judge: a pure function of the matrix, what the server said and this CLI. The order, and why
