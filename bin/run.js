@@ -142,7 +142,8 @@ function codeCacheDir() {
   const env = process.env;
   const xdg = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : null;
   const root = env.HANDSHAKE_CACHE_DIR || (xdg ? join(xdg, 'handshake') : homedir() ? join(homedir(), '.cache', 'handshake') : null);
-  return root && !root.startsWith('/proc') ? join(root, 'code-cache') : null;
+  // A blank or relative one is the command's usage error (src/input): never a directory made in the current one.
+  return root?.startsWith('/') && !root.startsWith('/proc') ? join(root, 'code-cache') : null;
 }
 
 /**

@@ -42,7 +42,9 @@ export type FlagName =
   | 'json'
   | 'print-only'
   | 'dry-run'
-  | 'with-token';
+  | 'with-token'
+  | 'format'
+  | 'release';
 
 export const hint = {
   run: (command: readonly string[], options: { forServer?: boolean; args?: readonly FlagArg[] } = {}): Hint => ({

@@ -1,6 +1,5 @@
 import { Args, Flags } from '@oclif/core';
 import semver from 'semver';
-import { quote } from 'shell-quote';
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
 import { SYNC_FORMATS, SyncError, type SyncFormat, type SyncResult, syncMatrix } from '../../src/matrix/sync/index.js';
 
@@ -12,7 +11,7 @@ export const syncFlags = {
   format: Flags.string({ description: 'The migration tool (detected when omitted).', options: [...SYNC_FORMATS] }),
   check: Flags.boolean({ description: 'Write nothing: exit 0 when the chain matches, 3 when it does not (the CI gate).' }),
   release: Flags.string({
-    description: "The server release new revisions arrive in (default: the matrix's cli_version).",
+    description: 'The server release new revisions arrive in (without it: null, in no released server yet).',
     helpValue: 'VERSION',
   }),
 };
@@ -38,9 +37,4 @@ export function runSync(dir: string, flags: SyncFlags): SyncResult {
     }
     throw err;
   }
-}
-
-/** The command that writes what `--check` found missing. */
-export function rewriteCommand(bin: string, dir: string, flags: SyncFlags): string {
-  return quote([bin, 'compat', 'sync', dir, '--compat', flags.compat, ...(flags.format ? ['--format', flags.format] : [])]);
 }

@@ -20,6 +20,7 @@ import {
   migrationStatus,
   openDatabase,
   pendingAfter,
+  removePartialBackups,
 } from './data-dir.js';
 import { messageOf, ReferenceServerError } from './errors.js';
 import { applyMigrations, plan, targetOf } from './migrate.js';
@@ -77,6 +78,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let db: PGlite | null = null;
   let server: Server | null = null;
   try {
+    for (const partial of removePartialBackups(opts.dataDir, opts.backupDir)) {
+      log(`removed ${partial}: a backup an interrupted run never finished (not a usable copy)`);
+    }
     db = await openOrInitialise(opts, chain, log);
     const applied = await appliedRevision(db);
     const serverVersion = opts.version ?? releaseOf(chain, applied);

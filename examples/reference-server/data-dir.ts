@@ -3,16 +3,19 @@ import {
   closeSync,
   cpSync,
   existsSync,
+  fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   realpathSync,
+  renameSync,
   rmSync,
   statSync,
   writeSync,
 } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { messageOf, ReferenceServerError } from './errors.js';
 import type { Migration } from './migrations.js';
@@ -174,8 +177,13 @@ export function pendingAfter(chain: readonly Migration[], applied: string | null
 
 /**
  * Copies the whole data directory (not its lock) to `DIR.backup-<timestamp>`,
- * beside it or in `into`; the database must be closed. A copy that fails
- * half-way is removed, and the error thrown.
+ * beside it or in `into`; the database must be closed. The copy is written
+ * under a temporary name (`.DIR.backup-<timestamp>.partial-<pid>`, which no
+ * one takes for a backup), every file synced to the disk, and renamed to its
+ * final name only when complete: a kill or a power cut leaves no file that
+ * looks like a backup. A copy that fails half-way is removed, and the error
+ * thrown; one a kill left behind is removed by the next run
+ * ({@link removePartialBackups}).
  */
 export function backupDataDir(dir: string, now: Date = new Date(), into?: string): string {
   const stamp = now
@@ -185,11 +193,62 @@ export function backupDataDir(dir: string, now: Date = new Date(), into?: string
   const base = into ? join(resolve(into), `${basename(resolve(dir))}.backup-${stamp}`) : `${resolve(dir)}.backup-${stamp}`;
   let target = base;
   for (let n = 2; existsSync(target); n++) target = `${base}-${n}`;
+  const partial = join(dirname(target), `.${basename(target)}${PARTIAL}${process.pid}`);
   try {
-    cpSync(dir, target, { recursive: true, filter: (src) => !src.endsWith(`/${LOCK}`) && !src.endsWith(`\\${LOCK}`) });
+    cpSync(dir, partial, { recursive: true, filter: (src) => !src.endsWith(`/${LOCK}`) && !src.endsWith(`\\${LOCK}`) });
+    syncTree(partial);
+    renameSync(partial, target);
   } catch (err) {
-    rmSync(target, { recursive: true, force: true });
+    rmSync(partial, { recursive: true, force: true });
     throw err;
   }
+  syncPath(dirname(target));
   return target;
+}
+
+/** What marks a backup still being written: `.DIR.backup-<timestamp>.partial-<pid>`. */
+const PARTIAL = '.partial-';
+
+/**
+ * Removes the partial backups of `dir` that a killed run left (beside it, and
+ * in `into` when backups go there) and returns their paths, for the caller to
+ * say so. Only called with the data directory's lock held: no run of ours is
+ * writing one now.
+ */
+export function removePartialBackups(dir: string, into?: string | null): string[] {
+  const name = basename(resolve(dir));
+  const removed: string[] = [];
+  for (const parent of new Set([dirname(resolve(dir)), ...(into ? [resolve(into)] : [])])) {
+    let entries: string[];
+    try {
+      entries = readdirSync(parent);
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (!entry.startsWith(`.${name}.backup-`) || !entry.includes(PARTIAL)) continue;
+      rmSync(join(parent, entry), { recursive: true, force: true });
+      removed.push(join(parent, entry));
+    }
+  }
+  return removed;
+}
+
+/** Syncs every file and directory under `path` to the disk, so a rename after it never names a copy still in the page cache. */
+function syncTree(path: string): void {
+  const st = lstatSync(path);
+  if (st.isSymbolicLink()) return;
+  if (st.isDirectory()) {
+    for (const entry of readdirSync(path)) syncTree(join(path, entry));
+  }
+  syncPath(path);
+}
+
+function syncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -9,6 +9,7 @@ import {
   lockDataDir,
   openDatabase,
   pendingAfter,
+  removePartialBackups,
 } from './data-dir.js';
 import { messageOf, ReferenceServerError } from './errors.js';
 import { defaultMigrationsDir, loadMigrations, type Migration, releaseMigrations } from './migrations.js';
@@ -73,6 +74,9 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
   const release = lockDataDir(opts.dataDir, 'migrate');
   let db: PGlite | null = null;
   try {
+    for (const partial of removePartialBackups(opts.dataDir)) {
+      log(`removed ${partial}: a backup an interrupted run never finished (not a usable copy)`);
+    }
     const fresh = !isInitialised(opts.dataDir);
     db = await openDatabase(opts.dataDir);
     const from = await appliedRevision(db);

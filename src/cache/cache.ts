@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { writeFileAtomic } from '../atomic-file.js';
-import { ensureDirectory, homeDirectory } from '../input/index.js';
+import { directoryFromEnv, ensureDirectory, homeDirectory, readRegularFile } from '../input/index.js';
 import { type VersionDocument, versionDocumentSchema } from '../protocol/version-document.js';
 import { redactUrl } from '../url.js';
+
+/** The largest cache entry read: a version document is capped far below it when fetched. */
+const MAX_ENTRY_BYTES = 4 * 1024 * 1024;
 
 /** Default freshness of a cached handshake: one hour. */
 export const DEFAULT_CACHE_TTL_MS = 60 * 60 * 1000;
@@ -29,12 +31,14 @@ export interface CacheEntry {
 
 /**
  * `HANDSHAKE_CACHE_DIR`, else `$XDG_CACHE_HOME/handshake`, else `~/.cache/handshake`; null when
- * there is no home directory either (then there is no cache: it is an optimisation). Never throws.
+ * there is no home directory either (then there is no cache: it is an optimisation). A blank or
+ * relative directory variable is a usage error naming it ({@link directoryFromEnv}).
  */
 export function cacheDir(env: NodeJS.ProcessEnv, prefix = 'HANDSHAKE', product = 'handshake'): string | null {
-  const explicit = env[`${prefix}_CACHE_DIR`];
+  const explicit = directoryFromEnv(env, `${prefix}_CACHE_DIR`);
   if (explicit) return explicit;
-  if (env.XDG_CACHE_HOME?.startsWith('/')) return join(env.XDG_CACHE_HOME, product);
+  const xdg = directoryFromEnv(env, 'XDG_CACHE_HOME');
+  if (xdg) return join(xdg, product);
   const home = homeDirectory(env);
   return home ? join(home, '.cache', product) : null;
 }
@@ -81,9 +85,12 @@ export class HandshakeCache {
   read(url: URL): CacheEntry | null {
     const file = this.file(url);
     if (file === null) return null;
+    // A FIFO, a device or a huge file planted as an entry is a miss, never a hang (docs/commands.md, "Local state").
+    const read = readRegularFile(file, MAX_ENTRY_BYTES);
+    if (!read.ok) return null;
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
+      raw = JSON.parse(read.data.toString('utf8'));
     } catch {
       return null;
     }

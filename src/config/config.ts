@@ -1,10 +1,10 @@
-import { lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { quote } from 'shell-quote';
 import * as z from 'zod';
 import { writeFileAtomic } from '../atomic-file.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../errors.js';
-import { ensureDirectory, homeDirectory } from '../input/index.js';
+import { directoryFromEnv, ensureDirectory, homeDirectory, readRegularFile } from '../input/index.js';
 import { parseServerUrl, redactUrl } from '../url.js';
 
 /** A server name: what `--server NAME` and `server use NAME` take. */
@@ -58,10 +58,12 @@ export interface LoadedConfig {
 
 /**
  * `$XDG_CONFIG_HOME/<product>/config.json`, defaulting to `~/.config`; null when there is neither
- * (a uid without a passwd entry and without HOME). Never throws.
+ * (a uid without a passwd entry and without HOME). A blank or relative XDG_CONFIG_HOME is a usage
+ * error naming it ({@link directoryFromEnv}).
  */
 export function findConfigPath(env: NodeJS.ProcessEnv, product = 'handshake'): string | null {
-  if (env.XDG_CONFIG_HOME?.startsWith('/')) return join(env.XDG_CONFIG_HOME, product, 'config.json');
+  const xdg = directoryFromEnv(env, 'XDG_CONFIG_HOME');
+  if (xdg) return join(xdg, product, 'config.json');
   const home = homeDirectory(env);
   return home ? join(home, '.config', product, 'config.json') : null;
 }
@@ -91,17 +93,19 @@ export function jsonErrorPosition(text: string, err: unknown): { line: number; c
   return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
 
+/** The largest config file read: thousands of servers fit in far less. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
 /** Reads the config file; a missing file is an empty config, an invalid one an error naming the file and field. */
 export function loadConfig(path: string): LoadedConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { path, config: { servers: {} }, exists: false, warnings: [] };
-    throw new HandshakeError(ErrorCode.ConfigInvalid, `cannot read config file ${path}: ${(err as Error).message}`, {
-      remedy: `Fix the permissions of ${path}, or remove it`,
+  const read = readRegularFile(path, MAX_CONFIG_BYTES);
+  if (!read.ok) {
+    if (read.missing) return { path, config: { servers: {} }, exists: false, warnings: [] };
+    throw new HandshakeError(ErrorCode.ConfigInvalid, `cannot read config file ${path}: ${read.why}`, {
+      remedy: `Fix ${path} (a regular file, readable by you), or remove it`,
     });
   }
+  const text = read.data.toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

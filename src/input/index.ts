@@ -4,7 +4,7 @@
  * directory. Every mistake in them is a usage error ({@link ErrorCode.Usage}) naming the file or
  * the variable, never a raw Node error and never blamed on the server. Nothing here prints.
  */
-import { readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { ErrorCode, HandshakeError } from '../errors.js';
@@ -27,6 +27,22 @@ export function homeDirectory(env: NodeJS.ProcessEnv = process.env): string | nu
   }
 }
 
+/**
+ * A directory named by the variable `name` of `env` (`HANDSHAKE_CACHE_DIR`, `XDG_CONFIG_HOME`,
+ * `XDG_CACHE_HOME`): null when unset or empty (the default applies, as the XDG spec says of an
+ * empty one). A blank value (`" "`) or a relative path is a usage error naming the variable: it
+ * would otherwise create a directory named by it in whatever the current directory is.
+ */
+export function directoryFromEnv(env: NodeJS.ProcessEnv, name: string): string | null {
+  const value = env[name];
+  if (value === undefined || value === '') return null;
+  const why = value.trim() === '' ? 'is blank' : isAbsolute(value) ? null : `is a relative path (${JSON.stringify(value)})`;
+  if (why === null) return value;
+  throw new HandshakeError(ErrorCode.Usage, `${name} ${why}: it must name a directory by its absolute path`, {
+    remedy: `Set ${name} to an absolute path, e.g. export ${name}="$HOME/${name.startsWith('XDG_CONFIG') ? '.config' : '.cache'}", or unset it`,
+  });
+}
+
 const READ_ERRORS: Record<string, string> = {
   ENOENT: 'no such file',
   EISDIR: 'it is a directory',
@@ -42,41 +58,77 @@ const READ_ERRORS: Record<string, string> = {
 /** The largest file read as a request body or argument (a body is sent in one piece, from memory). */
 export const MAX_USER_FILE_BYTES = 64 * 1024 * 1024;
 
+/** A file read by {@link readRegularFile}, or why it was not: words for a message, after the file's name. */
+export type FileRead = { ok: true; data: Buffer } | { ok: false; missing: boolean; why: string };
+
+const sizeWords = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${Math.round(bytes / 1024)} KiB`);
+
+/**
+ * The one reader of every file a user or another process controls: the config, cache entries,
+ * `--compat`, `-d @file`, `NODE_EXTRA_CA_CERTS`. Only a regular file is read, and at most
+ * `maxBytes` of it: a FIFO, a device (`/dev/zero`, also through a symbolic link), a socket or a
+ * directory is refused without blocking — the file is opened with O_NONBLOCK (a FIFO without a
+ * writer would otherwise hang the open), and its type is checked on the open descriptor, so a
+ * swap between a check and the read cannot slip one in. Never throws: the caller words the
+ * problem (a usage error naming the file for user input; ignored for a cache).
+ */
+export function readRegularFile(path: string, maxBytes: number): FileRead {
+  const failed = (err: unknown): FileRead => {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    return { ok: false, missing: code === 'ENOENT', why: READ_ERRORS[code] ?? 'it cannot be read' };
+  };
+  if (path === '') return { ok: false, missing: false, why: 'no file name given' };
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (err) {
+    return failed(err);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) return { ok: false, missing: false, why: 'it is a directory' };
+    if (!st.isFile()) {
+      const kind = st.isFIFO()
+        ? 'a pipe'
+        : st.isCharacterDevice() || st.isBlockDevice()
+          ? 'a device'
+          : st.isSocket()
+            ? 'a socket'
+            : 'special';
+      return { ok: false, missing: false, why: `it is ${kind}, not a regular file` };
+    }
+    const tooLarge: FileRead = { ok: false, missing: false, why: `it is larger than ${sizeWords(maxBytes)}` };
+    if (st.size > maxBytes) return tooLarge;
+    // Read to the end, not to the size fstat saw: the file may still grow (or shrink) while it is read.
+    const data = readCappedFd(fd, maxBytes);
+    return data === null ? tooLarge : { ok: true, data };
+  } catch (err) {
+    return failed(err);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Reads a file the user named (`-d @file`); `-` is stdin. `what` says what the file is for, in the
  * message ("the request body file"). A missing file, a directory, a FIFO that is not stdin or an
- * unreadable file is a usage error naming the file.
+ * unreadable file is a usage error naming the file ({@link readRegularFile}).
  */
 export function readUserFile(path: string, what = 'the file'): Buffer {
-  const tooLarge = `it is larger than ${MAX_USER_FILE_BYTES / 1024 / 1024} MiB`;
   if (path === '-') {
     const data = readCappedFd(0, MAX_USER_FILE_BYTES);
     if (data === null)
-      throw new HandshakeError(ErrorCode.Usage, `cannot read ${what} from stdin: ${tooLarge}`, { remedy: 'Send a smaller body' });
+      throw new HandshakeError(ErrorCode.Usage, `cannot read ${what} from stdin: it is larger than ${sizeWords(MAX_USER_FILE_BYTES)}`, {
+        remedy: 'Send a smaller body',
+      });
     return data;
   }
-  const usage = (why: string) =>
-    new HandshakeError(ErrorCode.Usage, `cannot read ${what} ${JSON.stringify(path)}: ${why}`, {
-      remedy: path === '' ? 'Name a file after the @, or use @- for stdin' : `Check the path ${JSON.stringify(resolve(path))}`,
-    });
-  if (path === '') throw usage('no file name given');
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw usage('it is a directory');
-    // A FIFO or a device (/dev/zero) could block forever or never end: only regular files and stdin (@-) are read.
-    if (!st.isFile()) throw usage('it is not a regular file (for a pipe, use @- and stdin)');
-    size = st.size;
-  } catch (err) {
-    if (err instanceof HandshakeError) throw err;
-    throw usage(READ_ERRORS[(err as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read');
-  }
-  if (size > MAX_USER_FILE_BYTES) throw usage(tooLarge);
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw usage(READ_ERRORS[(err as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read');
-  }
+  const read = readRegularFile(path, MAX_USER_FILE_BYTES);
+  if (read.ok) return read.data;
+  const why = read.why.startsWith('it is a pipe') ? `${read.why} (for a pipe, use @- and stdin)` : read.why;
+  throw new HandshakeError(ErrorCode.Usage, `cannot read ${what} ${JSON.stringify(path)}: ${why}`, {
+    remedy: path === '' ? 'Name a file after the @, or use @- for stdin' : `Check the path ${JSON.stringify(resolve(path))}`,
+  });
 }
 
 /** Reads `fd` to its end, or null past `max` bytes (so an endless stream never fills the memory). */

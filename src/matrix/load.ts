@@ -5,6 +5,7 @@ import semver from 'semver';
 import type { z } from 'zod';
 import { MatrixError, type MatrixIssue } from '../errors.js';
 import { hint } from '../hint.js';
+import { MAX_USER_FILE_BYTES, readRegularFile } from '../input/index.js';
 import { packageRoot } from '../package-root.js';
 import { getMatrixSchema, type MatrixDocument, type MatrixInput } from './schema.js';
 import { comparableVersion } from './versions.js';
@@ -23,6 +24,12 @@ export interface Matrix {
   revisionIndex(revision: string): number;
   /** The release that introduced the revision at `index` (its own `server_version`, else the one before it's), or null. */
   releaseOf(index: number): string | null;
+  /**
+   * Whether the revision at `index` is in no released server yet: its `server_version` is null (what
+   * `compat sync` writes without a release), or it inherits that from the entry before it. No server
+   * release includes it, so it is never pending of a server's own release.
+   */
+  unreleased(index: number): boolean;
   /**
    * The last chain position the server release `version` includes: -1 when the release predates every
    * revision that names one, null when the chain names no releases at all (a matrix of the first release).
@@ -67,6 +74,7 @@ export function createMatrix(doc: MatrixDocument, source: string): Matrix {
     source,
     revisionIndex: (revision) => index.get(revision) ?? -1,
     releaseOf: (i) => releases.of[i] ?? null,
+    unreleased: (i) => releases.unreleased[i] === true,
     releaseHead: (version) => (releases.named ? releases.head(version) : null),
     serverVersion: (reported) => comparableVersion(reported, doc.version_flavors),
     placeRevision(revision) {
@@ -85,22 +93,29 @@ export function createMatrix(doc: MatrixDocument, source: string): Matrix {
  */
 function chainReleases(doc: MatrixDocument) {
   const of: (string | null)[] = [];
+  const unreleased: boolean[] = [];
   let current: string | null = null;
+  let none = false;
   for (const entry of doc.schema_chain) {
+    // null: in no released server yet (and so is what follows without a release of its own); absent: the entry before's.
+    if (entry.server_version === null) none = true;
+    else if (entry.server_version !== undefined) none = false;
     current = entry.server_version ?? current;
-    of.push(current);
+    of.push(none ? null : current);
+    unreleased.push(none);
   }
   const named = of.some((r) => r !== null);
   const head = (version: string): number => {
     let last = -1;
     for (let i = 0; i < of.length; i++) {
       const r = of[i];
+      if (unreleased[i]) continue;
       if (r === null || r === undefined || semver.lte(r, version)) last = i;
     }
     // Entries before the first named release belong to every release: only count them when a named one is included.
     return last >= 0 && of.slice(0, last + 1).some((r) => r !== null) ? last : -1;
   };
-  return { of, named, head };
+  return { of, unreleased, named, head };
 }
 
 /** Validates a parsed JSON value as a matrix. Throws {@link MatrixError} naming every problem. */
@@ -119,20 +134,19 @@ export function parseMatrix(value: unknown, source: string): Matrix {
 export function loadMatrix(file?: string, label: string = file ?? BUNDLED): Matrix {
   const bundled = join(packageRoot(), 'compat.json');
   const path = file ?? bundled;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+  // The one reader of user-controlled files: a FIFO or /dev/zero given as --compat is refused, never a hang.
+  const read = readRegularFile(path, MAX_USER_FILE_BYTES);
+  if (!read.ok) {
+    const reason = read.missing ? 'file not found' : read.why;
     throw new MatrixError(label, [{ path: '', message: `cannot read: ${reason}` }], {
       // The variable in the host's words (HANDSHAKE_COMPAT_FILE, ACME_COMPAT_FILE), not a bare COMPAT_FILE.
       hint: hint.steps(
         hint.text('Check the path of the compat matrix given by --compat, or by'),
         hint.variable('COMPAT_FILE', { example: '/path/to/compat.json' }),
       ),
-      cause: err,
     });
   }
+  const text = read.data.toString('utf8');
   // The bundled file (handshake's own, found as the bundled or the host's file; never --compat or the variable),
   // unchanged since the build validated it: the same text gives the same document.
   const validated = label === BUNDLED && resolve(path) === bundled ? validatedAtBuild(text) : null;

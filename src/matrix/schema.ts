@@ -95,9 +95,10 @@ function buildMatrixSchema() {
             revision: revisionId,
             description: z.string().max(200).optional(),
             server_version: semverString
+              .nullable()
               .optional()
               .describe(
-                'The server release that introduced this revision. A release includes every revision introduced at or before it; an entry without one belongs to the release of the entry before it.',
+                "The server release that introduced this revision. A release includes every revision introduced at or before it; an entry without one belongs to the release of the entry before it; null: in no released server yet (never pending of a server's own release).",
               ),
             parents: z
               .array(revisionId)

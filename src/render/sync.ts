@@ -1,3 +1,4 @@
+import { type RemedyContext, remedyText } from '../hint.js';
 import type { SyncResult } from '../matrix/sync/index.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
@@ -10,10 +11,20 @@ export interface SyncDocument {
   added: string[];
   removed: string[];
   changed: boolean;
+  /** Revisions in no released server yet (`server_version: null`). */
+  unreleased: string[];
 }
 
 export function syncDocument(r: SyncResult): SyncDocument {
-  return { file: r.file, format: r.format, chain: r.chain, added: r.added, removed: r.removed, changed: r.changed };
+  return {
+    file: r.file,
+    format: r.format,
+    chain: r.chain,
+    added: r.added,
+    removed: r.removed,
+    changed: r.changed,
+    unreleased: r.unreleased,
+  };
 }
 
 function ids(list: readonly string[], max = 10): string {
@@ -32,17 +43,27 @@ export function syncDifferences(r: SyncResult): string[] {
 }
 
 /**
- * Human output of `compat sync`. `remedy` is the command that rewrites the matrix, in the host's
- * words (the command layer builds it), shown when a check finds a difference.
+ * Human output of `compat sync`: what was written or differs, the command that writes it (a check that
+ * found a difference), and the revisions in no release yet with the command that sets their release,
+ * in the host's words.
  */
-export function formatSync(r: SyncResult, style: Style, options: { check: boolean; remedy: string | null }): string {
-  const { remedy } = options;
+export function formatSync(r: SyncResult, style: Style, options: { check: boolean; ctx: RemedyContext }): string {
+  const remedy = remedyText(r.remedy, options.ctx);
   const what = `${sanitize(r.dir)} (${r.format}, ${r.chain.length} revision${r.chain.length === 1 ? '' : 's'})`;
   const file = sanitize(r.file);
   const details = syncDifferences(r)
     .map((l) => `  ${l}\n`)
     .join('');
-  if (!r.changed) return `${style.green('✓')} ${file} matches ${what}${options.check ? '' : '; nothing written'}\n`;
-  if (r.written) return `${style.green('✓')} Wrote ${file}: schema_chain from ${what}\n${details}`;
-  return `${style.red('✗')} ${file} does not match ${what}\n${details}${remedy ? `${style.dim('Fix:')} ${sanitize(remedy)}\n` : ''}`;
+  const releaseHint = remedyText(r.releaseHint, options.ctx);
+  const n = r.unreleased.length;
+  const unreleased =
+    n === 0
+      ? ''
+      : `${style.yellow('!')} ${n} revision${n === 1 ? ' is' : 's are'} in no released server yet (server_version null): ${ids(r.unreleased)}\n` +
+        (releaseHint ? `${style.dim('Next:')} ${sanitize(releaseHint)}\n` : '');
+  const released = r.released.length ? `  released in ${r.released.length === 1 ? 'it' : 'them'}: ${ids(r.released)}\n` : '';
+  if (!r.changed && !r.written)
+    return `${style.green('✓')} ${file} matches ${what}${options.check ? '' : '; nothing written'}\n${unreleased}`;
+  if (r.written) return `${style.green('✓')} Wrote ${file}: schema_chain from ${what}\n${details}${released}${unreleased}`;
+  return `${style.red('✗')} ${file} does not match ${what}\n${details}${remedy ? `${style.dim('Fix:')} ${sanitize(remedy)}\n` : ''}${unreleased}`;
 }

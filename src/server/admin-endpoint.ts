@@ -121,12 +121,20 @@ export class BodyTooLarge extends Error {}
 export async function readBody(req: IncomingMessage): Promise<unknown> {
   const parsed = (req as IncomingMessage & { body?: unknown }).body;
   if (parsed !== undefined) return parsed;
-  const chunks: Buffer[] = [];
+  return readLimited(req);
+}
+
+/** A body as text, at most {@link MAX_MIGRATE_BODY} bytes: a node:http request, or a web `ReadableStream` (both are async iterables). */
+export async function readLimited(chunks: AsyncIterable<Uint8Array | string> | null): Promise<string> {
+  const parts: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_MIGRATE_BODY) throw new BodyTooLarge(`The body is over ${MAX_MIGRATE_BODY} bytes`);
-    chunks.push(chunk as Buffer);
+  if (chunks) {
+    for await (const chunk of chunks) {
+      const part = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      size += part.length;
+      if (size > MAX_MIGRATE_BODY) throw new BodyTooLarge(`The body is over ${MAX_MIGRATE_BODY} bytes`);
+      parts.push(part);
+    }
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(parts).toString('utf8');
 }

@@ -10,13 +10,24 @@ import {
   type ServerVersionDocument,
 } from './document.js';
 import { HandshakeServerError } from './errors.js';
-import { type Answer, callLater, errorBody, type Handler, isPath, type Middleware, requestPath, sendAnswer, sendJson } from './http.js';
+import {
+  type Answer,
+  callLater,
+  errorBody,
+  type Handler,
+  type HandshakeRequest,
+  type Middleware,
+  nodeRequest,
+  type RequestFacts,
+  samePath,
+  sendAnswer,
+} from './http.js';
 import { type MaintenanceBody, maintenanceAnswer } from './maintenance.js';
 import type { MigrationController } from './migrations.js';
 import { cacheMsOf, type HeaderNames, headerNamesOf, versionPathOf } from './options.js';
 import { createRevisionCache, type RevisionCache } from './revision-cache.js';
 
-export type { Handler, Middleware, Next } from './http.js';
+export type { Handler, HandshakeRequest, Middleware, Next, RequestFacts } from './http.js';
 export { DEFAULT_CACHE_MS, DEFAULT_HEADER_NAMES, DEFAULT_VERSION_PATH, type HeaderNames } from './options.js';
 
 /** Where the server reads its schema state from: usually its database and its migrations directory. */
@@ -64,6 +75,17 @@ export interface HandshakeServerOptions
   onError?: (err: unknown) => void;
 }
 
+/** Where a request goes; see {@link HandshakeServer.route}. */
+export type Route = { kind: 'version' } | { kind: 'migrations' } | { kind: 'answer'; answer: Answer } | { kind: 'next' };
+
+/** What the handshake does with a request: answer it, or let it go on with these headers set. */
+export interface Exchange {
+  /** The revision and version headers (lower-case names) to set on whatever answers the request. */
+  headers: Record<string, string>;
+  /** The handshake's own answer (its headers are in addition to `headers`), or null: the app answers. */
+  answer: Answer | null;
+}
+
 export interface HandshakeServer {
   /**
    * Headers on every response, the version endpoint at its path, the admin
@@ -96,6 +118,20 @@ export interface HandshakeServer {
    * {@link HandshakeServer.refresh} once at startup.
    */
   responseHeaders(): Record<string, string>;
+  /**
+   * Where one request goes: the version endpoint, the admin endpoint, an answer of the handshake's
+   * own (the maintenance 503, the 426), or on to the app. Synchronous, framework-neutral: every
+   * adapter (node:http, Express, Fastify, fetch) routes with it.
+   */
+  route(request: RequestFacts): Route;
+  /**
+   * The whole handshake for one request, framework-neutral: the answer to send (its headers
+   * include the revision and version), or null with the headers to set on the app's own response.
+   * The adapters for Fastify and the web-standard `fetch` are built on it.
+   */
+  exchange(request: HandshakeRequest): Promise<Exchange>;
+  /** The version endpoint's answer (200, 405 for a method other than GET or HEAD, 503 when the source fails). */
+  versionAnswer(method: string | undefined): Promise<Answer>;
   /** Reads the revision source now and updates the cache, e.g. after running migrations in-process. */
   refresh(): Promise<ServerVersionDocument>;
   /** The header names in use. */
@@ -134,54 +170,140 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
     view: (doc) => withMigrationState(doc, controller),
   });
   controller?.onSettled(() => void cache.refresh().catch(onError));
-  const setHeaders = headerSetter(names, base.server_version);
-  const handlers = httpHandlers({ cache, setHeaders, versionPath, controller, onError });
-  const cliRejection = (req: IncomingMessage): CliRejection | null =>
-    checkCliVersion(req.headers[names.cliVersion.toLowerCase()], base.min_cli_version, names.requiredCliVersion);
+
+  /** The two headers of every response (docs/protocol.md §1.4), for a document read (or none yet). */
+  const handshakeHeaders = (doc: ServerVersionDocument | null): Record<string, string> => {
+    const out: Record<string, string> = { [names.serverVersion]: base.server_version };
+    if (doc?.schema_revision) out[names.schemaRevision] = doc.schema_revision;
+    return out;
+  };
+  const setHeaders = (res: ServerResponse, doc: ServerVersionDocument | null): void => {
+    if (res.headersSent) return;
+    for (const [name, value] of Object.entries(handshakeHeaders(doc))) res.setHeader(name, value);
+  };
+  /** The headers from the cached read; the first request of all waits for the first read. */
+  const currentHeaders = async (): Promise<Record<string, string>> => {
+    let doc = cache.current();
+    if (!doc) {
+      try {
+        doc = await cache.refresh();
+      } catch (err) {
+        onError(err);
+      }
+    }
+    return lowerKeys(handshakeHeaders(doc));
+  };
+  const versionAnswer = (method: string | undefined) => answerVersion(method, { cache, versionPath, onError, handshakeHeaders });
+  const migrationAnswerOf = (request: MigrationRequest): Promise<Answer> =>
+    answerMigration(controller, request, cache).catch((err: unknown) => {
+      onError(err);
+      return { status: 500, headers: {}, body: errorBody('internal', 'The migration endpoint failed', "See the server's log") };
+    });
+
+  const cliRejectionOf = (request: RequestFacts): CliRejection | null =>
+    checkCliVersion(request.header(names.cliVersion.toLowerCase()), base.min_cli_version, names.requiredCliVersion);
+  const exempt = controller?.enabled ? [versionPath, controller.path] : [versionPath];
+  const maintenanceOf = (request: RequestFacts) => maintenanceAnswer(controller, request.path, exempt);
+  // The one routing rule every adapter follows: the version endpoint, the admin endpoint, the
+  // maintenance 503 (docs/protocol.md §1.7), the 426 (§1.6), then the app.
+  const route = (request: RequestFacts): Route => {
+    if (samePath(request.path, versionPath)) return VERSION_ROUTE;
+    if (controller?.enabled && samePath(request.path, controller.path)) return MIGRATIONS_ROUTE;
+    const busy = maintenanceOf(request);
+    if (busy) return { kind: 'answer', answer: busy };
+    const rejection = options.enforceCliWindow ? cliRejectionOf(request) : null;
+    if (rejection) return { kind: 'answer', answer: rejection };
+    return NEXT_ROUTE;
+  };
+
+  const headers: Middleware = (_req, res, next) => {
+    const doc = cache.current();
+    setHeaders(res, doc);
+    if (doc) return next?.();
+    // Nothing read yet: this one request waits for the first read.
+    cache.refresh().then(
+      (fresh) => {
+        setHeaders(res, fresh);
+        callLater(next);
+      },
+      (err) => {
+        onError(err);
+        callLater(next);
+      },
+    );
+  };
+  const versionHandler: Handler = (req, res) => {
+    void versionAnswer(req.method).then((answer) => sendAnswer(res, answer, req.method === 'HEAD'));
+  };
+  const migrationHandler: Handler = (req, res) => {
+    void migrationAnswerOf({ method: req.method, authorization: req.headers.authorization, body: () => readBody(req) }).then((answer) =>
+      sendAnswer(res, answer),
+    );
+  };
   const requireCliVersion: Middleware = (req, res, next) => {
-    const rejection = cliRejection(req);
+    const rejection = cliRejectionOf(nodeRequest(req));
     if (rejection) sendAnswer(res, rejection);
     else next?.();
   };
-  const { maintenance, maintenanceRejection } = maintenanceGuard(controller, versionPath);
+  const maintenance: Middleware = (req, res, next) => {
+    const answer = maintenanceOf(nodeRequest(req));
+    if (answer) sendAnswer(res, answer);
+    else next?.();
+  };
   const middleware: Middleware = (req, res, next) => {
-    handlers.headers(req, res, () => {
-      if (isPath(req, versionPath)) return handlers.versionHandler(req, res);
-      if (controller?.enabled && isPath(req, controller.path)) return handlers.migrationHandler(req, res);
-      maintenance(req, res, () => (options.enforceCliWindow ? requireCliVersion(req, res, next) : next?.()));
+    headers(req, res, () => {
+      const to = route(nodeRequest(req));
+      if (to.kind === 'version') return versionHandler(req, res);
+      if (to.kind === 'migrations') return migrationHandler(req, res);
+      if (to.kind === 'answer') return sendAnswer(res, to.answer);
+      next?.();
     });
   };
   return {
     middleware,
+    headers,
     requireCliVersion,
     maintenance,
-    ...handlers,
+    versionHandler,
+    migrationHandler,
+    route,
+    versionAnswer,
+    async exchange(request) {
+      const headers = await currentHeaders();
+      const to = route(request);
+      if (to.kind === 'next') return { headers, answer: null };
+      if (to.kind === 'answer') return { headers, answer: to.answer };
+      if (to.kind === 'version') {
+        const answer = await versionAnswer(request.method);
+        return { headers: { ...headers, ...answer.headers }, answer };
+      }
+      const answer = await migrationAnswerOf({
+        method: request.method,
+        authorization: request.header('authorization'),
+        body: request.body,
+      });
+      return { headers, answer };
+    },
     document: cache.refresh,
     refresh: cache.refresh,
-    cliRejection,
-    maintenanceRejection,
+    cliRejection: (req) => cliRejectionOf(nodeRequest(req)),
+    maintenanceRejection: (req) => maintenanceOf(nodeRequest(req)),
     migrationAnswer: (request) => answerMigration(controller, request, cache),
-    responseHeaders() {
-      const out: Record<string, string> = { [names.serverVersion]: base.server_version };
-      const revision = cache.current()?.schema_revision;
-      if (revision) out[names.schemaRevision] = revision;
-      return out;
-    },
+    responseHeaders: () => handshakeHeaders(cache.current()),
     headerNames: Object.freeze({ ...names }),
     versionPath,
     migrations: controller,
   };
 }
 
-function maintenanceGuard(controller: MigrationController | null, versionPath: string) {
-  const exempt = controller?.enabled ? [versionPath, controller.path] : [versionPath];
-  const maintenanceRejection = (req: IncomingMessage) => maintenanceAnswer(controller, requestPath(req), exempt);
-  const maintenance: Middleware = (req, res, next) => {
-    const answer = maintenanceRejection(req);
-    if (answer) sendAnswer(res, answer);
-    else next?.();
-  };
-  return { maintenance, maintenanceRejection };
+const VERSION_ROUTE: Route = Object.freeze({ kind: 'version' });
+const MIGRATIONS_ROUTE: Route = Object.freeze({ kind: 'migrations' });
+const NEXT_ROUTE: Route = Object.freeze({ kind: 'next' });
+
+function lowerKeys(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+  return out;
 }
 
 function staticInfoOf(options: HandshakeServerOptions): ServerInfo {
@@ -238,82 +360,37 @@ function withMigrationState(doc: ServerVersionDocument, controller: MigrationCon
   return out;
 }
 
-function headerSetter(names: HeaderNames, serverVersion: string) {
-  return (res: ServerResponse, doc: ServerVersionDocument | null): void => {
-    if (res.headersSent) return;
-    res.setHeader(names.serverVersion, serverVersion);
-    if (doc?.schema_revision) res.setHeader(names.schemaRevision, doc.schema_revision);
-  };
-}
-
-interface HandlerDeps {
+interface VersionDeps {
   cache: RevisionCache;
-  setHeaders: (res: ServerResponse, doc: ServerVersionDocument | null) => void;
   versionPath: string;
-  controller: MigrationController | null;
   onError: (err: unknown) => void;
+  handshakeHeaders: (doc: ServerVersionDocument | null) => Record<string, string>;
 }
 
-function httpHandlers(deps: HandlerDeps): { headers: Middleware; versionHandler: Handler; migrationHandler: Handler } {
-  const { cache, setHeaders, controller, onError } = deps;
-  const headers: Middleware = (_req, res, next) => {
-    const doc = cache.current();
-    setHeaders(res, doc);
-    if (doc) return next?.();
-    // Nothing read yet: this one request waits for the first read.
-    cache.refresh().then(
-      (fresh) => {
-        setHeaders(res, fresh);
-        callLater(next);
-      },
-      (err) => {
-        onError(err);
-        callLater(next);
-      },
-    );
-  };
-  const migrationHandler: Handler = (req, res) => {
-    answerMigration(controller, { method: req.method, authorization: req.headers.authorization, body: () => readBody(req) }, cache).then(
-      (answer) => sendAnswer(res, answer),
-      (err) => {
-        onError(err);
-        sendJson(res, 500, errorBody('internal', 'The migration endpoint failed', "See the server's log"));
-      },
-    );
-  };
-  return { headers, versionHandler: versionHandler(deps), migrationHandler };
-}
-
-function versionHandler({ cache, setHeaders, versionPath, onError }: HandlerDeps): Handler {
-  return (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      setHeaders(res, cache.peek());
-      res.setHeader('allow', 'GET, HEAD');
-      sendJson(res, 405, {
-        error: { code: 'method_not_allowed', message: `${req.method} is not allowed on ${versionPath}`, remedy: `Use GET ${versionPath}` },
-      });
-      return;
-    }
-    cache.refresh().then(
-      (doc) => {
-        setHeaders(res, doc);
-        res.setHeader('cache-control', 'no-store');
-        sendJson(res, 200, doc, req.method === 'HEAD');
-      },
-      (err) => {
-        onError(err);
-        setHeaders(res, cache.peek());
-        res.setHeader('retry-after', '5');
-        sendJson(res, 503, {
-          error: {
-            code: 'schema_state_unavailable',
-            message: 'The server could not read its schema revision',
-            remedy: "Check the server's database connection and its logs",
-          },
-        });
-      },
-    );
-  };
+/** The version endpoint (docs/protocol.md §1): the document read afresh, never from the header cache. */
+async function answerVersion(method: string | undefined, { cache, versionPath, onError, handshakeHeaders }: VersionDeps): Promise<Answer> {
+  if (method !== 'GET' && method !== 'HEAD') {
+    return {
+      status: 405,
+      headers: { ...lowerKeys(handshakeHeaders(cache.peek())), allow: 'GET, HEAD' },
+      body: errorBody('method_not_allowed', `${method} is not allowed on ${versionPath}`, `Use GET ${versionPath}`),
+    };
+  }
+  try {
+    const doc = await cache.refresh();
+    return { status: 200, headers: { ...lowerKeys(handshakeHeaders(doc)), 'cache-control': 'no-store' }, body: doc };
+  } catch (err) {
+    onError(err);
+    return {
+      status: 503,
+      headers: { ...lowerKeys(handshakeHeaders(cache.peek())), 'retry-after': '5' },
+      body: errorBody(
+        'schema_state_unavailable',
+        'The server could not read its schema revision',
+        "Check the server's database connection and its logs",
+      ),
+    };
+  }
 }
 
 function answerMigration(controller: MigrationController | null, request: MigrationRequest, cache: RevisionCache): Promise<Answer> {

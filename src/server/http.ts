@@ -17,18 +17,54 @@ export interface Answer<Body = unknown> {
 
 /** The request's path without the query; Express's `originalUrl` when mounted under a prefix. */
 export function requestPath(req: IncomingMessage): string {
-  const raw = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  return pathOf((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/');
+}
+
+/** The path of a request target or a whole URL, without the query. */
+export function pathOf(target: string): string {
   try {
-    return new URL(raw, 'http://localhost').pathname;
+    return new URL(target, 'http://localhost').pathname;
   } catch {
-    return raw;
+    return target;
   }
+}
+
+/** Is `requested` the endpoint at `path` (with or without a trailing slash)? */
+export function samePath(requested: string, path: string): boolean {
+  return requested === path || requested === `${path}/`;
 }
 
 /** Is this request for `path` (with or without a trailing slash)? */
 export function isPath(req: IncomingMessage, path: string): boolean {
-  const p = requestPath(req);
-  return p === path || p === `${path}/`;
+  return samePath(requestPath(req), path);
+}
+
+/** What the handshake reads of a request, whatever the framework: every adapter makes one of these. */
+export interface RequestFacts {
+  /** `GET`, `HEAD`, `POST`… */
+  method: string;
+  /** The path without the query, as the client sent it (before any mount prefix is stripped). */
+  path: string;
+  /** A request header by its lower-case name; the first value when repeated. */
+  header(name: string): string | undefined;
+}
+
+/** A request with its body, read only when the admin endpoint needs it. */
+export interface HandshakeRequest extends RequestFacts {
+  /** The body: parsed already (a framework's `request.body`), or read when asked (a string). */
+  body(): Promise<unknown>;
+}
+
+/** The {@link RequestFacts} of a node:http request (Express's too). */
+export function nodeRequest(req: IncomingMessage): RequestFacts {
+  return {
+    method: req.method ?? 'GET',
+    path: requestPath(req),
+    header(name) {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    },
+  };
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headOnly = false): void {
@@ -44,9 +80,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** Writes an {@link Answer} to a node:http response. */
-export function sendAnswer(res: ServerResponse, answer: Answer): void {
+export function sendAnswer(res: ServerResponse, answer: Answer, headOnly = false): void {
   if (!res.headersSent) for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
-  sendJson(res, answer.status, answer.body);
+  sendJson(res, answer.status, answer.body, headOnly);
 }
 
 /** Calls `next` outside the promise chain, so an exception in the route behaves as in a synchronous call. */
@@ -62,6 +98,6 @@ export function callLater(next: Next | undefined): void {
 }
 
 /** The standard error body of `handshake-compat/server`. */
-export function errorBody(code: string, message: string, remedy: string) {
+export function errorBody(code: string, message: string, remedy: string | null) {
   return { error: { code, message, remedy } };
 }

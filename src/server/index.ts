@@ -11,6 +11,9 @@
  * await hs.refresh();
  * http.createServer((req, res) => hs.middleware(req, res, () => app(req, res))).listen(8080);
  * ```
+ *
+ * Express, Fastify and web-standard `fetch` handlers (Hono, Bun, Deno, Next.js) mount the same
+ * server through `handshake-compat/server/express`, `/fastify` and `/fetch` (docs/server.md).
  */
 
 export type { VersionDocument } from '../protocol/version-document.js';
@@ -30,13 +33,17 @@ export {
   DEFAULT_CACHE_MS,
   DEFAULT_HEADER_NAMES,
   DEFAULT_VERSION_PATH,
+  type Exchange,
   type Handler,
+  type HandshakeRequest,
   type HandshakeServer,
   type HandshakeServerOptions,
   type HeaderNames,
   type Middleware,
   type Next,
+  type RequestFacts,
   type RevisionSource,
+  type Route,
 } from './handshake-server.js';
 export type { Answer } from './http.js';
 export type { MaintenanceBody } from './maintenance.js';

@@ -1,4 +1,4 @@
-import type { Answer } from './http.js';
+import { type Answer, samePath } from './http.js';
 import type { MigrationController, MigrationProgress } from './migrations.js';
 
 /** The body of a 503 in maintenance mode (CONTRACT §1, "While the server migrates"). */
@@ -19,7 +19,7 @@ export function maintenanceAnswer(
   exempt: readonly string[],
 ): Answer<MaintenanceBody> | null {
   if (!controller?.running()) return null;
-  if (exempt.some((p) => path === p || path === `${p}/`)) return null;
+  if (exempt.some((p) => samePath(path, p))) return null;
   const progress = controller.state().progress;
   return {
     status: 503,

@@ -277,6 +277,7 @@ export function find(matrix: Matrix, d: VersionDocument, cli: CliContext): Findi
   const counted = d.pending_migrations.filter((m) => {
     const i = matrix.revisionIndex(m.revision);
     if (i >= 0 && i <= minIndex) return true;
+    if (i >= 0 && matrix.unreleased(i)) return false;
     if (i < 0 || release === null) return !dev;
     return !aheadOf(matrix.releaseOf(i), release);
   });
@@ -313,6 +314,7 @@ function missingOf(matrix: Matrix, version: string, index: number, head: number)
   const out: string[] = [];
   for (let i = index + 1; i <= head; i++) {
     const r = matrix.releaseOf(i);
+    if (matrix.unreleased(i)) continue;
     if (r === null || semver.lte(r, version)) out.push(matrix.doc.schema_chain[i]?.revision ?? '');
   }
   return out;

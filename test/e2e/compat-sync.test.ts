@@ -159,3 +159,51 @@ describe('compat sync: what it refuses', () => {
     expect((await sync([join(ROOT, 'examples/reference-server/migrations'), '--format', 'liquibase'])).code).toBe(2);
   });
 });
+
+describe('compat sync: releases and the remedy (issue 28 item 8)', () => {
+  it("--check's fix names a release; pasted, a healthy server on the previous release stays compatible", async () => {
+    const dir = join(box.dir, `ref-${n++}`);
+    cpSync(join(ROOT, 'examples/reference-server/migrations'), dir, { recursive: true });
+    writeFileSync(join(dir, '0006_add_dashboards.sql'), '-- description: dashboards\n');
+    const file = join(box.dir, `compat-${n++}.json`);
+    cpSync(join(ROOT, 'compat.json'), file);
+    const check = await sync([dir, '--compat', file, '--check']);
+    expect(check.code).toBe(3);
+    const fix = /^Fix: (.*)$/m.exec(check.stdout)?.[1];
+    expect(fix).toBe(`handshake compat sync ${dir} --compat ${file} --release 1.4.1`);
+    const args = (fix as string).split(' ').slice(1);
+    expect((await runCli(args, { env: box.env, cwd: box.dir })).code).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8')).schema_chain.at(-1)).toMatchObject({
+      revision: '0006_add_dashboards',
+      server_version: '1.4.1',
+    });
+    const s = await serve(versionServer({ server_version: '1.4.0', schema_revision: '0005_add_retention_policy' }));
+    const r = await runCli(['compat', 'check', '--server', s.url, '--compat', file, '--json'], { env: box.env });
+    expect(parseJson<{ status: string }>(r).status).toBe('compatible');
+  });
+
+  it('without --release: null, and the output names the revisions and the command that sets their release', async () => {
+    const dir = join(box.dir, `ref-${n++}`);
+    cpSync(join(ROOT, 'examples/reference-server/migrations'), dir, { recursive: true });
+    writeFileSync(join(dir, '0006_add_dashboards.sql'), '-- description: dashboards\n');
+    const file = join(box.dir, `compat-${n++}.json`);
+    cpSync(join(ROOT, 'compat.json'), file);
+    const r = await sync([dir, '--compat', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('1 revision is in no released server yet (server_version null): 0006_add_dashboards');
+    expect(r.stdout).toContain(`handshake compat sync ${dir} --compat ${file} --release 1.4.1`);
+    expect(JSON.parse(readFileSync(file, 'utf8')).schema_chain.at(-1)).toMatchObject({ server_version: null });
+    // A 1.4.2 server that has not run it is compatible: it is in no released server.
+    const s = await serve(versionServer({ server_version: '1.4.2', schema_revision: '0005_add_retention_policy' }));
+    const c = await runCli(['compat', 'check', '--server', s.url, '--compat', file, '--json'], { env: box.env });
+    expect(parseJson<{ status: string }>(c).status).toBe('compatible');
+  });
+
+  it('--format django on an Alembic directory: exit 2 naming a file that is not a Django migration', async () => {
+    const r = await sync([join(FIX, 'observal/versions'), '--format', 'django', '--compat', join(ROOT, 'compat.json'), '--json']);
+    expect(r.code).toBe(2);
+    const doc = parseJson<ErrorDoc>(r);
+    expect(doc.error.code).toBe('E_USAGE');
+    expect(doc.error.message).toMatch(/observal\/versions\/[^ ]+\.py is not a Django migration/);
+  });
+});

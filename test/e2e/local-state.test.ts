@@ -1,9 +1,13 @@
 // What handshake keeps on disk never costs a user a command or a server (docs/commands.md, "Local state"):
-// concurrent config writers lose nothing, a symlinked config is written through, a stale lock is taken over.
-import { lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+// concurrent config writers lose nothing, a symlinked config is written through, a stale lock is taken over;
+// a FIFO or /dev/zero where a file is read is refused or ignored, never a hang.
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheKey } from '../../src/cache/cache.js';
 import { runCli, sandbox } from '../helpers/cli.js';
+import { type TestServer, versionServer } from '../helpers/http-server.js';
 
 const boxes: ReturnType<typeof sandbox>[] = [];
 afterAll(() => {
@@ -75,4 +79,81 @@ describe('the config file under concurrent writers', () => {
     expect(r.stderr).toContain(gone);
     expect(lstatSync(file).isSymbolicLink()).toBe(true);
   });
+});
+
+describe('files a user or another process controls: regular files only, capped, never a hang', () => {
+  const doc = { server_version: '1.4.2', schema_revision: '0005_add_retention_policy', pending_migrations: [] };
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await versionServer(doc, { 'X-Server-Version': '1.4.2', 'X-Schema-Revision': '0005_add_retention_policy' });
+  });
+  afterAll(() => server.close());
+  /** Puts a FIFO (nothing ever writes to it) or a symbolic link to /dev/zero at `path`. */
+  function plant(path: string, kind: 'fifo' | 'zero'): void {
+    mkdirSync(dirname(path), { recursive: true });
+    if (kind === 'fifo') execFileSync('mkfifo', [path]);
+    else symlinkSync('/dev/zero', path);
+  }
+  const kinds = ['fifo', 'zero'] as const;
+  // A hang is killed at 30 s and shows as code null; /dev/zero read whole would take the memory first.
+  const opts = (env: Record<string, string>) => ({ env, timeoutMs: 30_000 });
+
+  for (const kind of kinds) {
+    it(`a config file that is ${kind === 'fifo' ? 'a FIFO' : '/dev/zero'}: server list is exit 2 naming it; compat check --server URL still runs`, async () => {
+      const b = box();
+      plant(configFile(b), kind);
+      const list = await runCli(['server', 'list'], opts(b.env));
+      expect(list.code, list.stderr).toBe(2);
+      expect(list.stderr).toContain(configFile(b));
+      const check = await runCli(['compat', 'check', '--server', server.url], opts(b.env));
+      expect(check.code, check.stderr).toBe(0);
+    }, 90_000);
+
+    it(`a cache entry that is ${kind === 'fifo' ? 'a FIFO' : '/dev/zero'} is ignored: api answers`, async () => {
+      const b = box();
+      plant(join(b.env.HANDSHAKE_CACHE_DIR as string, `${cacheKey(new URL(server.url))}.json`), kind);
+      const r = await runCli(['api', '/api/v1/projects', '--server', server.url], opts(b.env));
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual(doc);
+    }, 60_000);
+
+    it(`--compat and -d @ naming ${kind === 'fifo' ? 'a FIFO' : 'a link to /dev/zero'}: exit 2 naming the file`, async () => {
+      const b = box();
+      const file = join(b.dir, `planted-${kind}`);
+      plant(file, kind);
+      const compat = await runCli(['compat', 'check', '--server', server.url, '--compat', file], opts(b.env));
+      expect(compat.code, compat.stderr).toBe(2);
+      expect(compat.stderr).toContain(file);
+      const viaEnv = await runCli(['compat', 'show'], opts({ ...b.env, HANDSHAKE_COMPAT_FILE: file }));
+      expect(viaEnv.code, viaEnv.stderr).toBe(2);
+      expect(viaEnv.stderr).toContain(file);
+      const body = await runCli(['api', '/api/v1/projects', '--server', server.url, '-X', 'POST', '-d', `@${file}`], opts(b.env));
+      expect(body.code, body.stderr).toBe(2);
+      expect(body.stderr).toContain(file);
+      expect(server.requests.filter((q) => q.method === 'POST')).toEqual([]);
+    }, 90_000);
+  }
+});
+
+describe('directory variables', () => {
+  const cases: [string, string, string[]][] = [
+    ['HANDSHAKE_CACHE_DIR', ' ', ['compat', 'check', '--server', 'http://127.0.0.1:9']],
+    ['HANDSHAKE_CACHE_DIR', 'rel/cache', ['compat', 'check', '--server', 'http://127.0.0.1:9']],
+    ['XDG_CACHE_HOME', ' ', ['compat', 'check', '--server', 'http://127.0.0.1:9']],
+    ['XDG_CONFIG_HOME', ' ', ['server', 'add', 'prod', 'http://127.0.0.1:9']],
+    ['XDG_CONFIG_HOME', 'rel/config', ['server', 'list']],
+  ];
+  for (const [name, value, args] of cases) {
+    it(`${name}=${JSON.stringify(value)} is a usage error naming it, and creates nothing (${args.slice(0, 2).join(' ')})`, async () => {
+      const b = box();
+      const cwd = join(b.dir, 'cwd');
+      mkdirSync(cwd);
+      const env = { ...b.env, [name]: value };
+      if (name === 'XDG_CACHE_HOME') delete (env as Record<string, string>).HANDSHAKE_CACHE_DIR;
+      const r = await runCli(args, { env, cwd });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(name);
+      expect(readdirSync(cwd)).toEqual([]);
+    });
+  }
 });

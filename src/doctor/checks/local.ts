@@ -5,7 +5,7 @@ import semver from 'semver';
 import { currentServer, namedServers } from '../../config/config.js';
 import { isHandshakeError } from '../../errors.js';
 import { hint } from '../../hint.js';
-import { normalizeProxy } from '../../input/index.js';
+import { normalizeProxy, readRegularFile } from '../../input/index.js';
 import { BUNDLED } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
 import { redactUrl } from '../../url.js';
@@ -13,6 +13,9 @@ import type { DoctorContext } from '../context.js';
 import type { CheckOutcome, DoctorCheck } from '../framework.js';
 import { describeProxy, noProxyMatch, readProxySettings, routeFor } from '../proxy.js';
 import { SECTION } from './sections.js';
+
+/** The largest NODE_EXTRA_CA_CERTS read: a bundle of every public CA is about 250 KiB. */
+const MAX_CA_FILE_BYTES = 16 * 1024 * 1024;
 
 const pass = (detail: string, facts?: Record<string, string>): CheckOutcome => ({ status: 'pass', detail, facts });
 
@@ -154,17 +157,16 @@ export function networkChecks(): DoctorCheck<DoctorContext>[] {
       run(ctx) {
         const file = ctx.env.NODE_EXTRA_CA_CERTS;
         if (!file) return pass('NODE_EXTRA_CA_CERTS not set');
-        let text: string;
-        try {
-          text = readFileSync(file, 'utf8');
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
+        // The one reader of user-controlled files: a FIFO or a device is a failed check, never a hung doctor.
+        const read = readRegularFile(file, MAX_CA_FILE_BYTES);
+        if (!read.ok) {
           return {
             status: 'fail',
-            detail: `NODE_EXTRA_CA_CERTS=${file} cannot be read (${code === 'ENOENT' ? 'no such file' : (code ?? 'error')})`,
+            detail: `NODE_EXTRA_CA_CERTS=${file} cannot be read (${read.why})`,
             remedy: 'Point NODE_EXTRA_CA_CERTS at a readable PEM file, or unset it',
           };
         }
+        const text = read.data.toString('utf8');
         const count = text.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
         if (count === 0) {
           return {

@@ -1,14 +1,15 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import semver from 'semver';
 import { MatrixError } from '../../errors.js';
+import { type FlagArg, type Hint, hint } from '../../hint.js';
+import { detectFormat, readMigrations } from './formats/index.js';
 import { orderMigrations } from './order.js';
-import { detectFormat, READERS } from './readers.js';
 import { buildChain, diffChain, parseRawMatrix, rewriteMatrixText } from './rewrite.js';
 import { SyncError, type SyncFormat } from './types.js';
 
+export { detectFormat, FORMATS, READERS } from './formats/index.js';
 export { type ChainNode, compareKeys, orderMigrations } from './order.js';
 export { logicalLines, type PyAssignment, type PyValue, readPython } from './python.js';
-export { detectFormat, READERS } from './readers.js';
 export { detectIndent } from './rewrite.js';
 export { isRevisionId, type Migration, SYNC_FORMATS, SyncError, type SyncFormat, type SyncProblem } from './types.js';
 
@@ -21,7 +22,10 @@ export interface SyncOptions {
   matrixFile: string;
   /** Only compare: never write. */
   check?: boolean;
-  /** The release new revisions were introduced in; default the matrix's `cli_version`. */
+  /**
+   * The server release new revisions arrive in (and revisions the matrix has in no release yet). Without
+   * it they get `server_version: null`: in no released server yet.
+   */
   release?: string;
 }
 
@@ -37,6 +41,17 @@ export interface SyncResult {
   reordered: string[];
   /** Revisions in both that now follow other revisions. */
   parentsChanged: string[];
+  /** Revisions the chain has (or, with `check`, would have) in no released server: `server_version` null. */
+  unreleased: string[];
+  /** Known revisions that were in no release and now get `release`. */
+  released: string[];
+  /**
+   * The command that writes the chain (for a `check` that found a difference), and the one that sets the
+   * release of `unreleased` revisions: `--release` the newest release in the chain bumped by a patch, the
+   * smallest release that can ship them, unless a release was given.
+   */
+  remedy: Hint | null;
+  releaseHint: Hint | null;
   /** Whether the matrix file was rewritten. */
   written: boolean;
   dir: string;
@@ -50,7 +65,7 @@ export interface SyncResult {
  */
 export function syncMatrix(options: SyncOptions): SyncResult {
   const format = options.format ?? detectFormat(options.dir);
-  const migrations = READERS[format](options.dir);
+  const migrations = readMigrations(options.dir, format, options.format !== undefined);
   if (migrations.length === 0) {
     throw new SyncError('no_migrations', `No ${format} migrations in ${options.dir}`, {
       file: options.dir,
@@ -64,25 +79,60 @@ export function syncMatrix(options: SyncOptions): SyncResult {
     raw.chain.map((e) => String(e['revision'])),
   );
   const diff = diffChain(raw.chain, next);
+  const release = options.release ?? null;
+  const byId = new Map(raw.chain.map((e) => [String(e['revision']), e]));
+  const released = release === null ? [] : next.filter((n) => byId.get(n.revision)?.['server_version'] === null).map((n) => n.revision);
+  const unreleased =
+    release !== null
+      ? []
+      : next
+          .filter((n) => {
+            const known = byId.get(n.revision);
+            return known ? known['server_version'] === null : true;
+          })
+          .map((n) => n.revision);
+  const command = (version: string | null): Hint => {
+    const args: FlagArg[] = [{ flag: 'compat', value: file }];
+    if (options.format) args.push({ flag: 'format', value: options.format });
+    if (version !== null) args.push({ flag: 'release', value: version });
+    return hint.run(['compat', 'sync', options.dir], { args });
+  };
+  const nextRelease = release ?? nextReleaseOf(raw.chain);
   const result: SyncResult = {
     file,
     format,
     chain: next.map((n) => ({ revision: n.revision, parents: n.parents })),
     ...diff,
+    unreleased,
+    released,
+    remedy: options.check && diff.changed ? command(nextRelease) : null,
+    releaseHint:
+      unreleased.length > 0
+        ? nextRelease === null
+          ? hint.flag('release', undefined, 'When they ship, sync again with {flag} and the release that ships them')
+          : hint.steps(
+              hint.text('When they ship, set their release (here the smallest that can ship them; name yours):'),
+              command(nextRelease),
+            )
+        : null,
     written: false,
     dir: options.dir,
   };
-  if (options.check || !diff.changed) return result;
-  const release = options.release ?? raw.doc['cli_version'];
-  if (diff.added.length > 0 && (typeof release !== 'string' || semver.valid(release) !== release)) {
-    throw new MatrixError(file, [
-      { path: 'cli_version', message: 'must be a semver version: new revisions are given it as their server_version' },
-    ]);
-  }
+  if (options.check || (!diff.changed && released.length === 0)) return result;
   checkReferences(raw, new Set(next.map((n) => n.revision)), file, options.dir);
-  writeAtomically(file, rewriteMatrixText(raw, buildChain(raw.chain, next, String(release))));
+  writeAtomically(file, rewriteMatrixText(raw, buildChain(raw.chain, next, release)));
   result.written = true;
   return result;
+}
+
+/** The release after the newest the chain names (a patch: any later release ships what it ships), or null. */
+function nextReleaseOf(chain: readonly Record<string, unknown>[]): string | null {
+  let newest: string | null = null;
+  for (const e of chain) {
+    const v = e['server_version'];
+    if (typeof v === 'string' && semver.valid(v) === v && (newest === null || semver.gt(v, newest))) newest = v;
+  }
+  return newest === null ? null : semver.inc(newest, semver.prerelease(newest) ? 'prerelease' : 'patch');
 }
 
 function readMatrixText(file: string): string {

@@ -105,10 +105,11 @@ function movedIds(a: readonly string[], b: readonly string[]): string[] {
 
 /**
  * The new chain as entries: each known revision keeps its entry (every field, in its key order), with
- * `parents` set where they are not simply the entry before, and removed where they are; a new
- * revision gets `revision`, `description` (when it has one) and `server_version`.
+ * `parents` set where they are not simply the entry before, and removed where they are, and a null
+ * `server_version` becomes `release` when there is one; a new revision gets `revision`, `description`
+ * (when it has one) and `server_version`: `release`, or null (in no released server yet).
  */
-export function buildChain(old: readonly Entry[], next: readonly ChainNode[], release: string): Entry[] {
+export function buildChain(old: readonly Entry[], next: readonly ChainNode[], release: string | null): Entry[] {
   const byId = new Map(old.map((e) => [String(e['revision']), e]));
   return next.map((n, i) => {
     const implicit = i === 0 ? [] : [(next[i - 1] as ChainNode).revision];
@@ -118,7 +119,8 @@ export function buildChain(old: readonly Entry[], next: readonly ChainNode[], re
     if (known) {
       for (const [k, v] of Object.entries(known)) {
         if (k === 'parents') continue;
-        entry[k] = v;
+        // A revision in no release yet (null) gets the release it now ships in.
+        entry[k] = k === 'server_version' && v === null && release !== null ? release : v;
         if (k === 'revision' && needParents) entry['parents'] = n.parents;
       }
       return entry;

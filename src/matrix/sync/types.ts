@@ -25,6 +25,7 @@ export interface Migration {
 export type SyncProblem =
   | 'unreadable'
   | 'unknown_format'
+  | 'wrong_format'
   | 'no_migrations'
   | 'duplicate'
   | 'missing_parent'

@@ -1,0 +1,31 @@
+import { join } from 'node:path';
+import { type Migration, wordsOf } from '../types.js';
+import type { Format } from './format.js';
+import { fileNames } from './fs.js';
+
+const FILE = /^V([0-9]+(?:[._][0-9]+)*)__(.+)\.sql$/;
+
+/**
+ * Flyway: `V<version>__<description>.sql`; the version, with `_` written `.`, is the id. Versions
+ * compare part by part as numbers (1.9 < 1.10, 2 < 10), trailing zero parts ignored (1.0 = 1), as
+ * Flyway's MigrationVersion does. Repeatable (`R__`) and undo (`U`) scripts are not in the chain.
+ */
+export const flyway: Format = {
+  tool: 'Flyway',
+  detect(dir, entries) {
+    const e = entries.find((x) => x.file && FILE.test(x.name));
+    return e ? join(dir, e.name) : null;
+  },
+  read(dir) {
+    const out: Migration[] = [];
+    for (const name of fileNames(dir)) {
+      const m = FILE.exec(name);
+      if (!m) continue;
+      const version = (m[1] as string).replaceAll('_', '.');
+      const parts = version.split('.').map((p) => BigInt(p));
+      while (parts.length > 1 && parts[parts.length - 1] === 0n) parts.pop();
+      out.push({ revision: version, parents: [], description: wordsOf(m[2] as string), file: join(dir, name), sortKey: parts });
+    }
+    return out;
+  },
+};

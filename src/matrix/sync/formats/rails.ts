@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import { type Migration, wordsOf } from '../types.js';
+import type { Format } from './format.js';
+import { fileNames } from './fs.js';
+
+// ActiveRecord's Migration::MigrationFilenameRegexp (activerecord/lib/active_record/migration.rb).
+const FILE = /^([0-9]+)_([_a-z0-9]*)\.?([_a-z0-9]*)?\.rb$/;
+
+/**
+ * Rails: `VERSION_name.rb`. ActiveRecord's MigrationContext#parse_migration_filename takes the version
+ * as `version.to_i`, and schema_migrations records that integer as text: `001_setup.rb` is `1`,
+ * `20240201183314_x.rb` is `20240201183314`. Ordered numerically (MigrationContext#migrations sorts by version).
+ */
+export const rails: Format = {
+  tool: 'Rails',
+  detect(dir, entries) {
+    const e = entries.find((x) => x.file && FILE.test(x.name));
+    return e ? join(dir, e.name) : null;
+  },
+  read(dir) {
+    const out: Migration[] = [];
+    for (const name of fileNames(dir)) {
+      const m = FILE.exec(name);
+      if (!m) continue;
+      const version = BigInt(m[1] as string);
+      out.push({
+        revision: version.toString(),
+        parents: [],
+        description: wordsOf(m[2] as string),
+        file: join(dir, name),
+        sortKey: [version],
+      });
+    }
+    return out;
+  },
+};
