@@ -3,6 +3,7 @@ import { ErrorCode, HandshakeError } from '../errors.js';
 import { type Hint, hint } from '../hint.js';
 import { createMatrix, type Matrix } from '../matrix/load.js';
 import { type MatrixDocument, REVISION_PATTERN } from '../matrix/schema.js';
+import { RANGE_OPTIONS } from '../matrix/versions.js';
 import type { StatusReport } from '../session/session.js';
 import { chooseDeployment, type DeploymentChoice, type RejectedValue, restoreCommands } from './deployment.js';
 import { type GoalReport, isUpToDate } from './goal.js';
@@ -27,7 +28,7 @@ export { backupFileName, dateStamp, type Hop } from './hops.js';
  * and a value that failed is never put into a command: the plan lists it under `rejected` instead.
  */
 
-const RANGE_OPTS = { includePrerelease: true } as const;
+const RANGE_OPTS = RANGE_OPTIONS;
 
 /** What the plan reads of one handshake: the verdict, what the server reported and what the judge found. */
 export type PlanReport = Pick<

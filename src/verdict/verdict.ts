@@ -5,7 +5,7 @@ import type { Matrix, RevisionPlacement } from '../matrix/load.js';
 import type { InstallMethod } from '../matrix/schema.js';
 import { DEPLOYMENT_PATTERN } from '../matrix/schema.js';
 import { cliInstallCommand, restoreCommands } from '../matrix/templates.js';
-import { plainRelease } from '../matrix/versions.js';
+import { plainRelease, RANGE_OPTIONS } from '../matrix/versions.js';
 import { DEV_VERSION, type MigrationProgress, type PendingMigration, type VersionDocument } from '../protocol/version-document.js';
 import { redactUrl, suggestBase } from '../url.js';
 
@@ -132,8 +132,8 @@ export interface Judgement {
   findings: Findings | null;
 }
 
-/** Semver comparisons: prereleases order before their release (1.4.0-rc.1 < 1.4.0) and count as inside ranges. */
-const RANGE_OPTS = { includePrerelease: true } as const;
+/** Semver comparisons: prereleases order before their release and count as inside ranges (matrix/versions.ts). */
+const RANGE_OPTS = RANGE_OPTIONS;
 
 /** The verdict alone; its remedy is a hint, said by `remedyFor(verdict, { bin, envPrefix })` (src/render/remedy.ts). */
 export function computeVerdict(matrix: Matrix, observation: Observation, cli: CliContext): Verdict {
