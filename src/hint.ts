@@ -44,7 +44,8 @@ export type FlagName =
   | 'dry-run'
   | 'with-token'
   | 'format'
-  | 'release';
+  | 'release'
+  | 'feature';
 
 export const hint = {
   run: (command: readonly string[], options: { forServer?: boolean; args?: readonly FlagArg[] } = {}): Hint => ({

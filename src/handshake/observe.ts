@@ -108,7 +108,7 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
     return { kind: 'invalid_response', reason: `${res.url} answered HTTP ${status}, expected 200`, httpStatus: status };
   }
   const type = headerValue(res.headers, 'content-type') ?? '';
-  if (!/^application\/([a-z0-9.+-]*\+)?json\b/i.test(type.trim())) {
+  if (!isJsonContentType(type)) {
     return {
       kind: 'invalid_response',
       reason: `${res.url} answered ${type ? type.split(';')[0] : 'without a content type'} instead of JSON (HTTP ${status}): "${preview(res.body)}"`,
@@ -138,6 +138,11 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
     document: parsed.data,
     headers: { schemaRevision: seen.revision, serverVersion: seen.version },
   };
+}
+
+/** Is this a JSON content type (`application/json`, `application/problem+json`…; parameters allowed)? */
+export function isJsonContentType(type: string | undefined): boolean {
+  return /^application\/([a-z0-9.+-]*\+)?json\b/i.test((type ?? '').trim());
 }
 
 /**

@@ -18,6 +18,11 @@ export const REVISION_PATTERN = /^(?![\s])[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]{1,256}(?<!
 /** A suffix a server appends to its version that is not a prerelease (`ee` in GitLab's `16.11.10-ee`). */
 export const FLAVOR_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
 
+/** A feature's name in `features` (what commands declare and `compat check --feature` takes): a short lower-case word. */
+export const FEATURE_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+/** A capability key of the version document that switches a feature on or off (`capabilities.retention`). */
+export const CAPABILITY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 /** Deployment kinds with their own templates. Any other word gets the generic steps. */
 export const DEPLOYMENT_KINDS = ['docker-compose', 'helm', 'rpm', 'deb'] as const;
 export type DeploymentKind = (typeof DEPLOYMENT_KINDS)[number];
@@ -79,11 +84,29 @@ function buildParts() {
       .optional()
       .describe('Commands that show whether the server runs, why not, and start it; printed when it cannot be reached.'),
   });
-  return { semverString, semverRange, revisionId, template, endpointPath, headerName, upgradeStop, serverSteps };
+  // docs/matrix.md "Features": each requirement optional, at least one of them present.
+  const feature = z
+    .strictObject({
+      description: z.string().max(200).optional(),
+      min_server_version: semverString.optional().describe('The oldest server release that has the feature.'),
+      min_schema_revision: revisionId
+        .optional()
+        .describe('The oldest applied schema revision that has the feature; must be in schema_chain.'),
+      capability: z
+        .string()
+        .regex(CAPABILITY_PATTERN, { message: 'must be a capability key such as "retention"' })
+        .refine((k) => k !== 'migrate', { message: '"migrate" is the admin migration endpoint\'s path, not a feature flag' })
+        .optional()
+        .describe("A key of the version document's capabilities: the feature is switched off where it is false."),
+    })
+    .refine((f) => f.min_server_version !== undefined || f.min_schema_revision !== undefined || f.capability !== undefined, {
+      message: 'needs at least one of min_server_version, min_schema_revision, capability',
+    });
+  return { semverString, semverRange, revisionId, template, endpointPath, headerName, upgradeStop, serverSteps, feature };
 }
 
 function buildMatrixSchema() {
-  const { semverString, semverRange, revisionId, template, endpointPath, headerName, upgradeStop, serverSteps } = buildParts();
+  const { semverString, semverRange, revisionId, template, endpointPath, headerName, upgradeStop, serverSteps, feature } = buildParts();
   return z
     .strictObject({
       $schema: z.string().optional(),
@@ -134,6 +157,12 @@ function buildMatrixSchema() {
         })
         .optional()
         .describe('The chain was squashed or restarted at `revision`; older servers run `steps` first.'),
+      features: z
+        .record(z.string(), feature)
+        .optional()
+        .describe(
+          "What individual commands need beyond the CLI's window: a feature is available on a server at or above its min_server_version, at or after its min_schema_revision, and whose capabilities[capability] is not false.",
+        ),
       version_endpoint: endpointPath('/api/v1/config/version').default('/api/v1/config/version'),
       endpoints: z
         .object({
@@ -208,6 +237,23 @@ function buildMatrixSchema() {
           ctx.addIssue({ code: 'custom', path: ['max_schema_revision'], message: `"${m.max_schema_revision}" is not in schema_chain` });
         else if (max < ids.indexOf(m.min_schema_revision))
           ctx.addIssue({ code: 'custom', path: ['max_schema_revision'], message: 'precedes min_schema_revision in schema_chain' });
+      }
+      for (const [name, f] of Object.entries(m.features ?? {})) {
+        // The name is checked here, not by the record's key schema, so the message says what a name must be.
+        if (!FEATURE_NAME_PATTERN.test(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['features', name],
+            message: 'must be a feature name such as "retention" (a-z, 0-9, _ . -)',
+          });
+        }
+        if (f.min_schema_revision !== undefined && !seen.has(f.min_schema_revision)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['features', name, 'min_schema_revision'],
+            message: `"${f.min_schema_revision}" is not in schema_chain`,
+          });
+        }
       }
       if (m.baseline && !seen.has(m.baseline.revision)) {
         ctx.addIssue({ code: 'custom', path: ['baseline', 'revision'], message: `"${m.baseline.revision}" is not in schema_chain` });
@@ -289,3 +335,5 @@ export type MatrixInput = z.input<MatrixSchema>;
 export type MatrixDocument = z.output<MatrixSchema>;
 export type ServerSteps = z.output<ReturnType<typeof buildParts>['serverSteps']>;
 export type UpgradeStop = MatrixDocument['upgrade_stops'][number];
+/** One entry of `features`: what a feature needs of a server. */
+export type FeatureSpec = NonNullable<MatrixDocument['features']>[string];

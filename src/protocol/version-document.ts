@@ -1,7 +1,7 @@
 import semver from 'semver';
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { REVISION_PATTERN } from '../matrix/schema.js';
+import { CAPABILITY_PATTERN, REVISION_PATTERN } from '../matrix/schema.js';
 
 /**
  * The document a server answers on its version endpoint
@@ -82,12 +82,37 @@ export const versionDocumentSchema = z.object({
   // Optional and advisory: a shape this CLI does not understand means "no capabilities", never a failed handshake.
   capabilities: z.catch(
     z.pipe(
-      z.nullish(z.object({ migrate: z.nullish(z.string().check(z.minLength(1), z.maxLength(2048))) })),
-      z.transform((c: { migrate?: string | null | undefined } | null | undefined) => ({ migrate: c?.migrate ?? null })),
+      z.nullish(z.looseObject({ migrate: z.nullish(z.string().check(z.minLength(1), z.maxLength(2048))) })),
+      z.transform(capabilitiesOf),
     ),
-    () => ({ migrate: null }),
+    (): Capabilities => ({ migrate: null }),
   ),
 });
+
+/**
+ * `capabilities`: `migrate` is the admin migration endpoint's path; every other key whose value is a boolean is a
+ * feature flag (`"retention": false`: the server has that feature switched off; docs/matrix.md "Features"). A value
+ * of another kind, or a key that is not a capability word, is ignored; the object it gives parses back to itself
+ * (the handshake cache stores it).
+ */
+export interface Capabilities {
+  migrate: string | null;
+  [flag: string]: boolean | string | null;
+}
+
+/** The most feature flags kept from one document. */
+const MAX_CAPABILITY_FLAGS = 256;
+
+function capabilitiesOf(c: ({ migrate?: string | null | undefined } & Record<string, unknown>) | null | undefined): Capabilities {
+  const out: Capabilities = { migrate: c?.migrate ?? null };
+  let flags = 0;
+  for (const [key, value] of Object.entries(c ?? {})) {
+    if (key === 'migrate' || typeof value !== 'boolean' || !CAPABILITY_PATTERN.test(key)) continue;
+    if (++flags > MAX_CAPABILITY_FLAGS) break;
+    out[key] = value;
+  }
+  return out;
+}
 
 /** The version document as a server writes it. */
 export type VersionDocumentInput = z.input<typeof versionDocumentSchema>;

@@ -117,6 +117,8 @@ function wrapWords(text: string, room: number): string[] {
 export interface MarkdownOptions {
   /** The command name in the heading (default: the report's host, else `handshake`). */
   bin?: string;
+  /** The subcommand in the heading (default `doctor`; `server verify` renders its report here too). */
+  command?: string;
 }
 
 /**
@@ -128,6 +130,7 @@ export interface MarkdownOptions {
  */
 export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOptions = {}): string {
   const bin = options.bin ?? report.remedies?.bin ?? 'handshake';
+  const command = `${bin} ${options.command ?? 'doctor'}`;
   const plain = createStyle(false);
   const s = report.summary;
   const verdict = s.failed
@@ -138,7 +141,7 @@ export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOpti
 
   const labelWidth = Math.max(0, ...report.facts.map((f) => sanitize(f.label).length));
   const summary = [
-    `${bin} doctor: ${doctorSummaryLine(report)}`,
+    `${command}: ${doctorSummaryLine(report)}`,
     ...(report.generatedAt ? [`Generated ${report.generatedAt}`] : []),
     ...report.facts.map((f) => `${sanitize(f.label).padEnd(labelWidth)}  ${sanitize(f.value)}`),
   ].join('\n');
@@ -156,7 +159,7 @@ export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOpti
   }
   const all = formatDoctor(report, plain).trimEnd();
 
-  const out = [`### \`${bin} doctor\`: ${verdict}`, '', fence(summary), ''];
+  const out = [`### \`${command}\`: ${verdict}`, '', fence(summary), ''];
   const heading = s.failed && s.warnings ? 'Failed checks and warnings' : s.failed ? 'Failed checks' : 'Warnings';
   if (problems.length) out.push(`**${heading}**`, '', fence(problems.join('\n')), '');
   out.push('<details>', '<summary>All checks</summary>', '', fence(all), '', '</details>', '');

@@ -31,14 +31,15 @@ function upgradeStopText(stop: UpgradeStop): string {
 }
 
 /** The `compat check --json` document (docs/commands.md): the verdict, its remedy said, and both sides. */
-export interface CompatDocument extends Pick<CompatReport, 'status' | 'severity' | 'message' | 'cli' | 'server'> {
+export interface CompatDocument extends Pick<CompatReport, 'status' | 'severity' | 'message' | 'cli' | 'server' | 'features' | 'feature'> {
   remedy: string | null;
 }
 
-/** The `compat check --json` document of a report: its hint said for the server it checked, nothing more. */
+/** The `compat check --json` document of a report: its hint said for the server it checked, the features when the matrix declares any. */
 export function compatDocument(report: CompatReport): CompatDocument {
-  const { status, severity, message, cli, server } = report;
-  return { status, severity, message, remedy: saidRemedy(report), cli, server };
+  const { status, severity, message, cli, server, features, feature } = report;
+  const remedy = saidRemedy(report);
+  return { status, severity, message, remedy, cli, server, ...(features ? { features } : {}), ...(feature ? { feature } : {}) };
 }
 
 /** Human output of `compat check` (of a report, or of its document). */

@@ -24,11 +24,12 @@ import {
 } from './http.js';
 import { type MaintenanceBody, maintenanceAnswer } from './maintenance.js';
 import type { MigrationController } from './migrations.js';
-import { cacheMsOf, type HeaderNames, headerNamesOf, versionPathOf } from './options.js';
-import { createRevisionCache, type RevisionCache } from './revision-cache.js';
+import { cacheMsOf, type HeaderNames, headerNamesOf, readTimeoutMsOf, versionPathOf } from './options.js';
+import { createRevisionCache, type RevisionCache, RevisionReadTimeout } from './revision-cache.js';
 
 export type { Handler, HandshakeRequest, Middleware, Next, RequestFacts } from './http.js';
-export { DEFAULT_CACHE_MS, DEFAULT_HEADER_NAMES, DEFAULT_VERSION_PATH, type HeaderNames } from './options.js';
+export { DEFAULT_CACHE_MS, DEFAULT_HEADER_NAMES, DEFAULT_READ_TIMEOUT_MS, DEFAULT_VERSION_PATH, type HeaderNames } from './options.js';
+export { RevisionReadTimeout } from './revision-cache.js';
 
 /** Where the server reads its schema state from: usually its database and its migrations directory. */
 export interface RevisionSource {
@@ -61,6 +62,16 @@ export interface HandshakeServerOptions
   enforceCliWindow?: boolean;
   /** How long the revision headers reuse a read, in ms (default 5000). The version endpoint always reads afresh. */
   cacheMs?: number;
+  /**
+   * How long one read of the revision source may take, in ms (default
+   * {@link DEFAULT_READ_TIMEOUT_MS}, 3000). Past it the version endpoint
+   * answers 503 with `Retry-After` (and `onError` gets a
+   * {@link RevisionReadTimeout}), other routes go on without the revision
+   * header, and the next request starts a read of its own: no request waits
+   * on a read older than this, so a database that never answers makes the
+   * server slow to say so, never hung.
+   */
+  readTimeoutMs?: number;
   /**
    * The admin migration endpoint and maintenance mode (CONTRACT §1b), from
    * `createMigrationController`. Its endpoint and `capabilities.migrate`
@@ -165,6 +176,7 @@ export function createHandshakeServer(options: HandshakeServerOptions): Handshak
     read: () => readSource(options.revisions, staticInfo),
     fixed: options.revisions ? null : base,
     cacheMs: cacheMsOf(options.cacheMs),
+    readTimeoutMs: readTimeoutMsOf(options.readTimeoutMs),
     onError,
     frozen: () => controller?.running() ?? false,
     view: (doc) => withMigrationState(doc, controller),
@@ -381,12 +393,13 @@ async function answerVersion(method: string | undefined, { cache, versionPath, o
     return { status: 200, headers: { ...lowerKeys(handshakeHeaders(doc)), 'cache-control': 'no-store' }, body: doc };
   } catch (err) {
     onError(err);
+    const late = err instanceof RevisionReadTimeout ? ` within ${err.timeoutMs} ms` : '';
     return {
       status: 503,
       headers: { ...lowerKeys(handshakeHeaders(cache.peek())), 'retry-after': '5' },
       body: errorBody(
         'schema_state_unavailable',
-        'The server could not read its schema revision',
+        `The server could not read its schema revision${late}`,
         "Check the server's database connection and its logs",
       ),
     };

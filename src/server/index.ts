@@ -32,6 +32,7 @@ export {
   createHandshakeServer,
   DEFAULT_CACHE_MS,
   DEFAULT_HEADER_NAMES,
+  DEFAULT_READ_TIMEOUT_MS,
   DEFAULT_VERSION_PATH,
   type Exchange,
   type Handler,
@@ -42,6 +43,7 @@ export {
   type Middleware,
   type Next,
   type RequestFacts,
+  RevisionReadTimeout,
   type RevisionSource,
   type Route,
 } from './handshake-server.js';

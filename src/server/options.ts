@@ -25,6 +25,8 @@ export const DEFAULT_VERSION_PATH = '/api/v1/config/version';
 
 /** How long the middleware reuses a revision read, in ms, unless told otherwise. */
 export const DEFAULT_CACHE_MS = 5000;
+/** How long a read of the revision source may take before the version endpoint answers 503 (docs/protocol.md). */
+export const DEFAULT_READ_TIMEOUT_MS = 3000;
 
 const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
 /** An absolute URL path of plain characters: what the version, migrations and capability paths may be. */
@@ -63,4 +65,12 @@ export function cacheMsOf(ms: number | undefined): number {
     throw new HandshakeServerError(`Invalid cacheMs ${cacheMs}`, 'Use a number of milliseconds, 0 or more');
   }
   return cacheMs;
+}
+
+export function readTimeoutMsOf(ms: number | undefined): number {
+  const readTimeoutMs = ms ?? DEFAULT_READ_TIMEOUT_MS;
+  if (!Number.isFinite(readTimeoutMs) || readTimeoutMs <= 0) {
+    throw new HandshakeServerError(`Invalid readTimeoutMs ${readTimeoutMs}`, 'Use a number of milliseconds, more than 0 (default 3000)');
+  }
+  return readTimeoutMs;
 }

@@ -1,5 +1,6 @@
 import { namedServers } from '../config/config.js';
 import { parseServerUrl } from '../url.js';
+import type { FeatureNeed } from '../verdict/verdict.js';
 import { type CompatReport, checkServer, type Session } from './session.js';
 
 /** One configured server's verdict (`src/render/servers.ts` makes the rows of `compat check --all`). */
@@ -13,7 +14,10 @@ export interface FleetReport extends CompatReport {
  * matter). Each server gets only its own token from the config file: the environment's token is never
  * sent to a whole fleet. Each row's remedy names its own server (`--server NAME`).
  */
-export async function checkFleet(session: Session, options: { signal?: AbortSignal } = {}): Promise<FleetReport[]> {
+export async function checkFleet(
+  session: Session,
+  options: { signal?: AbortSignal; need?: FeatureNeed | null } = {},
+): Promise<FleetReport[]> {
   const config = session.resolution.config;
   if (config.state === 'invalid') throw config.error;
   const servers = config.state === 'ok' ? namedServers(config.config) : {};
@@ -26,8 +30,19 @@ export async function checkFleet(session: Session, options: { signal?: AbortSign
         serverName: name,
         serverRef: { kind: 'name', name },
       };
-      const { status, severity, message, hint, remedies, cli, server } = await checkServer(one, options);
-      return { name, status, severity, message, hint, remedies, cli, server };
+      const { status, severity, message, hint, remedies, cli, server, features, feature } = await checkServer(one, options);
+      return {
+        name,
+        status,
+        severity,
+        message,
+        hint,
+        remedies,
+        cli,
+        server,
+        ...(features ? { features } : {}),
+        ...(feature ? { feature } : {}),
+      };
     }),
   );
 }

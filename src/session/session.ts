@@ -5,7 +5,8 @@ import { hint, type RemedyContext, type ServerRef } from '../hint.js';
 import type { Matrix } from '../matrix/load.js';
 import type { MigrationProgress, PendingMigration } from '../protocol/version-document.js';
 import { redactUrl } from '../url.js';
-import { type CliContext, type Findings, judge, type Verdict } from '../verdict/verdict.js';
+import { type FeatureNeeds, featureSpecs } from '../verdict/features.js';
+import { type CliContext, type FeatureNeed, type Findings, judge, type Verdict } from '../verdict/verdict.js';
 import { type Resolution, type ResolveOptions, resolveMatrixState, resolveRun } from './resolve.js';
 
 export { DEFAULT_TIMEOUT_MS, environmentSecrets, PROXY_VARIABLES } from './resolve.js';
@@ -117,11 +118,14 @@ export function remedyContext(session: ReportContext, server: ServerRef | null =
   };
 }
 
+/** Whether a server has each feature of the matrix (docs/matrix.md "Features"), for `compat check --json`. */
+export type FeatureAvailability = Record<string, { available: boolean; reason: string | null }>;
+
 /**
  * A verdict with what was seen of both sides; `src/render/`'s compatDocument makes it the `compat check --json`
- * document, its hint said in the host's words with `remedies`.
+ * document (docs/commands.md), its hint said in the host's words with `remedies`.
  */
-export interface CompatReport extends Verdict {
+export interface CompatReport extends Omit<Verdict, 'feature'> {
   /** How the hint is said: the host's bin and variable prefix, and the server checked (data, said by render/). */
   remedies: RemedyContext;
   cli: { version: string };
@@ -131,6 +135,10 @@ export interface CompatReport extends Verdict {
     schema_revision: string | null;
     min_cli_version: string | null;
   };
+  /** Every feature the matrix declares, on this server; absent when it declares none. */
+  features?: FeatureAvailability;
+  /** For `feature_unavailable`: the feature the server lacks and what it needs. */
+  feature?: FeatureNeeds;
 }
 
 /** What `server status` adds to a report. `pending_migrations` is null when unknown (the server did not answer). */
@@ -161,11 +169,14 @@ export function observeServer(session: Session, signal?: AbortSignal): Promise<O
  * One handshake with the session's server, and its verdict. With `remember`, a version document is
  * also written to the handshake cache, so the next ordinary command needs no handshake of its own.
  */
-export async function checkServer(session: Session, options: { signal?: AbortSignal; remember?: boolean } = {}): Promise<StatusReport> {
+export async function checkServer(
+  session: Session,
+  options: { signal?: AbortSignal; remember?: boolean; need?: FeatureNeed | null } = {},
+): Promise<StatusReport> {
   const server = requireServer(session);
   const observation = await observeServer(session, options.signal);
   if (options.remember && observation.kind === 'document') session.cache.write(server.url, observation.document, Date.now());
-  return buildReport(session, server.url, observation);
+  return buildReport(session, server.url, observation, undefined, options.need ?? null);
 }
 
 /**
@@ -177,11 +188,15 @@ export function buildReport(
   url: URL,
   observation: Observation,
   server: ServerRef | null = session.serverRef ?? null,
+  need: FeatureNeed | null = null,
 ): StatusReport {
-  const { verdict, findings } = judge(session.matrix, observation, session.cli);
+  const { verdict, findings } = judge(session.matrix, observation, session.cli, need);
   const d = observation.kind === 'document' ? observation.document : null;
+  const { feature, ...rest } = verdict;
   return {
-    ...verdict,
+    ...rest,
+    ...(feature ? { feature } : {}),
+    ...featuresOf(session, findings, verdict),
     remedies: remedyContext(session, server),
     cli: { version: session.cli.version },
     server: {
@@ -197,4 +212,21 @@ export function buildReport(
     background_migrations_pending: d?.background_migrations_pending ?? null,
     findings,
   };
+}
+
+/**
+ * `features` of a report when the matrix declares any: each one's availability from the findings; when the server
+ * gave no version document, none is available, and the reason says it could not be checked.
+ */
+function featuresOf(session: ReportContext, findings: Findings | null, verdict: Verdict): { features?: FeatureAvailability } {
+  const names = Object.keys(featureSpecs(session.matrix));
+  if (names.length === 0) return {};
+  const features: FeatureAvailability = {};
+  for (const name of names) {
+    const f = findings?.features.find((x) => x.name === name);
+    features[name] = f
+      ? { available: f.available, reason: f.reason }
+      : { available: false, reason: `not checked: the server gave no version document (${verdict.status})` };
+  }
+  return { features };
 }

@@ -8,6 +8,7 @@ import { cliInstallCommand, restoreCommands } from '../matrix/templates.js';
 import { plainRelease, RANGE_OPTIONS } from '../matrix/versions.js';
 import { DEV_VERSION, type MigrationProgress, type PendingMigration, type VersionDocument } from '../protocol/version-document.js';
 import { redactUrl, suggestBase } from '../url.js';
+import { type FeatureFinding, type FeatureNeeds, featureFindings, featureHint, needsText } from './features.js';
 
 /** Every status a check can end in (CONTRACT §3). */
 export const STATUSES = [
@@ -19,6 +20,7 @@ export const STATUSES = [
   'schema_ahead',
   'migration_running',
   'migration_failed',
+  'feature_unavailable',
   'server_newer',
   'schema_unknown',
   'dev_server',
@@ -39,6 +41,7 @@ export const SEVERITY: Readonly<Record<Status, Severity>> = {
   schema_ahead: 'error',
   migration_running: 'error',
   migration_failed: 'error',
+  feature_unavailable: 'error',
   server_newer: 'warn',
   schema_unknown: 'warn',
   dev_server: 'warn',
@@ -70,6 +73,15 @@ export interface Verdict {
    * done. `src/render/` says it in the host CLI's words (`remedyFor(verdict, context)`).
    */
   hint: Hint | null;
+  /** For `feature_unavailable`: the feature the server lacks and what it needs. */
+  feature?: FeatureNeeds;
+}
+
+/** Features a command needs (docs/matrix.md "Features"), and the command, for messages. */
+export interface FeatureNeed {
+  features: readonly string[];
+  /** The command as the user typed it (`acme projects retention`); null says "this request". */
+  command?: string | null;
 }
 
 export interface CliContext {
@@ -124,6 +136,8 @@ export interface Findings {
   migrations: { pending: PendingMigration[]; counted: PendingMigration[] };
   /** The server's own migration runner. */
   runner: { status: 'idle' | 'running' | 'failed' | null; progress: MigrationProgress | null; background: number | null };
+  /** Every feature the matrix declares, on this server (features.ts). */
+  features: FeatureFinding[];
 }
 
 /** The verdict and, when the server answered with a version document, what was found. */
@@ -136,8 +150,8 @@ export interface Judgement {
 const RANGE_OPTS = RANGE_OPTIONS;
 
 /** The verdict alone; its remedy is a hint, said by `remedyFor(verdict, { bin, envPrefix })` (src/render/remedy.ts). */
-export function computeVerdict(matrix: Matrix, observation: Observation, cli: CliContext): Verdict {
-  return judge(matrix, observation, cli).verdict;
+export function computeVerdict(matrix: Matrix, observation: Observation, cli: CliContext, need: FeatureNeed | null = null): Verdict {
+  return judge(matrix, observation, cli, need).verdict;
 }
 
 type Make = (status: Status, message: string, remedy: Hint | null) => Verdict;
@@ -152,11 +166,11 @@ const make: Make = (status, message, h) => ({ status, severity: SEVERITY[status]
  * behind this CLI or its own release; then the warnings (dev build, newer than this CLI knows, a
  * revision not in the chain).
  */
-export function judge(matrix: Matrix, observation: Observation, cli: CliContext): Judgement {
+export function judge(matrix: Matrix, observation: Observation, cli: CliContext, need: FeatureNeed | null = null): Judgement {
   const install = (version: string) => hint.shell(cliInstallCommand(matrix.doc, cli.installMethod, version));
   if (observation.kind !== 'document') return { findings: null, verdict: answerVerdict(matrix, observation, cli, install) };
   const findings = find(matrix, observation.document, cli);
-  const ctx: Decide = { matrix, d: observation.document, f: findings, cli, install, ...phrases(observation.document, findings) };
+  const ctx: Decide = { matrix, d: observation.document, f: findings, cli, install, need, ...phrases(observation.document, findings) };
   for (const rule of PRECEDENCE) {
     const verdict = rule(ctx);
     if (verdict) return { findings, verdict };
@@ -291,6 +305,7 @@ export function find(matrix: Matrix, d: VersionDocument, cli: CliContext): Findi
     status: schemaStatus === 'unknown' && ownRelease && ownRelease.head === null ? 'predates' : schemaStatus,
   };
   return {
+    features: featureFindings(matrix, d, { version, newer: serverStatus === 'server_newer' }),
     cli: { status: cliStatus, min: d.min_cli_version, max: d.max_cli_version, recommended: recommendedCli(d) },
     server: { status: serverStatus, reported: d.server_version, version, range: doc.supported_server_range, covered },
     schema,
@@ -360,6 +375,8 @@ interface Decide {
   f: Findings;
   cli: CliContext;
   install: (version: string) => Hint;
+  /** The features asked for (a command's, or `compat check --feature`), or null. */
+  need: FeatureNeed | null;
   /** `server 1.4.2` or `server dev`. */
   server: string;
   /** ` (schema 0004_…)` or empty. */
@@ -499,5 +516,35 @@ const warnings: Rule = ({ matrix, d, f, cli, install, server, schema }) => {
   );
 };
 
+/** The first feature asked for that the server lacks, as a verdict; null when it has them all. */
+function missingFeature(need: FeatureNeed | null, f: Findings, server: string, schema: string): Verdict | null {
+  if (!need) return null;
+  const missing = need.features.map((n) => f.features.find((x) => x.name === n)).find((x) => x !== undefined && !x.available);
+  if (!missing) return null;
+  const what = need.command
+    ? `${need.command} needs feature ${missing.name} (${needsText(missing.needs)})`
+    : `feature ${missing.name} needs ${needsText(missing.needs)}`;
+  return {
+    ...make('feature_unavailable', `${what}; ${server}${schema} lacks it: ${missing.reason}`, featureHint(missing, f.server.version)),
+    feature: missing.needs,
+  };
+}
+
+const features: Rule = ({ need, f, server, schema }) => missingFeature(need, f, server, schema);
+
 /** The precedence, first that applies wins (README "Verdicts", docs/verdicts.md say why each comes where it does). */
-const PRECEDENCE: readonly Rule[] = [runnerRunning, runnerFailed, cliWindow, serverOutdated, schemaAhead, schemaBehind, warnings];
+const PRECEDENCE: readonly Rule[] = [runnerRunning, runnerFailed, cliWindow, serverOutdated, schemaAhead, schemaBehind, features, warnings];
+
+/**
+ * The gate before a command that needs features sends its own request: null when it may go; else the verdict that
+ * ends it. A server that lacks a feature ends it with `feature_unavailable` whatever else is wrong (its request must
+ * not reach a server without what it needs); one that could not be checked, or is migrating, with that verdict.
+ */
+export function featureGate(matrix: Matrix, observation: Observation, cli: CliContext, need: FeatureNeed): Verdict | null {
+  if (need.features.length === 0) return null;
+  const { verdict, findings } = judge(matrix, observation, cli, need);
+  if (!findings || verdict.status === 'migration_running') return verdict;
+  if (observation.kind !== 'document') return verdict;
+  const { server, schema } = phrases(observation.document, findings);
+  return missingFeature(need, findings, server, schema);
+}

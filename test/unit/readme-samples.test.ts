@@ -31,7 +31,16 @@ describe('the documentation', () => {
         .split('\n')
         .every((l) => l.startsWith('|')),
     ).toBe(true);
-    for (const c of ['compat check', 'compat show', 'server status', 'server upgrade', 'api PATH', 'doctor', 'autocomplete']) {
+    for (const c of [
+      'compat check',
+      'compat show',
+      'server status',
+      'server upgrade',
+      'server verify',
+      'api PATH',
+      'doctor',
+      'autocomplete',
+    ]) {
       expect(table).toContain(`\`handshake ${c}`);
     }
   });

@@ -6,6 +6,7 @@ import {
   HandshakeServerError,
   type HandshakeServerOptions,
   type PendingMigrationInfo,
+  RevisionReadTimeout,
   type RevisionSource,
 } from '../../src/server/index.js';
 import { listen, type TestServer } from '../helpers/http.js';
@@ -273,5 +274,55 @@ describe('createHandshakeServer: setup', () => {
     await hs.refresh();
     state.applied = '0005_add_retention_policy';
     await vi.waitFor(() => expect(hs.responseHeaders()['X-Schema-Revision']).toBe('0005_add_retention_policy'));
+  });
+});
+
+describe('createHandshakeServer: a revision source that never answers', () => {
+  /** A source whose reads hang until `state.hang` is false; counts the reads started. */
+  function hangingSource() {
+    const state = { hang: true, reads: 0 };
+    const source: RevisionSource = {
+      applied() {
+        state.reads++;
+        return state.hang ? new Promise<string | null>(() => {}) : Promise.resolve('0003_add_insight_meta_cache');
+      },
+      async pending() {
+        return [];
+      },
+    };
+    return { state, source };
+  }
+
+  it('the version endpoint answers 503 with Retry-After past readTimeoutMs; later requests start reads of their own', async () => {
+    const { state, source } = hangingSource();
+    const errors: unknown[] = [];
+    const { url } = await serve({ serverVersion: '1.2.0', revisions: source, readTimeoutMs: 100, onError: (e) => errors.push(e) });
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${url}/api/v1/config/version`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('schema_state_unavailable');
+    }
+    // Each request after a read's deadline started a new read instead of joining the stuck one.
+    expect(state.reads).toBeGreaterThanOrEqual(2);
+    expect(errors.some((e) => e instanceof RevisionReadTimeout)).toBe(true);
+    // The source recovers: the next request is not tied to the reads still hanging.
+    state.hang = false;
+    const ok = await fetch(`${url}/api/v1/config/version`);
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { schema_revision: string }).schema_revision).toBe('0003_add_insight_meta_cache');
+  });
+
+  it('when the very first read hangs, ordinary routes still answer (without the revision header)', async () => {
+    const { source } = hangingSource();
+    const { url } = await serve({ serverVersion: '1.2.0', revisions: source, readTimeoutMs: 100 });
+    const res = await fetch(`${url}/api/v1/projects`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-server-version')).toBe('1.2.0');
+    expect(res.headers.get('x-schema-revision')).toBeNull();
+  });
+
+  it('readTimeoutMs must be a positive number', () => {
+    expect(() => createHandshakeServer({ serverVersion: '1.2.0', readTimeoutMs: 0 })).toThrow(HandshakeServerError);
   });
 });

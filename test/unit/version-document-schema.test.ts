@@ -111,7 +111,7 @@ describe("the reference server's live document", () => {
   const template = join(root, 'template');
   beforeAll(async () => {
     expect(await migrate({ dataDir: template, to: '0003_add_insight_meta_cache' })).toMatchObject({ status: 'migrated' });
-  }, 60_000);
+  }, 120_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('validates against version-document.schema.json, with the admin endpoint on and its migrations pending', async () => {
