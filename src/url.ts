@@ -1,6 +1,6 @@
 import { ErrorCode, HandshakeError } from './errors.js';
 
-/** The default version endpoint (CONTRACT §1); `compat.json` may name another. */
+/** The default version endpoint (docs/protocol.md §1); `compat.json` may name another. */
 export const DEFAULT_VERSION_ENDPOINT = '/api/v1/config/version';
 
 export interface ParseServerUrlOptions {

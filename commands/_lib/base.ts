@@ -90,7 +90,7 @@ export abstract class BaseCommand extends Command {
 
   /** The matrix for commands that need no server (`compat show`). */
   protected openMatrix(flags: { compat?: string }): Matrix {
-    return resolveMatrix({ compatFile: flags.compat, ...hostBranding(this.config) });
+    return resolveMatrix({ compatFile: flags.compat, bin: this.config.bin, root: this.config.root, ...hostBranding(this.config) });
   }
 
   /** Text as it may reach a terminal: secrets redacted, unsafe characters escaped, only this CLI's own colours kept. */

@@ -134,7 +134,7 @@ export class CheckedClient {
       // The one cross-origin rule, plus this session's own headers (a matrix may rename the CLI-version header).
       crossOriginHeaders: [...CROSS_ORIGIN_HEADERS, ...Object.keys(this.#session.headers)],
     });
-    // A maintenance-mode answer on any call: the server is migrating (CONTRACT §1), whatever the cache says.
+    // A maintenance-mode answer on any call: the server is migrating (docs/protocol.md §1.7), whatever the cache says.
     if (this.#passive) this.#migrating ??= maintenance(res);
     return res;
   }

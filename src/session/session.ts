@@ -80,8 +80,10 @@ function cacheTtlMs(value: string | undefined, prefix: string): number {
   return seconds * 1000;
 }
 
-/** The matrix in use: `compatFile`, else `<PREFIX>_COMPAT_FILE`, else the host's default, else the bundled one. */
-export function resolveMatrix(opts: Pick<SessionOptions, 'compatFile' | 'env' | 'envPrefix' | 'defaultCompatFile'>): Matrix {
+/** The matrix in use: `compatFile`, else `<PREFIX>_COMPAT_FILE`, else the host's default, else (not mounted) the bundled one. */
+export function resolveMatrix(
+  opts: Pick<SessionOptions, 'compatFile' | 'env' | 'envPrefix' | 'defaultCompatFile' | 'mounted' | 'bin' | 'product' | 'root'>,
+): Matrix {
   // Only the matrix: no config file, server or token is read for it.
   const state = resolveMatrixState(opts, opts.env ?? process.env, opts.envPrefix ?? 'HANDSHAKE');
   if (!state.ok) throw state.error;

@@ -53,7 +53,7 @@ export interface PlanInput {
   rejected?: readonly RejectedValue[];
 }
 
-/** The server applies its own pending migrations (CONTRACT §1b): what the CLI asks it for. */
+/** The server applies its own pending migrations (docs/protocol.md §1b): what the CLI asks it for. */
 export interface ServerMigration {
   /** The endpoint's path, as the server advertised it. */
   endpoint: string;

@@ -188,6 +188,13 @@ function answerVerdict(
   const doc = matrix.doc;
   switch (o.kind) {
     case 'cli_rejected':
+      if (o.requiredVersion && inconsistentRejection(o.requiredVersion, cli.version)) {
+        return make(
+          'invalid_response',
+          `the server refused CLI ${cli.version} (HTTP 426) yet requires ${o.requiredVersion} or newer, which this CLI is: the server's CLI check contradicts itself`,
+          INCONSISTENT_REJECTION,
+        );
+      }
       return make(
         'cli_outdated',
         o.requiredVersion
@@ -223,6 +230,19 @@ function answerVerdict(
       return make('unreachable', o.reason, o.hint ?? (o.remedy ? hint.text(o.remedy) : null));
   }
 }
+
+/**
+ * A 426 naming a version at or below this CLI's contradicts itself: the server's check, not this
+ * CLI, is wrong, and installing the version it names would be a downgrade that cannot help.
+ */
+export function inconsistentRejection(required: string, cliVersion: string): boolean {
+  return semver.valid(required) !== null && semver.valid(cliVersion) !== null && semver.lte(required, cliVersion);
+}
+
+/** What helps when a 426 contradicts itself: the operator, not another CLI. */
+export const INCONSISTENT_REJECTION = hint.text(
+  "Ask the server's operator to check its minimum CLI version (its HTTP 426 and the version it names disagree); installing another CLI will not help",
+);
 
 const WAIT_FOR_RUN = hint.steps(
   hint.text('Wait for the run to finish, then check again'),

@@ -11,13 +11,14 @@ import { createStyle } from '../../src/render/style.js';
 import { buildReport, createSession, requireServer } from '../../src/session/session.js';
 import { classifyError } from '../../src/transport/errors.js';
 import { closeDefaultDispatcher } from '../../src/transport/request.js';
+import { ROOT } from '../helpers/cli.js';
 
 /**
  * A host CLI that mounts handshake (`acme`, variables ACME_…) gets its own words everywhere: errors and
  * verdicts carry hints, and `src/render/` says them with the host's bin and prefix. Issue 23: a vendor's
  * doctor used to tell its users `export HANDSHAKE_COMPAT_FILE`, said by HandshakeError's constructor.
  */
-const ACME = { bin: 'acme', envPrefix: 'ACME', product: 'acme' };
+const ACME = { bin: 'acme', envPrefix: 'ACME', product: 'acme', defaultCompatFile: join(ROOT, 'examples/vendor-cli/compat.json') };
 const NO_HEADERS = { schemaRevision: null, serverVersion: null };
 const DOC = versionDocumentSchema.parse({ server_version: '1.4.2', schema_revision: '0005_add_retention_policy' });
 const plain = createStyle(false);

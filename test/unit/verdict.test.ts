@@ -137,6 +137,17 @@ describe('verdict: messages and remedies', () => {
     );
   });
 
+  it('a 426 naming a version at or below this CLI is the server contradicting itself: no downgrade, no install', () => {
+    for (const requiredVersion of ['0.8.0', '0.9.0', '0.9.0-rc.1']) {
+      const v = verdict({ kind: 'cli_rejected', requiredVersion, httpStatus: 426 });
+      expect(v.status, requiredVersion).toBe('invalid_response');
+      expect(v.message).toContain(`requires ${requiredVersion} or newer, which this CLI is`);
+      expect(v.remedy).not.toMatch(/install -g/);
+      expect(v.remedy).toMatch(/operator/);
+    }
+    expect(verdict({ kind: 'cli_rejected', requiredVersion: '0.9.1', httpStatus: 426 }).status).toBe('cli_outdated');
+  });
+
   it('a CLI too new installs max_cli_version', () => {
     expect(verdict(doc({ server_version: '1.4.2', max_cli_version: '0.8.0' })).remedy).toBe('npm install -g handshake-compat@0.8.0');
   });

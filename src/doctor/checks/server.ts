@@ -2,13 +2,14 @@ import semver from 'semver';
 import { ErrorCode } from '../../errors.js';
 import { readVersionHeaders } from '../../handshake/observe.js';
 import { type Hint, hint } from '../../hint.js';
+import { parseHttpDate } from '../../http-date.js';
 import type { Matrix } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
 import type { StatusReport } from '../../session/session.js';
 import { classifyError } from '../../transport/errors.js';
 import { type HttpResponse, headerValue } from '../../transport/request.js';
 import { isLoopback, redactUrl } from '../../url.js';
-import { type Findings, shortList } from '../../verdict/verdict.js';
+import { type Findings, INCONSISTENT_REJECTION, inconsistentRejection, shortList } from '../../verdict/verdict.js';
 import type { DoctorContext, HttpProbe, VersionProbe } from '../context.js';
 import type { CheckOutcome, CheckStatus, DoctorCheck } from '../framework.js';
 import { describeProxy, readProxySettings, routeFor } from '../proxy.js';
@@ -424,6 +425,13 @@ const cliWindow: Run = async (ctx, t) => {
   const refused =
     (vp.observation.kind === 'cli_rejected' ? { where: 'the version endpoint', required: vp.observation.requiredVersion } : null) ??
     ((r) => (r ? { where: `GET ${ctx.healthPath}`, required: r.required } : null))(rejection(ap.response, t.matrix));
+  if (refused?.required && inconsistentRejection(refused.required, v)) {
+    return {
+      status: 'fail',
+      detail: `the server refused CLI ${v} with HTTP 426 on ${refused.where}, yet requires ${refused.required} or newer, which this CLI is: the server's CLI check contradicts itself`,
+      hint: INCONSISTENT_REJECTION,
+    };
+  }
   if (refused) {
     return {
       status: 'fail',
@@ -524,8 +532,9 @@ const clockSkew: Run = async (ctx) => {
   const withDate = answered.find((p) => headerValue(p.response.headers, 'date'));
   const date = withDate ? headerValue(withDate.response.headers, 'date') : undefined;
   if (!withDate || !date) return skip('not checked: the server sends no Date header');
-  const serverMs = Date.parse(date);
-  if (!Number.isFinite(serverMs)) return skip(`not checked: the Date header "${date}" is not a date`);
+  // Only a real HTTP date: Date.parse reads `Date: -1` as the year -1.
+  const serverMs = parseHttpDate(date, withDate.localTime);
+  if (serverMs === null) return skip(`not checked: the Date header "${date}" is not an HTTP date`);
   // `Date` has one-second resolution: it is truncated, so the server's clock reads up to 1 s later than it says.
   const skew = serverMs + 500 - withDate.localTime;
   const abs = Math.abs(skew);
