@@ -2,6 +2,7 @@ import semver from 'semver';
 import type { z } from 'zod';
 import { ErrorCode, isHandshakeError } from '../errors.js';
 import type { Hint } from '../hint.js';
+import { parseHttpDate } from '../http-date.js';
 import type { Matrix } from '../matrix/load.js';
 import { REVISION_PATTERN } from '../matrix/schema.js';
 import {
@@ -192,10 +193,10 @@ export function parseRetryAfter(headers: HttpResponse['headers'], now: number = 
   const value = headerValue(headers, 'retry-after')?.trim();
   if (!value) return null;
   if (/^\d{1,9}$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) return null;
-  const sent = Date.parse(headerValue(headers, 'date') ?? '');
-  return Math.max(0, at - (Number.isNaN(sent) ? now : sent));
+  const at = parseHttpDate(value, now);
+  if (at === null) return null;
+  const sent = parseHttpDate(headerValue(headers, 'date'), now);
+  return Math.max(0, at - (sent ?? now));
 }
 
 function describeIssue(error: z.core.$ZodError, input: unknown): string {
