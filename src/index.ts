@@ -62,6 +62,7 @@ export { DEV_VERSION, type PendingMigration, type VersionDocument, versionDocume
 export { doctorDocument, formatDoctor, formatDoctorMarkdown } from './render/doctor.js';
 export { ExitCode, exitCodeForError, exitCodeForVerdict } from './render/exit-codes.js';
 export { OWN_WORDS, remedyFor } from './render/remedy.js';
+export { type CompatDocument, compatDocument } from './render/report.js';
 export { safeJson, sanitize } from './render/sanitize.js';
 export { formatVerify, formatVerifyMarkdown, type VerifyDocument, verifyDocument } from './render/verify.js';
 export {
@@ -79,7 +80,6 @@ export {
   buildReport,
   type CompatReport,
   checkServer,
-  compatDocument,
   createSession,
   DEFAULT_TIMEOUT_MS,
   requireServer,

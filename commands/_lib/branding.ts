@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Interfaces } from '@oclif/core';
+import { envPrefixFor } from '../../src/env.js';
 import { isMounted } from '../../src/session/resolve.js';
 
 /** What a host CLI brands: its variable prefix, its product name for paths and User-Agent, its matrix. */
@@ -15,10 +16,7 @@ export interface Branding {
   defaultCompatFile?: string;
 }
 
-/** `acme-cli` → `ACME_CLI`. */
-export function envPrefixFor(bin: string): string {
-  return bin.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
-}
+export { envPrefixFor };
 
 export function hostBranding(config: Interfaces.Config): Branding {
   const pjson = config.pjson as { handshake?: { compat?: string } };

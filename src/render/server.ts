@@ -1,5 +1,6 @@
 import type { Matrix } from '../matrix/load.js';
 import type { StatusReport } from '../session/session.js';
+import { type Said, saidRemedy } from './remedy.js';
 import { formatHeadline, formatRows } from './report.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
@@ -8,7 +9,7 @@ import type { Style } from './style.js';
 const PENDING_SHOWN = 5;
 
 /** `server status`: the verdict, then the server in an aligned block, the pending migrations listed under their row. */
-export function formatStatus(report: StatusReport, matrix: Matrix, style: Style): string {
+export function formatStatus(report: Omit<StatusReport, 'hint' | 'remedies'> & Said, matrix: Matrix, style: Style): string {
   const s = report.server;
   const pending = report.pending_migrations ?? [];
   const top: Array<readonly [string, string | null]> = [
@@ -21,7 +22,7 @@ export function formatStatus(report: StatusReport, matrix: Matrix, style: Style)
     ['Deployment', report.deployment],
     ['Migration status', report.migration_status],
     ['CLI version', report.cli.version],
-    ['Fix', report.remedy],
+    ['Fix', saidRemedy(report)],
   ];
   // One label width for both halves, so the block stays aligned around the list.
   const width = Math.max(...[...top, ...bottom].filter((r) => r[1] !== null).map((r) => r[0].length));

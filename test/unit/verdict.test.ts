@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/handshake/observe.js';
 import { versionDocumentSchema } from '../../src/protocol/version-document.js';
-import { type CliContext, computeVerdict, SEVERITY, STATUSES, type Status } from '../../src/verdict/verdict.js';
-import { matrixWith } from '../helpers/matrix.js';
+import { type CliContext, SEVERITY, STATUSES, type Status } from '../../src/verdict/verdict.js';
+import { saidVerdict as computeVerdict, matrixWith } from '../helpers/matrix.js';
 
 // Bundled matrix: min server 1.3.0, window >=1.3.0 <1.5.0-0, min schema 0004_split_events_table, chain 0001..0005.
 const matrix = matrixWith();

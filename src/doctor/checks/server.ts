@@ -146,7 +146,7 @@ const reachable: Run = async (ctx, t) => {
     return {
       status: 'fail',
       detail: `${base} (from ${t.source}): ${url} answered HTTP ${status}: no version endpoint there`,
-      remedy: report?.remedy ?? null,
+      hint: report?.hint ?? null,
       facts,
     };
   }
@@ -279,7 +279,7 @@ const schemaRevision: Run = (ctx) =>
       return {
         status: 'fail',
         detail: `${rev}${release}: newer than server ${f.server.reported} includes (${r.status})`,
-        remedy: r.remedy,
+        hint: r.hint,
         facts,
       };
     }
@@ -289,7 +289,7 @@ const schemaRevision: Run = (ctx) =>
           ? {
               status: 'warn',
               detail: `${rev} is not in this CLI's chain, though it covers release ${f.server.reported}: the schema diverged or was never stamped`,
-              remedy: r.status === 'schema_unknown' ? r.remedy : null,
+              hint: r.status === 'schema_unknown' ? r.hint : null,
               facts,
             }
           : {
@@ -318,7 +318,7 @@ const schemaRevision: Run = (ctx) =>
         return {
           status: 'fail',
           detail: `${rev} is past ${d.max_schema_revision}, the newest revision this CLI works with`,
-          remedy: r.remedy,
+          hint: r.hint,
           facts,
         };
       default: {
@@ -334,10 +334,10 @@ const migrations: Run = (ctx) =>
     const pendingText = pending.length ? `${pending.length} pending: ${shortList(pending)}` : 'none pending';
     const runner = f.runner.status ? `; runner ${f.runner.status}` : '';
     if (f.runner.status === 'failed') {
-      return { status: 'fail', detail: `the server's migration runner reports "failed" (${pendingText})`, remedy: r.remedy };
+      return { status: 'fail', detail: `the server's migration runner reports "failed" (${pendingText})`, hint: r.hint };
     }
     if (f.runner.status === 'running') {
-      return { status: 'fail', detail: `migrations are running (${r.message})`, remedy: r.remedy };
+      return { status: 'fail', detail: `migrations are running (${r.message})`, hint: r.hint };
     }
     const missing = f.release?.missing ?? [];
     if (missing.length) {
@@ -368,7 +368,7 @@ const verdict: Run = async (ctx) => {
   return {
     status: SEVERITY_STATUS[report.severity],
     detail: `${report.status}: ${report.message}`,
-    remedy: report.remedy,
+    hint: report.hint,
     facts: { Verdict: report.status },
   };
 };
@@ -451,7 +451,7 @@ const cliWindow: Run = async (ctx, t) => {
     return {
       status: 'fail',
       detail: `CLI ${v} is ${older ? 'older' : 'newer'} than the server accepts (${window})`,
-      remedy: report.remedy,
+      hint: report.hint,
     };
   }
   const rec = f.cli.recommended;
