@@ -1,10 +1,11 @@
 import { Command, Errors } from '@oclif/core';
 import { configPath } from '../../src/config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
-import type { RemedyContext } from '../../src/hint.js';
+import type { Hint, RemedyContext } from '../../src/hint.js';
 import type { Matrix } from '../../src/matrix/load.js';
 import { createSecretRedactor, type Redactor } from '../../src/redact.js';
 import { ExitCode, exitCodeForError } from '../../src/render/exit-codes.js';
+import { remedyFor } from '../../src/render/remedy.js';
 import { errorDocument, formatError, formatWarning } from '../../src/render/report.js';
 import { safeJson, sanitizeOutput } from '../../src/render/sanitize.js';
 import { createStyle, type Style, wantsColor } from '../../src/render/style.js';
@@ -89,7 +90,7 @@ export abstract class BaseCommand extends Command {
 
   /** The matrix for commands that need no server (`compat show`). */
   protected openMatrix(flags: { compat?: string }): Matrix {
-    return resolveMatrix({ compatFile: flags.compat, ...hostBranding(this.config) });
+    return resolveMatrix({ compatFile: flags.compat, bin: this.config.bin, root: this.config.root, ...hostBranding(this.config) });
   }
 
   /** Text as it may reach a terminal: secrets redacted, unsafe characters escaped, only this CLI's own colours kept. */
@@ -158,9 +159,10 @@ export abstract class BaseCommand extends Command {
     return `${url} (up to ${session.timeoutMs / 1000} s)`;
   }
 
-  /** The passive check's one warning, after the command's output, on stderr. */
-  protected warnPassive(warning: { message: string; remedy: string | null }): void {
-    this.err(formatWarning(this.config.bin, warning, this.errStyle));
+  /** The passive check's one warning, after the command's output, on stderr: its fix said for the server it checked. */
+  protected warnPassive(warning: { message: string; hint?: Hint | null; remedy?: string | null; remedies?: RemedyContext }): void {
+    const remedy = remedyFor(warning, warning.remedies ?? this.#remedies ?? undefined);
+    this.err(formatWarning(this.config.bin, { message: warning.message, remedy }, this.errStyle));
   }
 
   /** Parses repeated `-H "Name: value"` flags (for a vendor's own commands): the one rule of commands/_lib/flags.ts. */

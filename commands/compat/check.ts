@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
 import { exitCodeForVerdict } from '../../src/render/exit-codes.js';
-import { formatCompatReport } from '../../src/render/report.js';
-import { formatFleet } from '../../src/render/servers.js';
+import { compatDocument, formatCompatReport } from '../../src/render/report.js';
+import { fleetDocument, formatFleet } from '../../src/render/servers.js';
 import { checkFleet } from '../../src/session/fleet.js';
-import { checkServer, compatDocument } from '../../src/session/session.js';
+import { checkServer } from '../../src/session/session.js';
 import { BaseCommand, commonFlags, serverFlags } from '../_lib/base.js';
 
 export default class CompatCheck extends BaseCommand {
@@ -28,7 +28,7 @@ Exit codes: 0 compatible (or warnings only), 3 incompatible (or any warning with
     const session = this.openSession(flags.all ? { ...flags, server: undefined } : flags);
     if (flags.all) {
       const rows = await this.waitingFor(`every configured server (up to ${session.timeoutMs / 1000} s)`, checkFleet(session));
-      this.emit(rows, formatFleet);
+      this.emit(fleetDocument(rows), (_, style) => formatFleet(rows, style));
       this.setExit(Math.max(0, ...rows.map((r) => exitCodeForVerdict(r, flags.strict))));
       return;
     }

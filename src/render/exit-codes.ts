@@ -25,6 +25,7 @@ export function exitCodeForError(err: unknown): number {
   if (!isHandshakeError(err)) return ExitCode.Bug;
   switch (err.code) {
     case ErrorCode.MatrixInvalid:
+    case ErrorCode.MatrixMissing:
     case ErrorCode.ConfigInvalid:
     case ErrorCode.Usage:
     case ErrorCode.NoServer:

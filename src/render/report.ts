@@ -5,7 +5,7 @@ import { DEPLOYMENT_KINDS, type UpgradeStop } from '../matrix/schema.js';
 import type { CompatReport } from '../session/session.js';
 import type { HttpResponse } from '../transport/request.js';
 import type { Severity } from '../verdict/verdict.js';
-import { remedyFor } from './remedy.js';
+import { remedyFor, type Said, saidRemedy } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
@@ -30,8 +30,23 @@ function upgradeStopText(stop: UpgradeStop): string {
   return stop.when_target ? `${sanitize(stop.version)} (when upgrading to ${sanitize(stop.when_target)})` : sanitize(stop.version);
 }
 
-/** Human output of `compat check`. */
-export function formatCompatReport(report: CompatReport, style: Style): string {
+/** The `compat check --json` document (docs/commands.md): the verdict, its remedy said, and both sides. */
+export interface CompatDocument extends Pick<CompatReport, 'status' | 'severity' | 'message' | 'cli' | 'server' | 'features' | 'feature'> {
+  remedy: string | null;
+}
+
+/** The `compat check --json` document of a report: its hint said for the server it checked, the features when the matrix declares any. */
+export function compatDocument(report: CompatReport): CompatDocument {
+  const { status, severity, message, cli, server, features, feature } = report;
+  const remedy = saidRemedy(report);
+  return { status, severity, message, remedy, cli, server, ...(features ? { features } : {}), ...(feature ? { feature } : {}) };
+}
+
+/** Human output of `compat check` (of a report, or of its document). */
+export function formatCompatReport(
+  report: Pick<CompatReport, 'status' | 'severity' | 'message' | 'cli' | 'server'> & Said,
+  style: Style,
+): string {
   const s = report.server;
   const version = s.version ? `${s.version}${s.schema_revision ? ` (schema ${s.schema_revision})` : ''}` : null;
   return `${formatHeadline(report, style)}\n${formatRows(
@@ -39,7 +54,7 @@ export function formatCompatReport(report: CompatReport, style: Style): string {
       ['Server', s.url],
       ['Server version', version],
       ['CLI version', report.cli.version],
-      ['Fix', report.remedy],
+      ['Fix', saidRemedy(report)],
     ],
     style,
   )}\n`;

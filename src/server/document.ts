@@ -42,7 +42,7 @@ export interface ServerInfo {
   capabilities?: ServerCapabilities;
 }
 
-/** `capabilities` of the version document (CONTRACT §1). */
+/** `capabilities` of the version document (docs/protocol.md §1.3). */
 export interface ServerCapabilities {
   /** The path of the admin migration endpoint, when the server offers it. */
   migrate?: string;

@@ -113,6 +113,13 @@ describe('a server that follows docs/protocol.md', () => {
     expect(report.ok).toBe(true);
   });
 
+  it('a feature flag clients ignore is a warning, not a failure', async () => {
+    const s = await serve({ doc: { capabilities: { migrate: PROTO_MIGRATE, retention: 'yes' } } });
+    const report = await verify(s.url);
+    expect(row(report, 'version.capabilities')).toMatchObject({ status: 'warn', detail: expect.stringContaining('retention: "yes"') });
+    expect(report.ok).toBe(true);
+  });
+
   it('honours the matrix: renamed headers and another version path', async () => {
     const { writeFileSync, readFileSync } = await import('node:fs');
     const matrix = JSON.parse(readFileSync(join(ROOT, 'compat.json'), 'utf8')) as Record<string, unknown>;
@@ -244,6 +251,26 @@ describe('the reference server (examples/reference-server)', () => {
       const after = (await (await fetch(`${server.url}/api/v1/config/version`)).json()) as Record<string, unknown>;
       expect(after.schema_revision).toBe('0003_add_insight_meta_cache');
       expect(after.migration_status).not.toBe('running');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('passes while its admin endpoint applies migrations: maintenance mode answers 503 with Retry-After', async () => {
+    const dataDir = join(root, 'data-running');
+    cpSync(template, dataDir, { recursive: true });
+    const admin = 'ref-admin-token-fedcba9876543210';
+    const server = await startReference({ dataDir, version: '1.4.2', adminToken: admin, migrationDelayMs: 4000 });
+    try {
+      const res = await fetch(`${server.url}/api/v1/admin/migrations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ target_revision: '0005_add_retention_policy' }),
+      });
+      expect(res.status).toBe(202);
+      const report = await verify(server.url);
+      expect(statusOf(report)['maintenance.503']).toBe('pass');
+      expect(report.ok, JSON.stringify(verifyDocument(report), null, 1)).toBe(true);
     } finally {
       await server.close();
     }
