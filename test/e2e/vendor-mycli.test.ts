@@ -79,7 +79,9 @@ beforeAll(async () => {
   server = await startServer((req, res) => {
     if (req.url === '/mycli/api/version') return json(res, 200, { server_version: '2.1.0', schema_revision: '20240601_audit' }, headers);
     if (req.url === '/mycli/api/me')
-      return req.headers.authorization === `Bearer ${TOKEN}` ? json(res, 200, { me: 'ada' }, headers) : json(res, 401, { error: 'token' }, headers);
+      return req.headers.authorization === `Bearer ${TOKEN}`
+        ? json(res, 200, { me: 'ada' }, headers)
+        : json(res, 401, { error: 'token' }, headers);
     if (req.url === '/mycli/api/ping') return json(res, 200, { ok: true }, headers);
     return json(res, 404, { error: 'not found' }, headers);
   });
@@ -129,7 +131,10 @@ describe('mycli: an oclif-generated CLI with handshake-compat installed from tar
   it('a 426 naming the version in X-Mycli-Requires: the remedy is the one install method mycli ships', async () => {
     const r = await mycli(['compat', 'check', '--json'], { MYCLI_SERVER: refusing.url });
     expect(r.code).toBe(3);
-    expect(parseJson<{ status: string; remedy: string }>(r)).toMatchObject({ status: 'cli_outdated', remedy: 'npm install -g mycli@1.2.0' });
+    expect(parseJson<{ status: string; remedy: string }>(r)).toMatchObject({
+      status: 'cli_outdated',
+      remedy: 'npm install -g mycli@1.2.0',
+    });
     expect(seen(r)).not.toContain('handshake');
   });
 
@@ -171,7 +176,11 @@ describe('mycli without its matrix in `files` (as `oclif generate` writes it)', 
   const file = () => join(modules, 'mycli-missing', 'compat.json');
 
   it('every command that needs a matrix exits 2 saying where it looked and how to ship it: no fallback to the example matrix', async () => {
-    for (const args of [['compat', 'check'], ['compat', 'show'], ['server', 'status']]) {
+    for (const args of [
+      ['compat', 'check'],
+      ['compat', 'show'],
+      ['server', 'status'],
+    ]) {
       const r = await mycli([...args, '--json'], {}, 'mycli-missing');
       expect(r.code, args.join(' ')).toBe(2);
       const { error } = parseJson<{ error: { code: string; message: string; remedy: string } }>(r);
@@ -194,7 +203,7 @@ describe('mycli without its matrix in `files` (as `oclif generate` writes it)', 
 describe('mycli shipping an invalid matrix', () => {
   const file = () => join(modules, 'mycli-invalid', 'compat.json');
 
-  it("names the vendor's file, never \"bundled\", and no flag the user did not pass", async () => {
+  it('names the vendor\'s file, never "bundled", and no flag the user did not pass', async () => {
     const r = await mycli(['compat', 'check', '--json'], {}, 'mycli-invalid');
     expect(r.code).toBe(2);
     const { error } = parseJson<{ error: { code: string; message: string; remedy: string; file: string } }>(r);
