@@ -1,6 +1,6 @@
 import type { Matrix } from '../matrix/load.js';
 import type { StatusReport } from '../session/session.js';
-import { formatHeadline, formatRows } from './report.js';
+import { featureRows, formatHeadline, formatRows } from './report.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
@@ -18,6 +18,7 @@ export function formatStatus(report: StatusReport, matrix: Matrix, style: Style)
     ['Deployment', report.deployment],
     ['Migration status', report.migration_status],
     ['CLI version', report.cli.version],
+    ...featureRows(report.features),
     ['Fix', report.remedy],
   ];
   // One label width for both halves, so the block stays aligned around the list.
