@@ -9,7 +9,9 @@ try {
   // One version handshake and its verdict. Messages quote the server: sanitize before printing.
   const report = await checkServer(session);
   console.log(`${report.status}: ${sanitize(report.message)}`);
-  if (report.remedy) console.log(`fix: ${sanitize(report.remedy)}`);
+  // The remedy is data (report.hint); remedyFor says it for the server checked (report.remedies).
+  const fix = remedyFor(report, report.remedies);
+  if (fix) console.log(`fix: ${sanitize(fix)}`);
 
   // An ordinary call; its response headers are checked against the cached handshake.
   const client = new CheckedClient(session);

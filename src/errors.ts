@@ -7,12 +7,14 @@
  * codes; the SDK itself never prints or exits.
  */
 
-import { type Hint, hint } from './hint.js';
+import type { Hint } from './hint.js';
 
 /** Stable error codes. Adding one is a minor change; renaming one is breaking. */
 export const ErrorCode = {
   /** A `compat.json` (bundled or `--compat`) failed to parse or validate. */
   MatrixInvalid: 'E_MATRIX_INVALID',
+  /** A CLI that mounts handshake ships no compat matrix of its own (docs/embedding.md): nothing to check against. */
+  MatrixMissing: 'E_MATRIX_MISSING',
   /** The user's config file is unreadable or invalid. */
   ConfigInvalid: 'E_CONFIG_INVALID',
   /** A flag or argument is wrong in a way the flag parser could not see. */
@@ -86,10 +88,9 @@ export class MatrixError extends HandshakeError {
     const where = first ? (first.path ? `${first.path}: ${first.message}` : first.message) : 'invalid';
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
     super(ErrorCode.MatrixInvalid, `Invalid compat matrix ${file}: ${where}${more}`, {
-      remedy: options.remedy,
-      hint:
-        options.hint ??
-        (options.remedy ? null : hint.flag('compat', undefined, `Fix ${file}, or run without {flag} to use the bundled matrix`)),
+      // No flag here: whoever knows how the file was chosen (src/session/resolve.ts) says how else to run.
+      remedy: options.remedy ?? (options.hint ? undefined : `Fix ${file}`),
+      hint: options.hint,
       cause: options.cause,
     });
     this.name = 'MatrixError';

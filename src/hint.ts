@@ -1,10 +1,9 @@
 /**
  * Remedies as data. The SDK says *what* fixes a problem — one of this CLI's own commands (for a server
  * or not), a shell command from the matrix's templates, a variable to set, a flag to pass, or a step in
- * words — and `remedyText` (below) says it in the host CLI's words: its bin, its flag names, its variable
- * prefix and the server that was checked. Nothing below `render/` spells a CLI flag.
+ * words — and `src/render/remedy.ts` alone says it in the host CLI's words: its bin, its flag names, its
+ * variable prefix and the server that was checked. Nothing below `render/` spells a CLI flag.
  */
-import { shellCommand } from './matrix/templates.js';
 
 export type Hint =
   /** This CLI's own command, e.g. `['server', 'upgrade']`; `forServer` adds the checked server's flag. */
@@ -80,59 +79,4 @@ export interface RemedyContext {
   server?: ServerRef | null;
   /** The host's spelling of a flag, where it differs from handshake's (`{ server: '--host' }`). */
   flags?: Partial<Record<FlagName, string>>;
-}
-
-/** The flag as the host spells it. */
-export function flagText(ctx: Pick<RemedyContext, 'flags'>, flag: FlagName): string {
-  return ctx.flags?.[flag] ?? `--${flag}`;
-}
-
-/** The words that select the checked server: `--server NAME`, `--server URL`, or nothing for the current one. */
-export function serverArgs(ctx: RemedyContext): string[] {
-  const s = ctx.server;
-  if (!s || s.kind === 'current') return [];
-  return [flagText(ctx, 'server'), s.kind === 'name' ? s.name : s.url];
-}
-
-/** The remedy as one line, or null. */
-export function remedyText(h: Hint | null | undefined, ctx: RemedyContext): string | null {
-  if (!h) return null;
-  switch (h.kind) {
-    case 'run': {
-      const args = (h.args ?? []).flatMap((a) => [flagText(ctx, a.flag), ...(a.value === undefined ? [] : [a.value])]);
-      return shellCommand([ctx.bin, ...h.command, ...(h.forServer ? serverArgs(ctx) : []), ...args]);
-    }
-    case 'shell':
-      return h.command;
-    case 'variable': {
-      const name = `${ctx.envPrefix}_${h.name}`;
-      if (h.secret) return `read -rs ${name} && export ${name}  # then paste the value; it stays out of your shell history`;
-      return `export ${name}=${h.example ?? '…'}`;
-    }
-    case 'flag': {
-      const flag = `${flagText(ctx, h.flag)}${h.value === undefined ? '' : ` ${h.value}`}`;
-      return h.text ? h.text.replace('{flag}', flag) : flag;
-    }
-    case 'text':
-      return h.text;
-    case 'say':
-      return h.text.replace(/\{(\d+)\}/g, (whole, i: string) => {
-        const part = h.parts[Number(i)];
-        return part ? (remedyText(part, ctx) ?? '') : whole;
-      });
-    case 'steps': {
-      // Steps in order, "; " between them; words that lead into a command end in ": ", so what follows the
-      // colon is the command alone, pasteable as it stands.
-      let out = '';
-      let leadIn = false;
-      for (const step of h.steps) {
-        const text = remedyText(step, ctx);
-        if (!text) continue;
-        out += out === '' ? '' : leadIn && step.kind !== 'text' && step.kind !== 'steps' ? ': ' : '; ';
-        leadIn = step.kind === 'text';
-        out += leadIn ? text.replace(/:$/, '') : text;
-      }
-      return out || null;
-    }
-  }
 }

@@ -31,6 +31,8 @@ export {
   runDoctor,
   SECTION,
 } from './doctor/index.js';
+// server verify: a live server checked against docs/protocol.md (a vendor's server tests call it directly).
+export { runVerify, type VerifyOptions, type VerifyReport } from './doctor/verify/index.js';
 // Errors: stable codes and type guards; remedies as data (hints), said by remedyFor.
 export { ErrorCode, HandshakeError, isHandshakeError, MatrixError, type MatrixIssue, TransportError } from './errors.js';
 // The handshake and the verdict.
@@ -54,12 +56,15 @@ export {
 export const matrixSchema = getMatrixSchema();
 export { cliInstallCommand, fillTemplate } from './matrix/templates.js';
 // The version document servers answer.
+export { versionDocumentJsonSchema } from './protocol/json-schema.js';
 export { DEV_VERSION, type PendingMigration, type VersionDocument, versionDocumentSchema } from './protocol/version-document.js';
 // Output helpers: the one sanitizer, safe JSON, exit codes.
 export { doctorDocument, formatDoctor, formatDoctorMarkdown } from './render/doctor.js';
 export { ExitCode, exitCodeForError, exitCodeForVerdict } from './render/exit-codes.js';
 export { OWN_WORDS, remedyFor } from './render/remedy.js';
+export { type CompatDocument, compatDocument } from './render/report.js';
 export { safeJson, sanitize } from './render/sanitize.js';
+export { formatVerify, formatVerifyMarkdown, type VerifyDocument, verifyDocument } from './render/verify.js';
 export {
   CheckedClient,
   type CheckedClientOptions,
@@ -75,7 +80,6 @@ export {
   buildReport,
   type CompatReport,
   checkServer,
-  compatDocument,
   createSession,
   DEFAULT_TIMEOUT_MS,
   requireServer,

@@ -1,6 +1,6 @@
 import { ErrorCode, HandshakeError } from './errors.js';
 
-/** The default version endpoint (CONTRACT §1); `compat.json` may name another. */
+/** The default version endpoint (docs/protocol.md §1); `compat.json` may name another. */
 export const DEFAULT_VERSION_ENDPOINT = '/api/v1/config/version';
 
 export interface ParseServerUrlOptions {
@@ -23,6 +23,15 @@ const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
 export function parseServerUrl(input: string, options: ParseServerUrlOptions = {}): URL {
   const what = options.what ?? 'the server URL';
   const text = input.trim();
+  // `http//host`, `http:/host`, `https:host`: a scheme missing its colon or a slash. Said as the URL
+  // meant, not as a host named "http" (which then fails as a DNS lookup of "http").
+  const mangled = /^(https?)(?::\/?|\/\/)(?!\/)(\S+)$/i.exec(text);
+  if (mangled) {
+    const guess = `${(mangled[1] as string).toLowerCase()}://${mangled[2]}`;
+    throw new HandshakeError(ErrorCode.Usage, `${what} "${redactText(text)}" has a broken scheme: did you mean ${redactText(guess)}?`, {
+      remedy: `Give the full URL, e.g. ${redactText(guess)}`,
+    });
+  }
   if (text && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && /^[^\s/?#:@]+(?::\d*)?(?:[/?#].*)?$/.test(text)) {
     const host = text.split(/[/?#]/)[0] ?? text;
     const guess = `${LOOPBACK.test(host) ? 'http' : 'https'}://${text}`;

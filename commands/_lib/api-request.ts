@@ -13,7 +13,14 @@ export const apiFlags = {
   ...serverFlags,
   method: Flags.string({ char: 'X', description: 'HTTP method (default GET, or POST with --data).', helpValue: 'METHOD' }),
   data: Flags.string({ char: 'd', description: 'Request body: a string, @file, or @- for stdin.', helpValue: 'BODY' }),
-  header: Flags.string({ char: 'H', description: 'Extra header "Name: value" (repeatable).', multiple: true, helpValue: 'HEADER' }),
+  // Non-greedy: `-H 'Accept: …' /path` (gh's and curl's order) takes one value per -H, leaving the path an argument.
+  header: Flags.string({
+    char: 'H',
+    description: 'Extra header "Name: value" (repeatable).',
+    multiple: true,
+    multipleNonGreedy: true,
+    helpValue: 'HEADER',
+  }),
   include: Flags.boolean({ char: 'i', description: 'Print the status line and response headers before the body.' }),
   'max-bytes': maxBytesFlag(DEFAULT_MAX_BYTES),
 };

@@ -1,11 +1,12 @@
 import { Command, Errors } from '@oclif/core';
 import { configPath } from '../../src/config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
-import type { RemedyContext } from '../../src/hint.js';
+import type { Hint, RemedyContext } from '../../src/hint.js';
 import type { Matrix } from '../../src/matrix/load.js';
 import { createSecretRedactor, type Redactor } from '../../src/redact.js';
 import { ExitCode, exitCodeForError } from '../../src/render/exit-codes.js';
-import { errorDocument, formatCompatReport, formatError, formatWarning } from '../../src/render/report.js';
+import { remedyFor } from '../../src/render/remedy.js';
+import { compatDocument, errorDocument, formatCompatReport, formatError, formatWarning } from '../../src/render/report.js';
 import { safeJson, sanitizeOutput } from '../../src/render/sanitize.js';
 import { createStyle, type Style, wantsColor } from '../../src/render/style.js';
 import { FeatureUnavailableError } from '../../src/session/feature-gate.js';
@@ -99,7 +100,7 @@ export abstract class BaseCommand extends Command {
 
   /** The matrix for commands that need no server (`compat show`). */
   protected openMatrix(flags: { compat?: string }): Matrix {
-    return resolveMatrix({ compatFile: flags.compat, ...hostBranding(this.config) });
+    return resolveMatrix({ compatFile: flags.compat, bin: this.config.bin, root: this.config.root, ...hostBranding(this.config) });
   }
 
   /** Text as it may reach a terminal: secrets redacted, unsafe characters escaped, only this CLI's own colours kept. */
@@ -168,9 +169,10 @@ export abstract class BaseCommand extends Command {
     return `${url} (up to ${session.timeoutMs / 1000} s)`;
   }
 
-  /** The passive check's one warning, after the command's output, on stderr. */
-  protected warnPassive(warning: { message: string; remedy: string | null }): void {
-    this.err(formatWarning(this.config.bin, warning, this.errStyle));
+  /** The passive check's one warning, after the command's output, on stderr: its fix said for the server it checked. */
+  protected warnPassive(warning: { message: string; hint?: Hint | null; remedy?: string | null; remedies?: RemedyContext }): void {
+    const remedy = remedyFor(warning, warning.remedies ?? this.#remedies ?? undefined);
+    this.err(formatWarning(this.config.bin, { message: warning.message, remedy }, this.errStyle));
   }
 
   /** Parses repeated `-H "Name: value"` flags (for a vendor's own commands): the one rule of commands/_lib/flags.ts. */
@@ -195,7 +197,7 @@ export abstract class BaseCommand extends Command {
     if (err instanceof FeatureUnavailableError) {
       // The verdict that stopped the command before it sent anything: its document under --json, as compat check's.
       process.exitCode = exitCodeForError(err);
-      if (this.jsonMode) this.outJson(err.report);
+      if (this.jsonMode) this.outJson(compatDocument(err.report));
       else this.err(formatCompatReport(err.report, this.errStyle));
       return;
     }

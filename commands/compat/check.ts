@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
 import { exitCodeForVerdict } from '../../src/render/exit-codes.js';
-import { formatCompatReport } from '../../src/render/report.js';
-import { formatFleet } from '../../src/render/servers.js';
+import { compatDocument, formatCompatReport } from '../../src/render/report.js';
+import { fleetDocument, formatFleet } from '../../src/render/servers.js';
 import { checkFleet } from '../../src/session/fleet.js';
-import { checkServer, compatDocument, type Session } from '../../src/session/session.js';
+import { checkServer, type Session } from '../../src/session/session.js';
 import { unknownFeatures } from '../../src/verdict/features.js';
 import type { FeatureNeed } from '../../src/verdict/verdict.js';
 import { BaseCommand, commonFlags, serverFlags } from '../_lib/base.js';
@@ -38,11 +38,8 @@ Exit codes: 0 compatible (or warnings only), 3 incompatible (or any warning with
     const session = this.openSession(flags.all ? { ...flags, server: undefined } : flags);
     const need = this.featureNeed(session, flags.feature ?? []);
     if (flags.all) {
-      const rows = await this.waitingFor(
-        `every configured server (up to ${session.timeoutMs / 1000} s)`,
-        checkFleet(session, undefined, { need }),
-      );
-      this.emit(rows, formatFleet);
+      const rows = await this.waitingFor(`every configured server (up to ${session.timeoutMs / 1000} s)`, checkFleet(session, { need }));
+      this.emit(fleetDocument(rows), (_, style) => formatFleet(rows, style));
       this.setExit(Math.max(0, ...rows.map((r) => exitCodeForVerdict(r, flags.strict))));
       return;
     }

@@ -2,6 +2,7 @@ import semver from 'semver';
 import type { z } from 'zod';
 import { ErrorCode, isHandshakeError } from '../errors.js';
 import type { Hint } from '../hint.js';
+import { parseHttpDate } from '../http-date.js';
 import type { Matrix } from '../matrix/load.js';
 import { REVISION_PATTERN } from '../matrix/schema.js';
 import {
@@ -146,7 +147,7 @@ export function isJsonContentType(type: string | undefined): boolean {
 }
 
 /**
- * A maintenance-mode answer (CONTRACT §1): HTTP 503 with a JSON body `{"error": "migrating", …}`. Any
+ * A maintenance-mode answer (docs/protocol.md §1.7): HTTP 503 with a JSON body `{"error": "migrating", …}`. Any
  * call can get one while the server migrates, so the passive check reads it too. Null for any other answer.
  */
 export function maintenance(res: Pick<HttpResponse, 'status' | 'headers' | 'body'>): Extract<Observation, { kind: 'migrating' }> | null {
@@ -192,10 +193,10 @@ export function parseRetryAfter(headers: HttpResponse['headers'], now: number = 
   const value = headerValue(headers, 'retry-after')?.trim();
   if (!value) return null;
   if (/^\d{1,9}$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) return null;
-  const sent = Date.parse(headerValue(headers, 'date') ?? '');
-  return Math.max(0, at - (Number.isNaN(sent) ? now : sent));
+  const at = parseHttpDate(value, now);
+  if (at === null) return null;
+  const sent = parseHttpDate(headerValue(headers, 'date'), now);
+  return Math.max(0, at - (sent ?? now));
 }
 
 function describeIssue(error: z.core.$ZodError, input: unknown): string {

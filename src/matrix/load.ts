@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import type { z } from 'zod';
 import { MatrixError, type MatrixIssue } from '../errors.js';
-import { hint } from '../hint.js';
 import { MAX_USER_FILE_BYTES, readRegularFile } from '../input/index.js';
 import { packageRoot } from '../package-root.js';
 import { getMatrixSchema, type MatrixDocument, type MatrixInput } from './schema.js';
@@ -40,6 +39,15 @@ export interface Matrix {
 }
 
 export const BUNDLED = 'bundled';
+
+/** A matrix file that could not be read: `missing` when there is no such file. */
+export class MatrixReadError extends MatrixError {
+  readonly missing: boolean;
+  constructor(file: string, reason: string, missing: boolean) {
+    super(file, [{ path: '', message: `cannot read: ${reason}` }], { remedy: `Check the path ${file}` });
+    this.missing = missing;
+  }
+}
 
 /**
  * Where the build (`scripts/compat-cache.js`) stores the bundled `compat.json` it validated: the file's exact text
@@ -118,33 +126,33 @@ function chainReleases(doc: MatrixDocument) {
   return { of, unreleased, named, head };
 }
 
-/** Validates a parsed JSON value as a matrix. Throws {@link MatrixError} naming every problem. */
-export function parseMatrix(value: unknown, source: string): Matrix {
+/** Validates a parsed JSON value as a matrix. Throws {@link MatrixError} naming every problem, and `file` (default `source`). */
+export function parseMatrix(value: unknown, source: string, file: string = source): Matrix {
   // zod's fast path compiles a function per object shape (`new Function`, never in V8's code cache) on its first
   // parse: worth it over thousands of revisions, a loss for a one-shot CLI's tens (compat.json cold: 12 → 8 ms).
   // The same checks run either way.
   const chain = (value as { schema_chain?: unknown } | null)?.schema_chain;
   const jitless = !(Array.isArray(chain) && chain.length >= 1000);
   const result = getMatrixSchema().safeParse(value, { jitless });
-  if (!result.success) throw new MatrixError(source, formatIssues(result.error.issues));
+  if (!result.success) throw new MatrixError(file, formatIssues(result.error.issues));
   return createMatrix(result.data, source);
 }
 
-/** Reads and validates a matrix file; without `file`, the bundled `compat.json`. `label` names it in errors and `source`. */
+/**
+ * Reads and validates a matrix file; without `file`, the bundled `compat.json`. `label` is its `source`; errors name
+ * the file as given, and a file labelled {@link BUNDLED} (handshake's own, or the matrix a host CLI ships) by its
+ * path: "bundled" tells a vendor nothing about which file is wrong.
+ */
 export function loadMatrix(file?: string, label: string = file ?? BUNDLED): Matrix {
   const bundled = join(packageRoot(), 'compat.json');
   const path = file ?? bundled;
+  const named = label === BUNDLED ? path : label;
   // The one reader of user-controlled files: a FIFO or /dev/zero given as --compat is refused, never a hang.
   const read = readRegularFile(path, MAX_USER_FILE_BYTES);
   if (!read.ok) {
     const reason = read.missing ? 'file not found' : read.why;
-    throw new MatrixError(label, [{ path: '', message: `cannot read: ${reason}` }], {
-      // The variable in the host's words (HANDSHAKE_COMPAT_FILE, ACME_COMPAT_FILE), not a bare COMPAT_FILE.
-      hint: hint.steps(
-        hint.text('Check the path of the compat matrix given by --compat, or by'),
-        hint.variable('COMPAT_FILE', { example: '/path/to/compat.json' }),
-      ),
-    });
+    // How the file was chosen (a flag, a variable, the host's package) is the caller's to say: src/session/resolve.ts.
+    throw new MatrixReadError(named, reason, read.missing);
   }
   const text = read.data.toString('utf8');
   // The bundled file (handshake's own, found as the bundled or the host's file; never --compat or the variable),
@@ -155,9 +163,9 @@ export function loadMatrix(file?: string, label: string = file ?? BUNDLED): Matr
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new MatrixError(label, [{ path: '', message: `not valid JSON (${(err as Error).message})` }], { cause: err });
+    throw new MatrixError(named, [{ path: '', message: `not valid JSON (${(err as Error).message})` }], { cause: err });
   }
-  return parseMatrix(json, label);
+  return parseMatrix(json, label, named);
 }
 
 /** Renders zod issues as `path: message`, e.g. `upgrade_stops[1]: must be a semver version`. */

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import * as z from 'zod';
+import { RANGE_OPTIONS } from './versions.js';
 
 /**
  * The one source of truth for `compat.json`. `compat.schema.json` is generated
@@ -258,7 +259,7 @@ function buildMatrixSchema() {
         ctx.addIssue({ code: 'custom', path: ['baseline', 'revision'], message: `"${m.baseline.revision}" is not in schema_chain` });
       }
       const range = m.supported_server_range;
-      const opts = { includePrerelease: true };
+      const opts = RANGE_OPTIONS;
       if (semver.validRange(range)) {
         // Refinements run even when a field above failed its own check: compare only valid versions.
         const valid = (v: string) => semver.valid(v) === v;

@@ -1,6 +1,13 @@
 import semver from 'semver';
 
 /**
+ * How every range of the matrix is read (the window, the stops' `when_target`, the plan's target): a
+ * prerelease orders before its release (1.4.0-rc.1 < 1.4.0) and counts as inside a range, since a
+ * server may run one (docs/matrix.md).
+ */
+export const RANGE_OPTIONS = { includePrerelease: true } as const;
+
+/**
  * The one normalisation of a server version. A server may report a leading "v", and a suffix that is
  * a flavour of the product rather than a prerelease (GitLab's `16.11.10-ee`): with `ee` declared in the
  * matrix's `version_flavors`, that compares as `16.11.10`. Null when the text is not semver.

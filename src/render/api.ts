@@ -1,5 +1,6 @@
-import { hint, remedyText } from '../hint.js';
+import { hint } from '../hint.js';
 import { ExitCode } from './exit-codes.js';
+import { remedyText } from './remedy.js';
 import { sanitize } from './sanitize.js';
 
 /**

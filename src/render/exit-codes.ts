@@ -30,6 +30,7 @@ export function exitCodeForError(err: unknown): number {
   }
   switch (err.code) {
     case ErrorCode.MatrixInvalid:
+    case ErrorCode.MatrixMissing:
     case ErrorCode.ConfigInvalid:
     case ErrorCode.Usage:
     case ErrorCode.NoServer:

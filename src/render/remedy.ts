@@ -1,4 +1,5 @@
-import { type Hint, type RemedyContext, remedyText } from '../hint.js';
+import type { FlagName, Hint, RemedyContext } from '../hint.js';
+import { shellCommand } from '../matrix/templates.js';
 
 /**
  * handshake's own words, for an SDK caller that names no host: `handshake server upgrade`, `HANDSHAKE_TOKEN`.
@@ -18,4 +19,71 @@ export const OWN_WORDS: RemedyContext = { bin: 'handshake', envPrefix: 'HANDSHAK
  */
 export function remedyFor(x: { hint?: Hint | null; remedy?: string | null }, ctx: RemedyContext = OWN_WORDS): string | null {
   return x.hint ? remedyText(x.hint, ctx) : (x.remedy ?? null);
+}
+
+/** A report or a document: a hint with the context it is said in (`remedies`), or its remedy already said. */
+export interface Said {
+  hint?: Hint | null;
+  remedy?: string | null;
+  remedies?: RemedyContext;
+}
+
+/** The remedy of a report (its hint said for its own `remedies`) or of a document (its words). */
+export function saidRemedy(x: Said): string | null {
+  return remedyFor(x, x.remedies);
+}
+
+/** The flag as the host spells it. */
+export function flagText(ctx: Pick<RemedyContext, 'flags'>, flag: FlagName): string {
+  return ctx.flags?.[flag] ?? `--${flag}`;
+}
+
+/** The words that select the checked server: `--server NAME`, `--server URL`, or nothing for the current one. */
+export function serverArgs(ctx: RemedyContext): string[] {
+  const s = ctx.server;
+  if (!s || s.kind === 'current') return [];
+  return [flagText(ctx, 'server'), s.kind === 'name' ? s.name : s.url];
+}
+
+/** The remedy as one line, or null. */
+export function remedyText(h: Hint | null | undefined, ctx: RemedyContext): string | null {
+  if (!h) return null;
+  switch (h.kind) {
+    case 'run': {
+      const args = (h.args ?? []).flatMap((a) => [flagText(ctx, a.flag), ...(a.value === undefined ? [] : [a.value])]);
+      return shellCommand([ctx.bin, ...h.command, ...(h.forServer ? serverArgs(ctx) : []), ...args]);
+    }
+    case 'shell':
+      return h.command;
+    case 'variable': {
+      const name = `${ctx.envPrefix}_${h.name}`;
+      if (h.secret) return `read -rs ${name} && export ${name}  # then paste the value; it stays out of your shell history`;
+      return `export ${name}=${h.example ?? '…'}`;
+    }
+    case 'flag': {
+      const flag = `${flagText(ctx, h.flag)}${h.value === undefined ? '' : ` ${h.value}`}`;
+      return h.text ? h.text.replace('{flag}', flag) : flag;
+    }
+    case 'text':
+      return h.text;
+    case 'say':
+      return h.text.replace(/\{(\d+)\}/g, (whole, i: string) => {
+        const part = h.parts[Number(i)];
+        return part ? (remedyText(part, ctx) ?? '') : whole;
+      });
+    case 'steps': {
+      // Steps in order, "; " between them; words that lead into a command end in ": ", so what follows the
+      // colon is the command alone, pasteable as it stands.
+      let out = '';
+      let leadIn = false;
+      for (const step of h.steps) {
+        const text = remedyText(step, ctx);
+        if (!text) continue;
+        out += out === '' ? '' : leadIn && step.kind !== 'text' && step.kind !== 'steps' ? ': ' : '; ';
+        leadIn = step.kind === 'text';
+        out += leadIn ? text.replace(/:$/, '') : text;
+      }
+      return out || null;
+    }
+  }
 }

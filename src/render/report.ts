@@ -7,7 +7,7 @@ import type { CompatReport, FeatureAvailability } from '../session/session.js';
 import type { HttpResponse } from '../transport/request.js';
 import { featureNeeds, featureRelease, featureSpecs, needsText } from '../verdict/features.js';
 import type { Severity } from '../verdict/verdict.js';
-import { remedyFor } from './remedy.js';
+import { remedyFor, type Said, saidRemedy } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
@@ -39,11 +39,27 @@ export function featureRows(features: FeatureAvailability | undefined, only?: re
     .map(([name, f]) => [`Feature ${name}`, f.available ? 'available' : `unavailable: ${f.reason ?? 'not available'}`] as const);
 }
 
+/** The `compat check --json` document (docs/commands.md): the verdict, its remedy said, and both sides. */
+export interface CompatDocument extends Pick<CompatReport, 'status' | 'severity' | 'message' | 'cli' | 'server' | 'features' | 'feature'> {
+  remedy: string | null;
+}
+
+/** The `compat check --json` document of a report: its hint said for the server it checked, the features when the matrix declares any. */
+export function compatDocument(report: CompatReport): CompatDocument {
+  const { status, severity, message, cli, server, features, feature } = report;
+  const remedy = saidRemedy(report);
+  return { status, severity, message, remedy, cli, server, ...(features ? { features } : {}), ...(feature ? { feature } : {}) };
+}
+
 /**
- * Human output of `compat check`: the features asked for (`--feature`) get a row each, and the one a
- * `feature_unavailable` verdict names; `server status` lists them all.
+ * Human output of `compat check` (of a report, or of its document): the features asked for (`--feature`) get a
+ * row each, and the one a `feature_unavailable` verdict names; `server status` lists them all.
  */
-export function formatCompatReport(report: CompatReport, style: Style, features: readonly string[] = []): string {
+export function formatCompatReport(
+  report: Pick<CompatReport, 'status' | 'severity' | 'message' | 'cli' | 'server' | 'features' | 'feature'> & Said,
+  style: Style,
+  features: readonly string[] = [],
+): string {
   const shown = report.feature ? [...features, report.feature.name] : features;
   const s = report.server;
   const version = s.version ? `${s.version}${s.schema_revision ? ` (schema ${s.schema_revision})` : ''}` : null;
@@ -53,7 +69,7 @@ export function formatCompatReport(report: CompatReport, style: Style, features:
       ['Server version', version],
       ['CLI version', report.cli.version],
       ...featureRows(report.features, shown),
-      ['Fix', report.remedy],
+      ['Fix', saidRemedy(report)],
     ],
     style,
   )}\n`;

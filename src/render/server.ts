@@ -1,11 +1,15 @@
 import type { Matrix } from '../matrix/load.js';
 import type { StatusReport } from '../session/session.js';
+import { type Said, saidRemedy } from './remedy.js';
 import { featureRows, formatHeadline, formatRows } from './report.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
+/** How many pending migrations `server status` lists at each end of a long list. */
+const PENDING_SHOWN = 5;
+
 /** `server status`: the verdict, then the server in an aligned block, the pending migrations listed under their row. */
-export function formatStatus(report: StatusReport, matrix: Matrix, style: Style): string {
+export function formatStatus(report: Omit<StatusReport, 'hint' | 'remedies'> & Said, matrix: Matrix, style: Style): string {
   const s = report.server;
   const pending = report.pending_migrations ?? [];
   const top: Array<readonly [string, string | null]> = [
@@ -19,15 +23,20 @@ export function formatStatus(report: StatusReport, matrix: Matrix, style: Style)
     ['Migration status', report.migration_status],
     ['CLI version', report.cli.version],
     ...featureRows(report.features),
-    ['Fix', report.remedy],
+    ['Fix', saidRemedy(report)],
   ];
   // One label width for both halves, so the block stays aligned around the list.
   const width = Math.max(...[...top, ...bottom].filter((r) => r[1] !== null).map((r) => r[0].length));
   const pad = (rows: Array<readonly [string, string | null]>) => rows.map(([label, value]) => [label.padEnd(width), value] as const);
-  const revWidth = Math.max(0, ...pending.map((m) => m.revision.length));
-  const list = pending.map((m) =>
-    `    - ${sanitize(m.revision).padEnd(revWidth)}${m.description ? `  ${sanitize(m.description)}` : ''}`.trimEnd(),
-  );
+  // A long list keeps its ends (the next to run, the newest) and says how many lie between; --json has them all.
+  const shown = pending.length > PENDING_SHOWN * 2 + 2 ? [pending.slice(0, PENDING_SHOWN), pending.slice(-PENDING_SHOWN)] : [pending];
+  const revWidth = Math.max(0, ...shown.flat().map((m) => m.revision.length));
+  const line = (m: (typeof pending)[number]) =>
+    `    - ${sanitize(m.revision).padEnd(revWidth)}${m.description ? `  ${sanitize(m.description)}` : ''}`.trimEnd();
+  const [head = [], tail] = shown;
+  const list = tail
+    ? [...head.map(line), `    … and ${pending.length - head.length - tail.length} more (--json lists them all)`, ...tail.map(line)]
+    : head.map(line);
   return (
     [formatHeadline(report, style), formatRows(pad(top), style), ...list, formatRows(pad(bottom), style)].filter(Boolean).join('\n') + '\n'
   );

@@ -1,7 +1,8 @@
 import { type Config, currentServer, namedServers } from '../config/config.js';
-import type { CompatReport } from '../session/session.js';
+import type { FleetReport } from '../session/fleet.js';
 import { redactUrl } from '../url.js';
-import { formatHeadline } from './report.js';
+import { saidRemedy } from './remedy.js';
+import { type CompatDocument, compatDocument, formatHeadline } from './report.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
@@ -33,13 +34,13 @@ export function formatServerList(doc: ServerListDocument, style: Style): string 
   return `${rows.join('\n')}\n`;
 }
 
-/** One fleet row: a configured server and its verdict. */
-export interface FleetRow extends CompatReport {
-  name: string;
+/** `compat check --all --json`: one row per configured server, its verdict's remedy said for that server. */
+export function fleetDocument(rows: readonly FleetReport[]): Array<{ name: string } & CompatDocument> {
+  return rows.map((r) => ({ name: r.name, ...compatDocument(r) }));
 }
 
 /** `compat check --all`: one row per server — name, URL, version, revision, verdict — then each problem's fix. */
-export function formatFleet(rows: readonly FleetRow[], style: Style): string {
+export function formatFleet(rows: readonly FleetReport[], style: Style): string {
   if (rows.length === 0) return 'No servers configured.\n';
   const cells = rows.map((r) =>
     [r.name, r.server.url, r.server.version ?? '-', r.server.schema_revision ?? '-', r.status].map((c) => sanitize(c)),
@@ -51,11 +52,14 @@ export function formatFleet(rows: readonly FleetRow[], style: Style): string {
       .map((v, i) => v.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
-  const paint = (r: FleetRow, text: string) =>
+  const paint = (r: FleetReport, text: string) =>
     r.severity === 'ok' ? style.green(text) : r.severity === 'warn' ? style.yellow(text) : style.red(text);
-  const table = [style.dim(line(head)), ...cells.map((c, i) => paint(rows[i] as FleetRow, line(c)))].join('\n');
-  const problems = rows
-    .filter((r) => r.severity !== 'ok')
-    .map((r) => `${sanitize(r.name)}: ${formatHeadline(r, style)}${r.remedy ? `\n  Fix: ${sanitize(r.remedy)}` : ''}`);
+  const table = [style.dim(line(head)), ...cells.map((c, i) => paint(rows[i] as FleetReport, line(c)))].join('\n');
+  const problems = rows.filter((r) => r.severity !== 'ok').map((r) => `${sanitize(r.name)}: ${formatHeadline(r, style)}${fix(r)}`);
   return `${table}\n${problems.length ? `\n${problems.join('\n')}\n` : ''}`;
+}
+
+function fix(r: FleetReport): string {
+  const remedy = saidRemedy(r);
+  return remedy ? `\n  Fix: ${sanitize(remedy)}` : '';
 }

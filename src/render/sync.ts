@@ -1,5 +1,6 @@
-import { type RemedyContext, remedyText } from '../hint.js';
+import type { RemedyContext } from '../hint.js';
 import type { SyncResult } from '../matrix/sync/index.js';
+import { remedyText } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 

@@ -5,6 +5,7 @@ import type { PollState } from '../upgrade/poll.js';
 import { formatSeconds, type UpgradeOutcome, type UpgradeResult } from '../upgrade/upgrade.js';
 import type { Severity } from '../verdict/verdict.js';
 import { ExitCode } from './exit-codes.js';
+import { saidRemedy } from './remedy.js';
 import { formatHeadline, formatRows } from './report.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
@@ -32,14 +33,22 @@ export function upgradeExitCode(outcome: UpgradeOutcome, signal: 'SIGINT' | 'SIG
 
 /** The `server upgrade --json` document (CONTRACT §5): exactly these keys; the judge's findings stay out. */
 export function upgradeDocument(result: UpgradeResult) {
-  const { outcome, message, remedy, before, plan, hop, after, commands } = result;
+  const { outcome, message, before, plan, hop, after, commands } = result;
+  const remedy = upgradeRemedy(result);
   return { outcome, message, remedy, before: reportDocument(before), plan, hop, after: after && reportDocument(after), commands };
 }
 
-/** A report as JSON documents carry it (`server status --json`, `server upgrade`'s before/after): the findings stay out. */
-export function reportDocument(report: StatusReport): Omit<StatusReport, 'findings'> {
-  const { findings: _, ...rest } = report;
-  return rest;
+/** What to do next after an upgrade, said for the server it upgraded. */
+export function upgradeRemedy(result: UpgradeResult): string | null {
+  return saidRemedy({ hint: result.hint, remedies: result.before.remedies });
+}
+
+/** A report as JSON documents carry it (`server status --json`, `server upgrade`'s before/after): its hint said, the findings out. */
+export type StatusDocument = Omit<StatusReport, 'findings' | 'hint' | 'remedies'> & { remedy: string | null };
+
+export function reportDocument(report: StatusReport): StatusDocument {
+  const { findings: _f, hint: _h, remedies: _r, status, severity, message, ...rest } = report;
+  return { status, severity, message, remedy: saidRemedy(report), ...rest };
 }
 
 function versionWithSchema(version: string | null, revision: string | null): string | null {
@@ -133,7 +142,7 @@ export function formatUpgradeResult(result: UpgradeResult, style: Style): string
         ['Server version', seen.server.version],
         ['Schema revision', seen.server.schema_revision],
         ['Verdict', seen.status],
-        [row.severity === 'ok' ? 'Next' : 'Fix', result.remedy],
+        [row.severity === 'ok' ? 'Next' : 'Fix', upgradeRemedy(result)],
       ],
       style,
     ),

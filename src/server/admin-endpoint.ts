@@ -23,7 +23,7 @@ export interface MigrationRequest {
 const JSON_HEADERS = { 'cache-control': 'no-store' };
 
 /**
- * Answers one request to the admin migration endpoint (CONTRACT §1b), in
+ * Answers one request to the admin migration endpoint (docs/protocol.md §1b), in
  * this order, so that nothing about a run is told to a caller without the
  * admin token: 405 for a method other than POST; 401 without the admin
  * token, 403 with the ordinary one; 422 for a body other than

@@ -43,7 +43,7 @@ export interface ServerInfo {
   capabilities?: ServerCapabilities;
 }
 
-/** `capabilities` of the version document (docs/protocol.md). */
+/** `capabilities` of the version document (docs/protocol.md §1.3). */
 export interface ServerCapabilities {
   /** The path of the admin migration endpoint, when the server offers it. */
   migrate?: string;

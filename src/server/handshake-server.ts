@@ -73,7 +73,7 @@ export interface HandshakeServerOptions
    */
   readTimeoutMs?: number;
   /**
-   * The admin migration endpoint and maintenance mode (CONTRACT §1b), from
+   * The admin migration endpoint and maintenance mode (docs/protocol.md §1b), from
    * `createMigrationController`. Its endpoint and `capabilities.migrate`
    * exist only when it was given an admin token.
    */

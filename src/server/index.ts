@@ -62,3 +62,12 @@ export {
   type MigrationRunner,
   type MigrationRunState,
 } from './migrations.js';
+export {
+  MIGRATION_TOOLS,
+  type MigrationTableOptions,
+  type MigrationTableState,
+  type MigrationTool,
+  migrationTableRevisions,
+  type Query,
+  readMigrationTable,
+} from './revisions/index.js';

@@ -1,7 +1,7 @@
 import { type Answer, samePath } from './http.js';
 import type { MigrationController, MigrationProgress } from './migrations.js';
 
-/** The body of a 503 in maintenance mode (CONTRACT §1, "While the server migrates"). */
+/** The body of a 503 in maintenance mode (docs/protocol.md §1.7). */
 export interface MaintenanceBody {
   error: 'migrating';
   message: string;

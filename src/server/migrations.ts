@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { HandshakeServerError } from './errors.js';
 import { ENDPOINT_PATH } from './options.js';
 
-/** The path the reference server serves its admin migration endpoint at (CONTRACT §1b). */
+/** The path the reference server serves its admin migration endpoint at (docs/protocol.md §1b). */
 export const DEFAULT_MIGRATE_PATH = '/api/v1/admin/migrations';
 
 /** How many seconds a 503 in maintenance mode tells the client to wait, unless told otherwise. */

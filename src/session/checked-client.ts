@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { HandshakeCache } from '../cache/cache.js';
 import { maintenance, type Observation, observe, readVersionHeaders } from '../handshake/observe.js';
-import { remedyText } from '../hint.js';
+import type { Hint, RemedyContext } from '../hint.js';
 import type { VersionDocument } from '../protocol/version-document.js';
 import { type ResponseHeadInfo, withHeaderHook } from '../transport/interceptor.js';
 import { CROSS_ORIGIN_HEADERS, defaultDispatcher, type HttpResponse, httpRequest, type RequestOptions } from '../transport/request.js';
@@ -14,8 +14,11 @@ import { remedyContext, requireServer, type Session } from './session.js';
 export interface PassiveReport {
   /** The verdict reached (from the cache, a fresh handshake, or the headers of a drifted response); null when none. */
   verdict: Verdict | null;
-  /** At most one warning per process, for stderr; null when there is nothing to say. */
-  warning: { message: string; remedy: string | null } | null;
+  /**
+   * At most one warning per process, for stderr; null when there is nothing to say. Its fix is a hint, said
+   * with `remedies` (this client's bin, prefix and server) by `src/render/` (`remedyFor(warning, warning.remedies)`).
+   */
+  warning: { message: string; hint: Hint | null; remedies: RemedyContext } | null;
   /** Version-endpoint requests this client made: 0 with a fresh cache, 1 when cold. */
   handshakeRequests: number;
   /** True when the headers of a response differed from the handshake it was compared with. */
@@ -192,7 +195,7 @@ export class CheckedClient {
       // The one cross-origin rule, plus this session's own headers (a matrix may rename the CLI-version header).
       crossOriginHeaders: [...CROSS_ORIGIN_HEADERS, ...Object.keys(this.#session.headers)],
     });
-    // A maintenance-mode answer on any call: the server is migrating (CONTRACT §1), whatever the cache says.
+    // A maintenance-mode answer on any call: the server is migrating (docs/protocol.md §1.7), whatever the cache says.
     if (this.#passive) this.#migrating ??= maintenance(res);
     return res;
   }
@@ -220,14 +223,18 @@ export class CheckedClient {
     return { ...this.#compare(baseline.document), handshakeRequests };
   }
 
-  /** The one judge, its remedy said for the server this client talks to. */
+  /** The one judge. */
   #judge(observation: Observation): Verdict {
-    const v = judge(this.#session.matrix, observation, this.#session.cli).verdict;
-    return { ...v, remedy: remedyText(v.hint, remedyContext(this.#session)) };
+    return judge(this.#session.matrix, observation, this.#session.cli).verdict;
+  }
+
+  /** A warning of a verdict (or in other words), its remedy to be said for the server this client talks to. */
+  #warning(v: Verdict, message = v.message): NonNullable<PassiveReport['warning']> {
+    return { message, hint: v.hint, remedies: remedyContext(this.#session) };
   }
 
   #say(v: Verdict, handshakeRequests: number): PassiveReport {
-    return { verdict: v, warning: { message: v.message, remedy: v.remedy }, handshakeRequests, drift: false };
+    return { verdict: v, warning: this.#warning(v), handshakeRequests, drift: false };
   }
 
   /** The cold handshake's answer: a report when it ends the check, else null with the baseline set (and cached). */
@@ -244,7 +251,7 @@ export class CheckedClient {
       // version endpoint is worth one warning, since nothing can protect this user from drift.
       const worthSaying =
         observation.kind === 'cli_rejected' || observation.kind === 'not_found' || observation.kind === 'invalid_response';
-      return { verdict: v, warning: worthSaying ? { message: v.message, remedy: v.remedy } : null, drift: false };
+      return { verdict: v, warning: worthSaying ? this.#warning(v) : null, drift: false };
     }
     this.#baseline = { document: observation.document, fromCache: false };
     this.#cache?.write(this.#server.url, observation.document, this.#now());
@@ -259,7 +266,7 @@ export class CheckedClient {
     const versionDrift = seen.version !== null && seen.version !== document.server_version;
     if (!revisionDrift && !versionDrift) {
       const v = this.#judge({ kind: 'document', document, headers });
-      return { verdict: v, warning: v.severity === 'ok' ? null : { message: v.message, remedy: v.remedy }, drift: false };
+      return { verdict: v, warning: v.severity === 'ok' ? null : this.#warning(v), drift: false };
     }
     this.#cache?.markStale(this.#server.url);
     const now: VersionDocument = {
@@ -274,7 +281,7 @@ export class CheckedClient {
       versionDrift ? `server ${document.server_version} → ${seen.version}` : null,
     ].filter(Boolean);
     const message = `the server changed since the last version check (${changes.join(', ')}): ${v.message}`;
-    return { verdict: v, warning: { message, remedy: v.remedy }, drift: true };
+    return { verdict: v, warning: this.#warning(v, message), drift: true };
   }
 }
 

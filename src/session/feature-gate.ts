@@ -1,9 +1,9 @@
 import { ErrorCode, HandshakeError } from '../errors.js';
 import type { Observation } from '../handshake/observe.js';
-import { hint, remedyText } from '../hint.js';
+import { hint } from '../hint.js';
 import { unknownFeatures } from '../verdict/features.js';
 import { type FeatureNeed, featureGate } from '../verdict/verdict.js';
-import { buildReport, type CompatReport, compatDocument, remedyContext, type Session } from './session.js';
+import { buildReport, type CompatReport, type Session } from './session.js';
 
 /**
  * A command that needs features (docs/matrix.md "Features") on a server that lacks one, or that could not be
@@ -14,7 +14,7 @@ export class FeatureUnavailableError extends HandshakeError {
   readonly report: CompatReport;
 
   constructor(report: CompatReport) {
-    super(ErrorCode.FeatureUnavailable, report.message, { remedy: report.remedy });
+    super(ErrorCode.FeatureUnavailable, report.message, { hint: report.hint });
     this.name = 'FeatureUnavailableError';
     this.report = report;
   }
@@ -46,15 +46,18 @@ export function assertKnownFeatures(session: Pick<Session, 'matrix'>, need: Feat
 export function enforceFeatures(session: Session, url: URL, observation: Observation, need: FeatureNeed): void {
   const v = featureGate(session.matrix, observation, session.cli, need);
   if (!v) return;
-  const base = buildReport(session, url, observation, session.serverRef, need);
-  const report: CompatReport = compatDocument({
-    ...base,
-    status: v.status,
-    severity: v.severity,
-    message: v.message,
-    remedy: remedyText(v.hint, remedyContext(session)),
-    ...(v.feature ? { feature: v.feature } : {}),
-  });
-  if (!v.feature) delete report.feature;
+  const { cli, server, features, remedies } = buildReport(session, url, observation, session.serverRef, need);
+  const { status, severity, message, hint: h, feature } = v;
+  const report: CompatReport = {
+    status,
+    severity,
+    message,
+    hint: h,
+    remedies,
+    cli,
+    server,
+    ...(features ? { features } : {}),
+    ...(feature ? { feature } : {}),
+  };
   throw new FeatureUnavailableError(report);
 }

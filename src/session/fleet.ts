@@ -1,9 +1,9 @@
 import { namedServers } from '../config/config.js';
 import { parseServerUrl } from '../url.js';
 import type { FeatureNeed } from '../verdict/verdict.js';
-import { type CompatReport, checkServer, compatDocument, type Session } from './session.js';
+import { type CompatReport, checkServer, type Session } from './session.js';
 
-/** One configured server's verdict. */
+/** One configured server's verdict (`src/render/servers.ts` makes the rows of `compat check --all`). */
 export interface FleetReport extends CompatReport {
   name: string;
 }
@@ -16,7 +16,6 @@ export interface FleetReport extends CompatReport {
  */
 export async function checkFleet(
   session: Session,
-  _product?: string,
   options: { signal?: AbortSignal; need?: FeatureNeed | null } = {},
 ): Promise<FleetReport[]> {
   const config = session.resolution.config;
@@ -31,7 +30,19 @@ export async function checkFleet(
         serverName: name,
         serverRef: { kind: 'name', name },
       };
-      return { name, ...compatDocument(await checkServer(one, options)) };
+      const { status, severity, message, hint, remedies, cli, server, features, feature } = await checkServer(one, options);
+      return {
+        name,
+        status,
+        severity,
+        message,
+        hint,
+        remedies,
+        cli,
+        server,
+        ...(features ? { features } : {}),
+        ...(feature ? { feature } : {}),
+      };
     }),
   );
 }

@@ -1,9 +1,10 @@
 import { realpathSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import { type Config, currentServer, findConfigPath, lookupServer, namedServers, tryLoadConfig } from '../config/config.js';
-import { ErrorCode, HandshakeError, isHandshakeError } from '../errors.js';
-import type { ServerRef } from '../hint.js';
+import { ErrorCode, HandshakeError, isHandshakeError, MatrixError } from '../errors.js';
+import { type Hint, hint, type ServerRef } from '../hint.js';
 import { tokenFromEnv } from '../input/index.js';
-import { BUNDLED, loadMatrix, type Matrix } from '../matrix/load.js';
+import { BUNDLED, loadMatrix, type Matrix, MatrixReadError } from '../matrix/load.js';
 import { packageRoot } from '../package-root.js';
 import { urlCredentialSecrets } from '../redact.js';
 import { redactUrl } from '../url.js';
@@ -20,6 +21,17 @@ import { detectInstallMethod } from './install-method.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 
+/** handshake's own name: the product, and the bin of its own CLI. */
+export const OWN_NAME = 'handshake';
+
+/**
+ * Whether handshake runs mounted in another CLI: its commands under another bin (`acme compat check`). A mounted run
+ * reads the host's matrix and never falls back to handshake's bundled example matrix (docs/embedding.md).
+ */
+export function isMounted(options: Pick<ResolveOptions, 'mounted' | 'bin' | 'product'>): boolean {
+  return options.mounted ?? (options.bin ?? options.product ?? OWN_NAME) !== OWN_NAME;
+}
+
 /** Every proxy variable undici's EnvHttpProxyAgent reads, both spellings: the one list. */
 export const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY'] as const;
 
@@ -30,7 +42,7 @@ export interface ResolveOptions {
   server?: string;
   /** `--timeout` in ms (default 5000). */
   timeoutMs?: number;
-  /** `--compat`; falls back to `<PREFIX>_COMPAT_FILE`, then the host's matrix, then the bundled one. */
+  /** `--compat`; falls back to `<PREFIX>_COMPAT_FILE`, then the host's matrix (then, not mounted, the bundled one). */
   compatFile?: string;
   /** Environment to read (default `process.env`). */
   env?: NodeJS.ProcessEnv;
@@ -40,10 +52,19 @@ export interface ResolveOptions {
   product?: string;
   /** The CLI's command name, for remedies (default: `product`). */
   bin?: string;
-  /** The host CLI's own matrix, used when neither `compatFile` nor `<PREFIX>_COMPAT_FILE` names one. */
+  /**
+   * The host CLI's own matrix, used when neither `compatFile` nor `<PREFIX>_COMPAT_FILE` names one: where it should
+   * be (the `handshake.compat` setting of the host's package.json, else `compat.json` at its root), whether or not
+   * it is there.
+   */
   defaultCompatFile?: string;
   /** The running CLI's package root (oclif's `config.root`), which tells the install method. */
   root?: string;
+  /**
+   * Whether handshake runs mounted in another CLI (default: when `bin`, else `product`, is not `handshake`).
+   * Mounted, a run without a matrix of the host's own has none: never handshake's bundled example.
+   */
+  mounted?: boolean;
 }
 
 export type MatrixState = { ok: true; matrix: Matrix; origin: string } | { ok: false; error: HandshakeError; origin: string; file: string };
@@ -74,6 +95,10 @@ export interface Resolution {
   readonly cli: CliContext;
   readonly product: string;
   readonly bin: string;
+  /** handshake runs mounted in another CLI (its bin is not handshake's): the matrix is the host's, never the bundled one. */
+  readonly mounted: boolean;
+  /** Where the host's own matrix should be (mounted: the host's; else handshake's bundled compat.json), or null when nothing names one. */
+  readonly hostMatrix: string | null;
   readonly envPrefix: string;
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs: number;
@@ -93,11 +118,12 @@ export interface Resolution {
 export function resolveRun(options: ResolveOptions): Resolution {
   const env = options.env ?? process.env;
   const envPrefix = options.envPrefix ?? 'HANDSHAKE';
-  const product = options.product ?? 'handshake';
+  const product = options.product ?? OWN_NAME;
   const bin = options.bin ?? product;
   const installPath = realPath(options.root ?? packageRoot());
+  const mounted = isMounted(options);
   const matrix = resolveMatrixState(options, env, envPrefix);
-  const requestMatrix = matrix.ok ? matrix.matrix : fallbackMatrix(options.defaultCompatFile);
+  const requestMatrix = matrix.ok ? matrix.matrix : fallbackMatrix(options.defaultCompatFile, mounted);
   const serverInput = options.server || env[`${envPrefix}_SERVER`] || undefined;
   const config = resolveConfig(env, product);
   const server = resolveServer(options.server, env, envPrefix, bin, config);
@@ -115,6 +141,8 @@ export function resolveRun(options: ResolveOptions): Resolution {
     cli: { version: options.cliVersion, installMethod: detectInstallMethod(installPath), envPrefix },
     product,
     bin,
+    mounted,
+    hostMatrix: hostMatrixFile(options, mounted),
     envPrefix,
     env,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -134,9 +162,17 @@ export function environmentSecrets(env: NodeJS.ProcessEnv, prefix = 'HANDSHAKE')
   return [...tokens, ...PROXY_VARIABLES.flatMap((name) => urlCredentialSecrets(env[name]))];
 }
 
-/** `--compat`, else `<PREFIX>_COMPAT_FILE`, else the host's own, else the bundled one. */
+/** Where the host's own matrix should be: the one it names, else (not mounted) handshake's bundled compat.json. */
+function hostMatrixFile(options: Pick<ResolveOptions, 'defaultCompatFile'>, mounted: boolean): string | null {
+  return options.defaultCompatFile ?? (mounted ? null : join(packageRoot(), 'compat.json'));
+}
+
+/**
+ * `--compat`, else `<PREFIX>_COMPAT_FILE`, else the host's own, else (only when not mounted) the bundled one. A
+ * problem is a value, its remedy said for the way the file was chosen: a flag only when it was passed.
+ */
 export function resolveMatrixState(
-  options: Pick<ResolveOptions, 'compatFile' | 'defaultCompatFile'>,
+  options: Pick<ResolveOptions, 'compatFile' | 'defaultCompatFile' | 'mounted' | 'bin' | 'product' | 'root'>,
   env: NodeJS.ProcessEnv,
   prefix: string,
 ): MatrixState {
@@ -144,23 +180,68 @@ export function resolveMatrixState(
   const envFile = options.compatFile === undefined ? env[variable] || undefined : undefined;
   const explicit = options.compatFile || envFile;
   const origin = options.compatFile !== undefined ? '--compat' : envFile !== undefined ? variable : BUNDLED;
+  const mounted = isMounted(options);
+  const bin = options.bin ?? options.product ?? OWN_NAME;
+  const host = options.defaultCompatFile;
+  if (!explicit && mounted && !host) return missingMatrix(bin, options.root, origin);
   try {
-    return { ok: true, matrix: explicit ? loadMatrix(explicit) : loadMatrix(options.defaultCompatFile, BUNDLED), origin };
+    return { ok: true, matrix: explicit ? loadMatrix(explicit) : loadMatrix(host, BUNDLED), origin };
   } catch (err) {
-    let error = asHandshakeError(err);
+    if (!explicit && mounted && host && notFound(err)) return missingMatrix(bin, options.root, origin, host);
+    const error = asHandshakeError(err);
+    const file = error instanceof MatrixError ? error.file : (explicit ?? host ?? BUNDLED);
+    if (!(error instanceof MatrixError)) return { ok: false, error, origin, file };
+    const unreadable = err instanceof MatrixReadError;
     // Name what the user actually set, so the fix is the exact thing to change.
-    if (envFile && isHandshakeError(error, ErrorCode.MatrixInvalid))
-      error = new HandshakeError(error.code, error.message, {
-        remedy: `Fix ${envFile}, or unset ${variable} to use the bundled matrix`,
-        cause: err,
-      });
-    return { ok: false, error, origin, file: explicit ?? BUNDLED };
+    const remedy: Hint =
+      options.compatFile !== undefined
+        ? hint.flag(
+            'compat',
+            undefined,
+            unreadable
+              ? `Check the path given to {flag} or ${variable}`
+              : `Fix ${file}, or run without {flag} to use the compat matrix ${bin} ships`,
+          )
+        : envFile !== undefined
+          ? hint.text(
+              unreadable
+                ? `Check the path in ${variable}, or unset it`
+                : `Fix ${file}, or unset ${variable} to use the compat matrix ${bin} ships`,
+            )
+          : hint.text(`Fix ${file}, the compat matrix ${bin} ships`);
+    return { ok: false, error: new MatrixError(error.file, error.issues, { hint: remedy, cause: err }), origin, file };
   }
 }
 
-/** The matrix requests use when the chosen one is invalid: only for its endpoint path and header names. */
-function fallbackMatrix(hostFile: string | undefined): Matrix | null {
-  for (const load of [() => loadMatrix(hostFile, BUNDLED), () => loadMatrix()]) {
+/** A mounted CLI that ships no matrix of its own: where it was looked for, and how to ship it (docs/embedding.md). */
+function missingMatrix(bin: string, root: string | undefined, origin: string, file?: string): MatrixState {
+  const where = file ?? (root ? join(root, 'compat.json') : null);
+  const pkg = root ? join(root, 'package.json') : 'its package.json';
+  const shipped = where ? (root ? relative(root, where) : basename(where)) : 'compat.json';
+  const message = where
+    ? `${bin} ships no compat matrix: there is no ${where}`
+    : `${bin} ships no compat matrix: none was named (defaultCompatFile) for a CLI that mounts this one`;
+  const error = new HandshakeError(ErrorCode.MatrixMissing, message, {
+    hint: hint.text(
+      `Ship the matrix with ${bin}: list "${shipped}" in "files" of ${pkg}, or name where it is with the "handshake.compat" setting there ("handshake": { "compat": "./compat.json" })`,
+    ),
+  });
+  return { ok: false, error, origin, file: where ?? BUNDLED };
+}
+
+/** The matrix file does not exist. */
+function notFound(err: unknown): boolean {
+  return err instanceof MatrixReadError && err.missing;
+}
+
+/** The matrix requests use when the chosen one is invalid: only for its endpoint path and header names. Mounted, only the host's. */
+function fallbackMatrix(hostFile: string | undefined, mounted: boolean): Matrix | null {
+  const loads = mounted
+    ? hostFile
+      ? [() => loadMatrix(hostFile, BUNDLED)]
+      : []
+    : [() => loadMatrix(hostFile, BUNDLED), () => loadMatrix()];
+  for (const load of loads) {
     try {
       return load();
     } catch {

@@ -1,7 +1,7 @@
 import { cacheDir, DEFAULT_CACHE_TTL_MS, HandshakeCache } from '../cache/cache.js';
 import { ErrorCode, HandshakeError } from '../errors.js';
 import { type Observation, observe } from '../handshake/observe.js';
-import { hint, type RemedyContext, remedyText, type ServerRef } from '../hint.js';
+import { hint, type RemedyContext, type ServerRef } from '../hint.js';
 import type { Matrix } from '../matrix/load.js';
 import type { MigrationProgress, PendingMigration } from '../protocol/version-document.js';
 import { redactUrl } from '../url.js';
@@ -85,8 +85,10 @@ function cacheTtlMs(value: string | undefined, prefix: string): number {
   return seconds * 1000;
 }
 
-/** The matrix in use: `compatFile`, else `<PREFIX>_COMPAT_FILE`, else the host's default, else the bundled one. */
-export function resolveMatrix(opts: Pick<SessionOptions, 'compatFile' | 'env' | 'envPrefix' | 'defaultCompatFile'>): Matrix {
+/** The matrix in use: `compatFile`, else `<PREFIX>_COMPAT_FILE`, else the host's default, else (not mounted) the bundled one. */
+export function resolveMatrix(
+  opts: Pick<SessionOptions, 'compatFile' | 'env' | 'envPrefix' | 'defaultCompatFile' | 'mounted' | 'bin' | 'product' | 'root'>,
+): Matrix {
   // Only the matrix: no config file, server or token is read for it.
   const state = resolveMatrixState(opts, opts.env ?? process.env, opts.envPrefix ?? 'HANDSHAKE');
   if (!state.ok) throw state.error;
@@ -126,8 +128,13 @@ export function remedyContext(session: ReportContext, server: ServerRef | null =
 /** Whether a server has each feature of the matrix (docs/matrix.md "Features"), for `compat check --json`. */
 export type FeatureAvailability = Record<string, { available: boolean; reason: string | null }>;
 
-/** A verdict with what was seen of both sides: the `compat check --json` document (docs/commands.md). */
-export interface CompatReport extends Omit<Verdict, 'hint' | 'feature'> {
+/**
+ * A verdict with what was seen of both sides; `src/render/`'s compatDocument makes it the `compat check --json`
+ * document (docs/commands.md), its hint said in the host's words with `remedies`.
+ */
+export interface CompatReport extends Omit<Verdict, 'feature'> {
+  /** How the hint is said: the host's bin and variable prefix, and the server checked (data, said by render/). */
+  remedies: RemedyContext;
   cli: { version: string };
   server: {
     url: string;
@@ -192,12 +199,12 @@ export function buildReport(
 ): StatusReport {
   const { verdict, findings } = judge(session.matrix, observation, session.cli, need);
   const d = observation.kind === 'document' ? observation.document : null;
-  const { hint: h, feature, ...rest } = verdict;
+  const { feature, ...rest } = verdict;
   return {
     ...rest,
     ...(feature ? { feature } : {}),
     ...featuresOf(session, findings, verdict),
-    remedy: remedyText(h, remedyContext(session, server)),
+    remedies: remedyContext(session, server),
     cli: { version: session.cli.version },
     server: {
       url: redactUrl(url),
@@ -229,10 +236,4 @@ function featuresOf(session: ReportContext, findings: Findings | null, verdict: 
       : { available: false, reason: `not checked: the server gave no version document (${verdict.status})` };
   }
   return { features };
-}
-
-/** The `compat check --json` document: the verdict and both sides, and the features when the matrix declares any. */
-export function compatDocument(report: CompatReport): CompatReport {
-  const { status, severity, message, remedy, cli, server, features, feature } = report;
-  return { status, severity, message, remedy, cli, server, ...(features ? { features } : {}), ...(feature ? { feature } : {}) };
 }

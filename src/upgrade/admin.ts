@@ -7,7 +7,7 @@ import type { RejectedValue } from './deployment.js';
 import { STATUS_HINT } from './plan.js';
 
 /**
- * The CLI half of the admin migration endpoint (CONTRACT §1b): the server applies the pending
+ * The CLI half of the admin migration endpoint (docs/protocol.md §1b): the server applies the pending
  * migrations of the release it already runs, on an administrator's request. The admin token goes
  * to that one path on the server's own origin, in one POST, never across a redirect, never printed.
  */

@@ -16,7 +16,7 @@ export interface Hop {
   to: string;
   /** True when `to` is a required upgrade stop on the way, not the target. */
   stop: boolean;
-  /** Who does the hop: the operator runs the commands, or the server applies its own migrations (CONTRACT §1b). */
+  /** Who does the hop: the operator runs the commands, or the server applies its own migrations (docs/protocol.md §1b). */
   by: 'operator' | 'server';
   /** Why the stop is there (the matrix's note), or null. */
   note: string | null;

@@ -3,6 +3,7 @@ import { ErrorCode, HandshakeError } from '../errors.js';
 import { type Hint, hint } from '../hint.js';
 import { createMatrix, type Matrix } from '../matrix/load.js';
 import { type MatrixDocument, REVISION_PATTERN } from '../matrix/schema.js';
+import { RANGE_OPTIONS } from '../matrix/versions.js';
 import type { StatusReport } from '../session/session.js';
 import { chooseDeployment, type DeploymentChoice, type RejectedValue, restoreCommands } from './deployment.js';
 import { type GoalReport, isUpToDate } from './goal.js';
@@ -27,12 +28,12 @@ export { backupFileName, dateStamp, type Hop } from './hops.js';
  * and a value that failed is never put into a command: the plan lists it under `rejected` instead.
  */
 
-const RANGE_OPTS = { includePrerelease: true } as const;
+const RANGE_OPTS = RANGE_OPTIONS;
 
 /** What the plan reads of one handshake: the verdict, what the server reported and what the judge found. */
 export type PlanReport = Pick<
   StatusReport,
-  'status' | 'message' | 'remedy' | 'server' | 'pending_migrations' | 'deployment' | 'migration_status'
+  'status' | 'message' | 'hint' | 'server' | 'pending_migrations' | 'deployment' | 'migration_status'
 > &
   Partial<Pick<StatusReport, 'background_migrations_pending' | 'findings'>>;
 
@@ -52,7 +53,7 @@ export interface PlanInput {
   rejected?: readonly RejectedValue[];
 }
 
-/** The server applies its own pending migrations (CONTRACT §1b): what the CLI asks it for. */
+/** The server applies its own pending migrations (docs/protocol.md §1b): what the CLI asks it for. */
 export interface ServerMigration {
   /** The endpoint's path, as the server advertised it. */
   endpoint: string;
@@ -232,13 +233,12 @@ function refuse(ctx: PlanContext, reason: RefusalReason, message: string, h: Hin
   return { kind: 'refused', reason, message, hint: h, commands, rejected: ctx.rejected };
 }
 
-/** The verdict's own remedy, already said for the checked server. */
 /** `server status` for the server checked: how every upgrade remedy says "look at it". */
 export const STATUS_HINT = hint.run(['server', 'status'], { forServer: true });
 
-/** The verdict's own remedy, as a hint. */
-export function verdictHint(report: Pick<PlanReport, 'remedy'>): Hint | null {
-  return report.remedy ? hint.text(report.remedy) : null;
+/** The verdict's own remedy (a hint, said for the checked server by render/). */
+export function verdictHint(report: Pick<PlanReport, 'hint'>): Hint | null {
+  return report.hint;
 }
 
 /** The refusals that come before any planning, in order: a failed run, a CLI refused, no usable version, a diverged schema. */

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import type { UpgradeStop } from '../matrix/schema.js';
+import { RANGE_OPTIONS } from '../matrix/versions.js';
 
 /**
  * Which required upgrade stops an upgrade goes through (CONTRACT §2, §5). Pure.
@@ -13,7 +14,7 @@ import type { UpgradeStop } from '../matrix/schema.js';
  * - a stop's hop installs the version the matrix names (vendors keep it at the latest patch).
  */
 
-const RANGE_OPTS = { includePrerelease: true } as const;
+const RANGE_OPTS = RANGE_OPTIONS;
 
 /** One stop on the way, as the plan installs it. */
 export interface StopOnTheWay {

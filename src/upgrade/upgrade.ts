@@ -1,5 +1,5 @@
 import { ErrorCode, isHandshakeError } from '../errors.js';
-import { type Hint, hint, type RemedyContext, remedyText } from '../hint.js';
+import { type Hint, hint } from '../hint.js';
 import { buildReport, observeServer, remedyContext, requireServer, type Session, type StatusReport } from '../session/session.js';
 import { UNCHECKED_STATUSES } from '../verdict/verdict.js';
 import { ADMIN_TOKEN, adminToken, type MigrationStart, migrateEndpoint, type StartOptions, startServerMigration } from './admin.js';
@@ -39,13 +39,12 @@ export type UpgradeOutcome =
   /** SIGINT (130) or SIGTERM (143): the upgrade may still be running. */
   | 'interrupted';
 
-/** The result of {@link upgradeServer}: the `server upgrade --json` document, and its remedy as data. */
+/** The result of {@link upgradeServer}; `src/render/upgrade.ts` makes it the `server upgrade --json` document. */
 export interface UpgradeResult {
   outcome: UpgradeOutcome;
   /** One line: what happened. */
   message: string;
-  /** What to do next, or null: `hint` said for the checked server. */
-  remedy: string | null;
+  /** What to do next, or null, as data: said for the checked server (`before.remedies`) by `src/render/`. */
   hint: Hint | null;
   /** What the operator should run on the server host now (restore steps, status checks), or empty. */
   commands: string[];
@@ -101,8 +100,7 @@ export async function probeServer(session: Session, signal?: AbortSignal): Promi
   return { observation, report: buildReport(session, requireServer(session).url, observation) };
 }
 
-/** A result before its remedy is said. */
-type Draft = Omit<UpgradeResult, 'remedy'>;
+type Draft = UpgradeResult;
 
 /** The options checked, and everything the later steps need. */
 interface Parsed {
@@ -113,7 +111,8 @@ interface Parsed {
   clock: () => number;
   signal: AbortSignal;
   probe: (signal: AbortSignal) => Promise<Probe>;
-  remedy: RemedyContext;
+  /** The host's variable prefix (`HANDSHAKE` → `HANDSHAKE_ADMIN_TOKEN`). */
+  envPrefix: string;
   adminToken: string | null;
 }
 
@@ -124,12 +123,12 @@ export async function upgradeServer(session: Session, options: UpgradeOptions, h
   try {
     first = await parsed.probe(parsed.signal);
     const decision = decideUpgrade(parsed, first);
-    if (decision.kind === 'result') return said(parsed, decision.draft);
-    return said(parsed, await carryOut(parsed, decision, hooks));
+    if (decision.kind === 'result') return decision.draft;
+    return await carryOut(parsed, decision, hooks);
   } catch (err) {
     // Ctrl-C or SIGTERM during the first look or at the prompt: the `interrupted` outcome all the same (CONTRACT §5.7).
     if (!isHandshakeError(err, ErrorCode.Aborted)) throw err;
-    return said(parsed, interruptedEarly(parsed, first));
+    return interruptedEarly(parsed, first);
   }
 }
 
@@ -163,7 +162,7 @@ function parseUpgrade(session: Session, options: UpgradeOptions): Parsed {
   const to = options.to ? parseTarget(matrix, options.to) : null;
   const deployment = options.deployment ? parseDeploymentFlag(matrix, options.deployment) : null;
   requireServer(session); // no server configured: a usage error before any request
-  const remedy = remedyContext(session);
+  const { envPrefix } = remedyContext(session);
   return {
     session,
     options,
@@ -172,13 +171,9 @@ function parseUpgrade(session: Session, options: UpgradeOptions): Parsed {
     clock: options.clock ?? (() => performance.now()),
     signal: options.signal ?? new AbortController().signal,
     probe: options.probe ?? ((s: AbortSignal) => probeServer(session, s)),
-    remedy,
-    adminToken: adminToken(session.env, remedy.envPrefix),
+    envPrefix,
+    adminToken: adminToken(session.env, envPrefix),
   };
-}
-
-function said(parsed: Parsed, draft: Draft): UpgradeResult {
-  return { ...draft, remedy: remedyText(draft.hint, parsed.remedy) };
 }
 
 type Decision = { kind: 'result'; draft: Draft } | { kind: 'plan'; plan: UpgradePlan; before: StatusReport; endpoint: URL | null };
@@ -237,7 +232,7 @@ function serverMigrate(parsed: Parsed, first: Probe) {
   if (endpoint.kind === 'rejected') return { ...none, rejected: [endpoint.rejected] };
   if (parsed.options.printOnly) return { ...none, url: endpoint.url };
   if (!parsed.adminToken) {
-    const variable = `${parsed.remedy.envPrefix}_${ADMIN_TOKEN}`;
+    const variable = `${parsed.envPrefix}_${ADMIN_TOKEN}`;
     return {
       ...none,
       note: `the server can apply its own pending migrations on request: with ${variable} set it does so, instead of these commands`,

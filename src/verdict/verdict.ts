@@ -1,11 +1,11 @@
 import semver from 'semver';
 import type { Observation } from '../handshake/observe.js';
-import { type Hint, hint, remedyText } from '../hint.js';
+import { type Hint, hint } from '../hint.js';
 import type { Matrix, RevisionPlacement } from '../matrix/load.js';
 import type { InstallMethod } from '../matrix/schema.js';
 import { DEPLOYMENT_PATTERN } from '../matrix/schema.js';
 import { cliInstallCommand, restoreCommands } from '../matrix/templates.js';
-import { plainRelease } from '../matrix/versions.js';
+import { plainRelease, RANGE_OPTIONS } from '../matrix/versions.js';
 import { DEV_VERSION, type MigrationProgress, type PendingMigration, type VersionDocument } from '../protocol/version-document.js';
 import { redactUrl, suggestBase } from '../url.js';
 import { type FeatureFinding, type FeatureNeeds, featureFindings, featureHint, needsText } from './features.js';
@@ -68,9 +68,10 @@ export interface Verdict {
   severity: Severity;
   /** One line naming both versions where known. */
   message: string;
-  /** The exact command (or, where none exists, the step) that fixes it; null when nothing is to be done. */
-  remedy: string | null;
-  /** The remedy as data; `remedy` is this said in the host CLI's words (hint.ts's remedyText). */
+  /**
+   * The exact command (or, where none exists, the step) that fixes it, as data; null when nothing is to be
+   * done. `src/render/` says it in the host CLI's words (`remedyFor(verdict, context)`).
+   */
   hint: Hint | null;
   /** For `feature_unavailable`: the feature the server lacks and what it needs. */
   feature?: FeatureNeeds;
@@ -145,19 +146,17 @@ export interface Judgement {
   findings: Findings | null;
 }
 
-/** Semver comparisons: prereleases order before their release (1.4.0-rc.1 < 1.4.0) and count as inside ranges. */
-const RANGE_OPTS = { includePrerelease: true } as const;
+/** Semver comparisons: prereleases order before their release and count as inside ranges (matrix/versions.ts). */
+const RANGE_OPTS = RANGE_OPTIONS;
 
-/** The verdict alone, its remedy said for the matrix's bin and no particular server. */
+/** The verdict alone; its remedy is a hint, said by `remedyFor(verdict, { bin, envPrefix })` (src/render/remedy.ts). */
 export function computeVerdict(matrix: Matrix, observation: Observation, cli: CliContext, need: FeatureNeed | null = null): Verdict {
-  const { verdict } = judge(matrix, observation, cli, need);
-  const envPrefix = cli.envPrefix ?? matrix.doc.cli.bin.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
-  return { ...verdict, remedy: remedyText(verdict.hint, { bin: matrix.doc.cli.bin, envPrefix }) };
+  return judge(matrix, observation, cli, need).verdict;
 }
 
 type Make = (status: Status, message: string, remedy: Hint | null) => Verdict;
 
-const make: Make = (status, message, h) => ({ status, severity: SEVERITY[status], message, remedy: null, hint: h });
+const make: Make = (status, message, h) => ({ status, severity: SEVERITY[status], message, hint: h });
 
 /**
  * The one judge: a pure function of the matrix, what the server said and this CLI. The order, and why
@@ -189,6 +188,13 @@ function answerVerdict(
   const doc = matrix.doc;
   switch (o.kind) {
     case 'cli_rejected':
+      if (o.requiredVersion && inconsistentRejection(o.requiredVersion, cli.version)) {
+        return make(
+          'invalid_response',
+          `the server refused CLI ${cli.version} (HTTP 426) yet requires ${o.requiredVersion} or newer, which this CLI is: the server's CLI check contradicts itself`,
+          INCONSISTENT_REJECTION,
+        );
+      }
       return make(
         'cli_outdated',
         o.requiredVersion
@@ -224,6 +230,19 @@ function answerVerdict(
       return make('unreachable', o.reason, o.hint ?? (o.remedy ? hint.text(o.remedy) : null));
   }
 }
+
+/**
+ * A 426 naming a version at or below this CLI's contradicts itself: the server's check, not this
+ * CLI, is wrong, and installing the version it names would be a downgrade that cannot help.
+ */
+export function inconsistentRejection(required: string, cliVersion: string): boolean {
+  return semver.valid(required) !== null && semver.valid(cliVersion) !== null && semver.lte(required, cliVersion);
+}
+
+/** What helps when a 426 contradicts itself: the operator, not another CLI. */
+export const INCONSISTENT_REJECTION = hint.text(
+  "Ask the server's operator to check its minimum CLI version (its HTTP 426 and the version it names disagree); installing another CLI will not help",
+);
 
 const WAIT_FOR_RUN = hint.steps(
   hint.text('Wait for the run to finish, then check again'),

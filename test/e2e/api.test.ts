@@ -81,6 +81,20 @@ describe('handshake api: the body, unchanged', () => {
     expect(ordinary[0]?.headers['content-type']).toBe('application/json');
   });
 
+  it('flags before the path, as gh api and curl take them: -H and -X first, then the path', async () => {
+    const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD }, revision: HEAD, version: '1.4.2' });
+    const env = freshBox().env;
+    const r = await runCli(
+      ['api', '-H', 'Accept: application/json', '-H', 'X-Request-Id: 7', '-X', 'GET', '/api/v1/projects', '--server', server.url],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('{"ok":true}');
+    const sent = server.requests.find((q) => q.url === '/api/v1/projects');
+    expect(sent?.headers.accept).toBe('application/json');
+    expect(sent?.headers['x-request-id']).toBe('7');
+  });
+
   it('--include prints the status line and headers first', async () => {
     const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD }, revision: HEAD, version: '1.4.2' });
     const r = await api(server, ['/api/v1/projects', '--include'], freshBox().env);

@@ -161,6 +161,14 @@ describe('doctor --json against real loopback servers', () => {
     expect(r.code).toBe(0);
   });
 
+  it('a Date header of -1 is no date: the clock check is skipped saying so, not judged', async () => {
+    const server = await serve(
+      startServer((req, res) => json(res, 200, req.url === VERSION_PATH ? HEALTHY : {}, { ...REVISION_HEADERS, Date: '-1' })),
+    );
+    const { doc } = await doctor(['--server', server.url]);
+    expect(checkOf(doc, 'server.clock')).toMatchObject({ status: 'skip', detail: 'not checked: the Date header "-1" is not an HTTP date' });
+  });
+
   it('a server in sync passes the clock check', async () => {
     const server = await apiServer(HEALTHY);
     const { doc } = await doctor(['--server', server.url]);

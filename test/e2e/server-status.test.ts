@@ -71,6 +71,20 @@ describe('server status', () => {
     expect(r.stdout).not.toContain('\u001b[');
   });
 
+  it('9,999 pending migrations: the first and last five and how many lie between, not 10,000 lines; --json has them all', async () => {
+    const pending = Array.from({ length: 9999 }, (_, i) => `${String(i + 6).padStart(5, '0')}_step_${i}`);
+    const s = await serve({ server_version: '1.4.2', schema_revision: '0005_add_retention_policy', pending_migrations: pending });
+    const r = await runCli(['server', 'status', '--server', s.url], { env: box.env, timeoutMs: 60_000 });
+    const lines = r.stdout.split('\n');
+    expect(lines.length).toBeLessThan(40);
+    expect(r.stdout).toContain('Pending migrations  9999');
+    expect(r.stdout).toContain('    … and 9989 more (--json lists them all)');
+    for (const shown of [pending[0], pending[4], pending[9994], pending[9998]]) expect(r.stdout).toContain(`- ${shown}`);
+    expect(r.stdout).not.toContain(`- ${pending[5]}`);
+    const json = await runCli(['server', 'status', '--server', s.url, '--json'], { env: box.env, timeoutMs: 60_000 });
+    expect(parseJson<StatusDoc>(json).pending_migrations).toHaveLength(9999);
+  }, 90_000);
+
   it('compatible → exit 0', async () => {
     const s = await serve({ server_version: '1.4.2', schema_revision: '0005_add_retention_policy' });
     const r = await runCli(['server', 'status', '--server', s.url, '--json'], { env: box.env });

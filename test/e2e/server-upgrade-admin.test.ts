@@ -3,7 +3,7 @@ import { ADMIN_TOKEN, type AdminServer, API_TOKEN, adminServer, HEAD, MIGRATE_PA
 import { parseJson, runCli, sandbox } from '../helpers/cli.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
 
-// Issue 18, the CLI half: the server applies its own pending migrations on an admin's request (CONTRACT §1b, §5).
+// Issue 18, the CLI half: the server applies its own pending migrations on an admin's request (docs/protocol.md §1b; docs/commands.md, "Upgrading the server").
 const box = sandbox();
 afterAll(() => box.cleanup());
 const open: Array<TestServer | AdminServer> = [];

@@ -1,9 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Config } from '@oclif/core';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli, sandbox } from '../helpers/cli.js';
+import { copyBuiltPackage, ROOT, runCli, sandbox } from '../helpers/cli.js';
 import { versionServer } from '../helpers/http-server.js';
 
 // bin/run.js starts fast two ways: `--version` without loading oclif, every command from one bundle (dist/cli.cjs),
@@ -74,6 +75,116 @@ describe('startup', () => {
       expect(JSON.parse(unwritable.stdout).status).toBe('compatible');
     } finally {
       await server.close();
+      box.cleanup();
+    }
+  });
+
+  // V8 does not checksum a code cache in a release build: damaged bytes given to it crash the process (exit 133,
+  // 139) or hang it, on every later run. bin/startup/code-cache.js checks a CRC-32 of the data before V8 sees it.
+  it('a damaged code cache (a zeroed page, flipped bits, cut short) is never given to V8: the run compiles afresh and rewrites it', async () => {
+    const server = await versionServer({ server_version: '1.4.2', schema_revision: '0005_add_retention_policy' });
+    const box = sandbox();
+    try {
+      const check = () => runCli(['compat', 'check', '--json', '--server', server.url], { env: box.env, timeoutMs: 60_000 });
+      expect((await check()).code).toBe(0);
+      const dir = join(box.env.HANDSHAKE_CACHE_DIR as string, 'code-cache');
+      const [file] = readdirSync(dir).filter((f) => f.startsWith('cli-'));
+      const cache = join(dir, file as string);
+      const good = readFileSync(cache);
+      const page = 4096;
+      const zeroed = (at: number) => Buffer.concat([good.subarray(0, at), Buffer.alloc(page), good.subarray(at + page)]);
+      const flipped = Buffer.from(good);
+      for (let i = 0; i < 8; i++) flipped[1000 + i * 97] = (flipped[1000 + i * 97] as number) ^ 0x5a;
+      const half = Math.floor(good.length / 2);
+      const damages: [string, Buffer][] = [
+        ['a 4 KiB page zeroed in the middle', zeroed(Math.floor(good.length / page / 2) * page)],
+        ['the first 4 KiB page zeroed', zeroed(0)],
+        ['eight bytes with bits flipped', flipped],
+        ['cut short', good.subarray(0, half)],
+        // What a crash can leave when the file's size reached the disk before its data.
+        ['cut short and zero-filled to its length', Buffer.concat([good.subarray(0, half), Buffer.alloc(good.length - half)])],
+      ];
+      for (const [what, bytes] of damages) {
+        writeFileSync(cache, bytes);
+        const r = await check();
+        expect(r.code, what).toBe(0);
+        expect(r.stderr, what).toBe('');
+        expect(JSON.parse(r.stdout).status, what).toBe('compatible');
+        const after = readdirSync(dir).filter((f) => f.startsWith('cli-') || f.endsWith('.tmp'));
+        expect(after, what).toEqual([file]);
+        expect(readFileSync(cache).equals(bytes), `${what}: rewritten`).toBe(false);
+      }
+    } finally {
+      await server.close();
+      box.cleanup();
+    }
+  });
+
+  it('a FIFO where the code cache belongs is passed over, not waited on', async () => {
+    const box = sandbox();
+    try {
+      const show = () => runCli(['compat', 'show', '--json'], { env: box.env, timeoutMs: 60_000 });
+      expect((await show()).code).toBe(0);
+      const dir = join(box.env.HANDSHAKE_CACHE_DIR as string, 'code-cache');
+      const [file] = readdirSync(dir).filter((f) => f.startsWith('cli-'));
+      execFileSync('sh', ['-c', 'rm -f "$1" && mkfifo "$1"', 'sh', join(dir, file as string)]);
+      const r = await show();
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).source).toBe('bundled');
+      expect(statSync(join(dir, file as string)).isFile()).toBe(true); // replaced by a good cache
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it("the code cache is keyed by the bundle's content: a same-length change with its mtime restored runs the new code", async () => {
+    // Nix stores every file at mtime 1, and SOURCE_DATE_EPOCH builds give every build the same times.
+    const box = sandbox();
+    try {
+      const bin = copyBuiltPackage(box.dir, { linkModules: true });
+      const bundle = join(box.dir, 'dist', 'cli.cjs');
+      const nix = new Date(1000);
+      utimesSync(bundle, nix, nix);
+      const show = () => runCli(['compat', 'show'], { env: box.env, bin, timeoutMs: 60_000 });
+      const before = await show();
+      expect(before.code).toBe(0);
+      expect(before.stdout).toContain('Recommended server');
+      const source = readFileSync(bundle, 'latin1');
+      expect(source).toContain('["Recommended server"');
+      writeFileSync(bundle, source.replace('["Recommended server"', '["RECOMMENDED SERVER"'), 'latin1');
+      utimesSync(bundle, nix, nix);
+      const after = await show();
+      expect(after.code).toBe(0);
+      expect(after.stdout).toContain('RECOMMENDED SERVER');
+      expect(after.stdout).not.toContain('Recommended server');
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it('a full disk leaves nothing in the code cache directory (no temporary file), and every run still works', async (ctx) => {
+    const box = sandbox();
+    const mount = join(box.dir, 'small');
+    mkdirSync(mount);
+    try {
+      // 256 KiB: room for the directories and the handshake cache, not for a code cache of ≈ 0.7 MB.
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount], { stdio: 'ignore' });
+    } catch {
+      box.cleanup();
+      ctx.skip(); // mounting needs root (CI runs as root)
+      return;
+    }
+    try {
+      const env = { ...box.env, HANDSHAKE_CACHE_DIR: join(mount, 'handshake') };
+      for (let i = 0; i < 2; i++) {
+        const r = await runCli(['compat', 'show', '--json'], { env, timeoutMs: 60_000 });
+        expect(r.code).toBe(0);
+        expect(r.stderr).toBe('');
+        expect(JSON.parse(r.stdout).source).toBe('bundled');
+        expect(readdirSync(join(mount, 'handshake', 'code-cache'))).toEqual([]);
+      }
+    } finally {
+      execFileSync('umount', [mount]);
       box.cleanup();
     }
   });

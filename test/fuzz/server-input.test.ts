@@ -12,9 +12,9 @@ import { readVersionHeaders } from '../../src/session/checked-client.js';
 import { buildReport } from '../../src/session/session.js';
 import { planUpgrade } from '../../src/upgrade/plan.js';
 import { describeState } from '../../src/upgrade/poll.js';
-import { computeVerdict, SEVERITY, STATUSES } from '../../src/verdict/verdict.js';
+import { SEVERITY, STATUSES } from '../../src/verdict/verdict.js';
 import { rawControls } from '../helpers/hostile.js';
-import { matrixWith } from '../helpers/matrix.js';
+import { saidVerdict as computeVerdict, matrixWith } from '../helpers/matrix.js';
 import {
   cliContext,
   evilString,
@@ -180,7 +180,7 @@ describe('fuzz: the version document and the version endpoint', () => {
           report: {
             status: r.status,
             message: 'm',
-            remedy: null,
+            hint: null,
             server: { url: 'https://ops.example.com', version: r.version, schema_revision: r.revision, min_cli_version: null },
             pending_migrations: r.pending ? [{ revision: '0005_add_retention_policy', description: null }] : [],
             deployment: r.deployment,

@@ -1,7 +1,7 @@
 import { json, startServer, type TestServer } from './http-server.js';
 
 /**
- * A loopback server that follows CONTRACT §1b exactly, for the CLI side of the admin migration
+ * A loopback server that follows docs/protocol.md §1b exactly, for the CLI side of the admin migration
  * endpoint (the real one lives in src/server on another branch): it runs release 1.4.2 on schema
  * 0004 with 0005 pending, advertises `capabilities.migrate`, and on a POST with the right admin
  * token and `{target_revision: "0005_add_retention_policy"}` answers 202 and "runs" for `runningPolls`

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { envPrefixFor } from '../../src/env.js';
+import type { Observation } from '../../src/handshake/observe.js';
 import { createMatrix, type Matrix, parseMatrix } from '../../src/matrix/load.js';
 import type { MatrixInput } from '../../src/matrix/schema.js';
+import { remedyFor } from '../../src/render/remedy.js';
+import { type CliContext, computeVerdict } from '../../src/verdict/verdict.js';
 import { ROOT } from './cli.js';
 
 /** The bundled compat.json as raw JSON, for tests to mutate. */
@@ -19,3 +23,13 @@ export function matrixWith(patch: Partial<MatrixInput> = {}): Matrix {
 }
 
 export { createMatrix };
+
+/**
+ * The verdict with its remedy said as `compat check` says it for the matrix's own CLI (its bin, its prefix):
+ * the judge gives a hint, `src/render/` says it.
+ */
+export function saidVerdict(matrix: Matrix, observation: Observation, cli: CliContext) {
+  const v = computeVerdict(matrix, observation, cli);
+  const bin = matrix.doc.cli.bin;
+  return { ...v, remedy: remedyFor(v, { bin, envPrefix: cli.envPrefix ?? envPrefixFor(bin) }) };
+}

@@ -33,6 +33,8 @@ export interface Breakage {
   admin?: 'accepts-anonymous' | 'accepts-ordinary';
   /** The API needs the ordinary token. */
   requireToken?: boolean;
+  /** Where the version document is served (default `/api/v1/config/version`). */
+  versionPath?: string;
 }
 
 const GOOD_DOC = {
@@ -88,7 +90,7 @@ export async function protocolServer(b: Breakage = {}): Promise<ProtocolServer> 
 
   const server = await startServer((req, res, body) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === '/api/v1/config/version') return send(req, res, 200, doc(), { 'cache-control': 'no-store' });
+    if (path === (b.versionPath ?? '/api/v1/config/version')) return send(req, res, 200, doc(), { 'cache-control': 'no-store' });
     if (path === PROTO_MIGRATE) {
       if (req.method !== 'POST') return send(req, res, 405, err('method_not_allowed'));
       const token = bearer(req);

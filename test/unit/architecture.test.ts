@@ -54,4 +54,9 @@ describe('the house: every import points down', () => {
     );
     expect(up).toEqual([]);
   });
+
+  it('hints are said in render/ alone: no file under src/ outside render/ calls remedyText', () => {
+    const saying = SRC.filter((f) => !f.startsWith('src/render/') && /\bremedyText\s*\(/.test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(saying).toEqual([]);
+  });
 });

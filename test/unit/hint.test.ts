@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hint, remedyText } from '../../src/hint.js';
+import { hint } from '../../src/hint.js';
+import { remedyText } from '../../src/render/remedy.js';
 
 const CTX = { bin: 'acme', envPrefix: 'ACME', server: { kind: 'url', url: 'https://h.example' } } as const;
 

@@ -4,19 +4,23 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, isHandshakeError } from '../../src/errors.js';
 // Through the public SDK entry, as a vendor imports it.
-import { doctorDocument, formatDoctor, formatDoctorMarkdown, remedyFor, runDoctor } from '../../src/index.js';
+import { doctorDocument, formatDoctor, formatDoctorMarkdown, remedyFor, runDoctor, compatDocument as said } from '../../src/index.js';
+import { versionDocumentSchema } from '../../src/protocol/version-document.js';
 import { errorDocument, formatError } from '../../src/render/report.js';
 import { createStyle } from '../../src/render/style.js';
-import { createSession, requireServer } from '../../src/session/session.js';
+import { buildReport, createSession, requireServer } from '../../src/session/session.js';
 import { classifyError } from '../../src/transport/errors.js';
 import { closeDefaultDispatcher } from '../../src/transport/request.js';
+import { ROOT } from '../helpers/cli.js';
 
 /**
  * A host CLI that mounts handshake (`acme`, variables ACME_…) gets its own words everywhere: errors and
  * verdicts carry hints, and `src/render/` says them with the host's bin and prefix. Issue 23: a vendor's
  * doctor used to tell its users `export HANDSHAKE_COMPAT_FILE`, said by HandshakeError's constructor.
  */
-const ACME = { bin: 'acme', envPrefix: 'ACME', product: 'acme' };
+const ACME = { bin: 'acme', envPrefix: 'ACME', product: 'acme', defaultCompatFile: join(ROOT, 'examples/vendor-cli/compat.json') };
+const NO_HEADERS = { schemaRevision: null, serverVersion: null };
+const DOC = versionDocumentSchema.parse({ server_version: '1.4.2', schema_revision: '0005_add_retention_policy' });
 const plain = createStyle(false);
 let dir: string;
 
@@ -73,5 +77,17 @@ describe("a mounted host's words", () => {
     expect(remedyFor(timeout, { ...ctx, flags: { timeout: '--wait-ms' } })).toContain('--wait-ms MS');
     // An SDK caller with no host gets handshake's own words.
     expect(remedyFor(thrown)).toContain('HANDSHAKE_SERVER');
+  });
+
+  it("a verdict's remedy is said for the host: acme server upgrade, ACME_TOKEN", () => {
+    const session = createSession({ cliVersion: '0.9.0', env: { XDG_CONFIG_HOME: join(dir, 'config') }, ...ACME });
+    const url = new URL('https://ops.example.com/');
+    const old = { kind: 'document', document: { ...DOC, server_version: '1.2.0' }, headers: NO_HEADERS } as const;
+    const outdated = buildReport(session, url, old, { kind: 'url', url: url.href });
+    expect(outdated.hint).not.toBeNull();
+    expect(said(outdated).remedy).toBe('acme server upgrade --server https://ops.example.com/');
+    const refused = buildReport(session, url, { kind: 'unauthorized', httpStatus: 401 });
+    expect(said(refused).remedy).toContain('ACME_TOKEN');
+    for (const r of [outdated, refused]) neverHandshake(JSON.stringify(said(r)));
   });
 });

@@ -23,6 +23,7 @@ describe('the published package', () => {
   it('holds what a user needs: the CLI (and its bundle), the SDK with types, the server half, the matrix and its schema, the protocol and its schema', () => {
     for (const f of [
       'bin/run.js',
+      'bin/startup/code-cache.js',
       'dist/cli.cjs',
       'dist/compat.validated.json',
       'package.json',
@@ -54,6 +55,7 @@ describe('the published package', () => {
         !/^(bin\/run\.js|package\.json|README\.md|LICENSE|compat\.json|compat\.schema\.json|version-document\.schema\.json|docs\/protocol\.md|oclif\.manifest\.json)$/.test(
           f,
         ) &&
+        !/^bin\/startup\/[\w-]+\.js$/.test(f) &&
         f !== 'dist/cli.cjs' &&
         f !== 'dist/compat.validated.json' &&
         !/^dist\/(src|commands)\/.+\.(js|d\.ts)$/.test(f),

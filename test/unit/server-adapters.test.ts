@@ -3,65 +3,23 @@
  * fetch wrapper, and the fetch wrapper alone as a Next.js route handler would use it), each on a
  * real loopback port, answering what docs/protocol.md §1 asks of every server.
  */
-import { getRequestListener } from '@hono/node-server';
 import express from 'express';
-import Fastify from 'fastify';
-import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { versionDocumentSchema } from '../../src/protocol/version-document.js';
 import { handshakeExpress } from '../../src/server/express.js';
-import { handshakePlugin } from '../../src/server/fastify.js';
 import { handshakeFetch } from '../../src/server/fetch.js';
 import {
   createHandshakeServer,
   createMigrationController,
-  type HandshakeServer,
   type HandshakeServerOptions,
   type RevisionSource,
 } from '../../src/server/index.js';
+import { ADAPTERS, type Mount } from '../helpers/adapters.js';
 import { listen, type TestServer } from '../helpers/http.js';
 
 const ADMIN = 'adm1n-t0ken-0123456789';
 const ORDINARY = 'ordinary-token-abcdef';
 const CHAIN = ['0003_add_insight_meta_cache', '0004_split_events_table', '0005_add_retention_policy'];
-
-type Mount = (hs: HandshakeServer) => Promise<TestServer>;
-
-/** Each framework with one app route (`GET /api/v1/projects`) and its own 404, the handshake mounted as docs/server.md says. */
-const ADAPTERS: [string, Mount][] = [
-  [
-    'express',
-    async (hs) => {
-      const app = express();
-      const handshake = handshakeExpress(hs);
-      app.use(handshake.middleware);
-      app.get('/api/v1/projects', (_req, res) => {
-        res.json({ projects: [] });
-      });
-      app.use(handshake.notFound, handshake.errors);
-      return listen(app);
-    },
-  ],
-  [
-    'fastify',
-    async (hs) => {
-      const app = Fastify();
-      await app.register(handshakePlugin, { server: hs });
-      app.get('/api/v1/projects', async () => ({ projects: [] }));
-      const address = await app.listen({ port: 0, host: '127.0.0.1' });
-      return { url: address, server: app.server, close: () => app.close() };
-    },
-  ],
-  [
-    'hono (fetch)',
-    async (hs) => {
-      const app = new Hono();
-      app.get('/api/v1/projects', (c) => c.json({ projects: [] }));
-      app.notFound((c) => c.json({ error: { code: 'not_found', message: 'No such route', remedy: null } }, 404));
-      return listen(getRequestListener(handshakeFetch(hs, app.fetch)));
-    },
-  ],
-];
 
 const servers: TestServer[] = [];
 afterEach(async () => {

@@ -113,19 +113,56 @@ describe('a server that follows docs/protocol.md', () => {
     expect(report.ok).toBe(true);
   });
 
-  it('honours the matrix: renamed headers and another version path', async () => {
+  it('a feature flag clients ignore is a warning, not a failure', async () => {
+    const s = await serve({ doc: { capabilities: { migrate: PROTO_MIGRATE, retention: 'yes' } } });
+    const report = await verify(s.url);
+    expect(row(report, 'version.capabilities')).toMatchObject({ status: 'warn', detail: expect.stringContaining('retention: "yes"') });
+    expect(report.ok).toBe(true);
+  });
+
+  it('honours the matrix: its version path, its header names and its endpoints', async () => {
     const { writeFileSync, readFileSync } = await import('node:fs');
-    const matrix = JSON.parse(readFileSync(join(ROOT, 'compat.json'), 'utf8')) as Record<string, unknown>;
-    matrix.version_endpoint = '/api/v1/config/version';
-    matrix.headers = { schema_revision: 'X-Acme-Revision', server_version: 'X-Acme-Server' };
-    const file = join(home, 'renamed.json');
-    writeFileSync(file, JSON.stringify(matrix));
-    const s = await serve();
-    const report = await verify(s.url, { env: { HANDSHAKE_COMPAT_FILE: file } });
+    const base = JSON.parse(readFileSync(join(ROOT, 'compat.json'), 'utf8')) as Record<string, unknown>;
+    const matrixFile = (name: string, patch: Record<string, unknown>) => {
+      const file = join(home, name);
+      writeFileSync(file, JSON.stringify({ ...base, ...patch }));
+      return { HANDSHAKE_COMPAT_FILE: file };
+    };
+    const s = await serve({ versionPath: '/api/acme/version', requireToken: true });
+    // The default path is not where this server answers: the remedy says how to name its path.
+    const lost = await verify(s.url, { token: PROTO_TOKEN });
+    expect(row(lost, 'version.endpoint')).toMatchObject({
+      status: 'fail',
+      remedy: expect.stringContaining("compat.json's version_endpoint"),
+    });
+    expect(lost.ok).toBe(false);
+
+    const named = matrixFile('vendor.json', {
+      version_endpoint: '/api/acme/version',
+      endpoints: { auth_check: '/api/v1/auth-check', health: '/api/v1/health' },
+    });
+    const found = await verify(s.url, { token: PROTO_TOKEN, env: named });
+    expect(found.ok, JSON.stringify(verifyDocument(found), null, 1)).toBe(true);
+    expect(row(found, 'headers.version').detail).toContain('GET /api/acme/version');
+
+    const renamed = matrixFile('renamed.json', { headers: { schema_revision: 'X-Acme-Revision', server_version: 'X-Acme-Server' } });
+    const report = await verify(s.url, { token: PROTO_TOKEN, env: renamed });
+    expect(row(lost, 'headers.version').status).toBe('skip');
     // The server sends X-Schema-Revision: under the matrix's names it sends nothing.
-    expect(statusOf(report)['headers.version']).toBe('fail');
-    expect(row(report, 'headers.version').detail).toContain('X-Acme-Server');
-    expect(row(report, 'headers.version').detail).toContain('compat.json');
+    expect(row(report, 'headers.not_found')).toMatchObject({ status: 'fail', detail: expect.stringContaining('X-Acme-Server') });
+    expect(row(report, 'headers.not_found').detail).toContain('compat.json');
+
+    const before = s.requests.length;
+    await verify(s.url, {
+      token: PROTO_TOKEN,
+      env: matrixFile('auth.json', {
+        version_endpoint: '/api/acme/version',
+        endpoints: { auth_check: '/api/v1/me', health: '/api/v1/ping' },
+      }),
+    });
+    const paths = s.requests.slice(before).map((r) => `${r.method} ${r.url} ${r.headers.authorization ? 'token' : '-'}`);
+    expect(paths).toContain(`GET /api/v1/me token`);
+    expect(paths.some((p) => p.startsWith('GET /api/v1/ping'))).toBe(true);
   });
 });
 
@@ -244,6 +281,26 @@ describe('the reference server (examples/reference-server)', () => {
       const after = (await (await fetch(`${server.url}/api/v1/config/version`)).json()) as Record<string, unknown>;
       expect(after.schema_revision).toBe('0003_add_insight_meta_cache');
       expect(after.migration_status).not.toBe('running');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('passes while its admin endpoint applies migrations: maintenance mode answers 503 with Retry-After', async () => {
+    const dataDir = join(root, 'data-running');
+    cpSync(template, dataDir, { recursive: true });
+    const admin = 'ref-admin-token-fedcba9876543210';
+    const server = await startReference({ dataDir, version: '1.4.2', adminToken: admin, migrationDelayMs: 4000 });
+    try {
+      const res = await fetch(`${server.url}/api/v1/admin/migrations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ target_revision: '0005_add_retention_policy' }),
+      });
+      expect(res.status).toBe(202);
+      const report = await verify(server.url);
+      expect(statusOf(report)['maintenance.503']).toBe('pass');
+      expect(report.ok, JSON.stringify(verifyDocument(report), null, 1)).toBe(true);
     } finally {
       await server.close();
     }

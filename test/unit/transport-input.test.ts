@@ -163,6 +163,19 @@ describe('server URLs', () => {
     expect(usage(() => parseServerUrl('ops.example.com')).message).toContain('https://ops.example.com');
     expect(usage(() => parseServerUrl('localhost:8080', { what: 'the URL argument' })).message).toContain('the URL argument');
   });
+  it('a scheme missing its colon or a slash suggests the URL meant, not https://http//…', () => {
+    for (const [typed, meant] of [
+      ['http//127.0.0.1:46097', 'http://127.0.0.1:46097'],
+      ['http:/127.0.0.1:46097', 'http://127.0.0.1:46097'],
+      ['https//ops.example.com/obs', 'https://ops.example.com/obs'],
+      ['HTTPS:ops.example.com', 'https://ops.example.com'],
+    ]) {
+      const err = usage(() => parseServerUrl(typed as string));
+      expect(err.message, typed).toContain(`did you mean ${meant}?`);
+      expect(err.remedy, typed).toBe(`Give the full URL, e.g. ${meant}`);
+      expect(err.message).not.toContain('://http');
+    }
+  });
   it("the version endpoint's own URL is cut back to its base; a doubled /api is found", () => {
     expect(parseServerUrl('https://ops.example.com/obs/api/v1/config/version').href).toBe('https://ops.example.com/obs/');
     expect(suggestBase(parseServerUrl('http://h.example/api'))?.href).toBe('http://h.example/');

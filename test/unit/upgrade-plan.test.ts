@@ -4,10 +4,11 @@ import { parse } from 'shell-quote';
 import { describe, expect, it } from 'vitest';
 import { HandshakeError } from '../../src/errors.js';
 import type { Observation } from '../../src/handshake/observe.js';
-import { remedyText } from '../../src/hint.js';
+import { hint } from '../../src/hint.js';
 import type { MatrixInput } from '../../src/matrix/schema.js';
 import { fillTemplate } from '../../src/matrix/templates.js';
 import { versionDocumentSchema } from '../../src/protocol/version-document.js';
+import { remedyText } from '../../src/render/remedy.js';
 import { buildReport, type StatusReport } from '../../src/session/session.js';
 import {
   backupFileName,
@@ -43,7 +44,7 @@ function raw(fields: Partial<PlanReport> & { version: string; revision?: string 
   return {
     status: fields.status ?? 'schema_behind',
     message: 'm',
-    remedy: 'handshake server upgrade',
+    hint: hint.run(['server', 'upgrade']),
     server: { url: 'http://x', version: fields.version, schema_revision: fields.revision ?? null, min_cli_version: null },
     pending_migrations: fields.pending_migrations ?? [],
     deployment: fields.deployment ?? null,

@@ -7,9 +7,9 @@ import type { Matrix } from '../../src/matrix/load.js';
 import type { MatrixInput } from '../../src/matrix/schema.js';
 import { type VersionDocumentInput, versionDocumentSchema } from '../../src/protocol/version-document.js';
 import { exitCodeForVerdict } from '../../src/render/exit-codes.js';
-import { type CliContext, computeVerdict, judge, type Severity } from '../../src/verdict/verdict.js';
+import { type CliContext, judge, type Severity } from '../../src/verdict/verdict.js';
 import { ROOT } from '../helpers/cli.js';
-import { bundledJson, matrixWith } from '../helpers/matrix.js';
+import { bundledJson, saidVerdict as computeVerdict, matrixWith } from '../helpers/matrix.js';
 
 /**
  * The verdict judged against the server's own release and its migration state (CONTRACT §3), on real

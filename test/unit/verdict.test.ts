@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/handshake/observe.js';
 import { versionDocumentSchema } from '../../src/protocol/version-document.js';
-import { type CliContext, computeVerdict, SEVERITY, STATUSES, type Status } from '../../src/verdict/verdict.js';
-import { matrixWith } from '../helpers/matrix.js';
+import { type CliContext, SEVERITY, STATUSES, type Status } from '../../src/verdict/verdict.js';
+import { saidVerdict as computeVerdict, matrixWith } from '../helpers/matrix.js';
 
 // Bundled matrix: min server 1.3.0, window >=1.3.0 <1.5.0-0, min schema 0004_split_events_table, chain 0001..0005.
 const matrix = matrixWith();
@@ -135,6 +135,17 @@ describe('verdict: messages and remedies', () => {
     expect(verdict({ kind: 'cli_rejected', requiredVersion: '2.0.1', httpStatus: 426 }).remedy).toBe(
       'npm install -g handshake-compat@2.0.1',
     );
+  });
+
+  it('a 426 naming a version at or below this CLI is the server contradicting itself: no downgrade, no install', () => {
+    for (const requiredVersion of ['0.8.0', '0.9.0', '0.9.0-rc.1']) {
+      const v = verdict({ kind: 'cli_rejected', requiredVersion, httpStatus: 426 });
+      expect(v.status, requiredVersion).toBe('invalid_response');
+      expect(v.message).toContain(`requires ${requiredVersion} or newer, which this CLI is`);
+      expect(v.remedy).not.toMatch(/install -g/);
+      expect(v.remedy).toMatch(/operator/);
+    }
+    expect(verdict({ kind: 'cli_rejected', requiredVersion: '0.9.1', httpStatus: 426 }).status).toBe('cli_outdated');
   });
 
   it('a CLI too new installs max_cli_version', () => {

@@ -8,6 +8,7 @@ import { hint } from '../../hint.js';
 import { normalizeProxy, readRegularFile } from '../../input/index.js';
 import { BUNDLED } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
+import { packageRoot } from '../../package-root.js';
 import { redactUrl } from '../../url.js';
 import type { DoctorContext } from '../context.js';
 import type { CheckOutcome, DoctorCheck } from '../framework.js';
@@ -42,8 +43,10 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
       id: 'cli.node',
       title: 'Node.js',
       section: SECTION.cli,
-      run(ctx) {
-        const pkg = JSON.parse(readFileSync(join(ctx.installPath, 'package.json'), 'utf8')) as { engines?: { node?: string } };
+      run() {
+        // What this package itself needs (its own engines), also when a CLI that mounts it declares another range:
+        // its code runs on the Node that runs the host (docs/embedding.md).
+        const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { engines?: { node?: string } };
         return nodeVersionOutcome(process.versions.node, pkg.engines?.node ?? null);
       },
     },

@@ -2,6 +2,7 @@ import semver from 'semver';
 import { ErrorCode } from '../../errors.js';
 import { readVersionHeaders } from '../../handshake/observe.js';
 import { type Hint, hint } from '../../hint.js';
+import { parseHttpDate } from '../../http-date.js';
 import type { Matrix } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
 import type { StatusReport } from '../../session/session.js';
@@ -9,7 +10,7 @@ import { classifyError } from '../../transport/errors.js';
 import { type HttpResponse, headerValue } from '../../transport/request.js';
 import { isLoopback, redactUrl } from '../../url.js';
 import { featureHint, featureSpecs } from '../../verdict/features.js';
-import { type Findings, shortList } from '../../verdict/verdict.js';
+import { type Findings, INCONSISTENT_REJECTION, inconsistentRejection, shortList } from '../../verdict/verdict.js';
 import type { DoctorContext, HttpProbe, VersionProbe } from '../context.js';
 import type { CheckOutcome, CheckStatus, DoctorCheck } from '../framework.js';
 import { describeProxy, readProxySettings, routeFor } from '../proxy.js';
@@ -147,7 +148,7 @@ const reachable: Run = async (ctx, t) => {
     return {
       status: 'fail',
       detail: `${base} (from ${t.source}): ${url} answered HTTP ${status}: no version endpoint there`,
-      remedy: report?.remedy ?? null,
+      hint: report?.hint ?? null,
       facts,
     };
   }
@@ -280,7 +281,7 @@ const schemaRevision: Run = (ctx) =>
       return {
         status: 'fail',
         detail: `${rev}${release}: newer than server ${f.server.reported} includes (${r.status})`,
-        remedy: r.remedy,
+        hint: r.hint,
         facts,
       };
     }
@@ -290,7 +291,7 @@ const schemaRevision: Run = (ctx) =>
           ? {
               status: 'warn',
               detail: `${rev} is not in this CLI's chain, though it covers release ${f.server.reported}: the schema diverged or was never stamped`,
-              remedy: r.status === 'schema_unknown' ? r.remedy : null,
+              hint: r.status === 'schema_unknown' ? r.hint : null,
               facts,
             }
           : {
@@ -319,7 +320,7 @@ const schemaRevision: Run = (ctx) =>
         return {
           status: 'fail',
           detail: `${rev} is past ${d.max_schema_revision}, the newest revision this CLI works with`,
-          remedy: r.remedy,
+          hint: r.hint,
           facts,
         };
       default: {
@@ -335,10 +336,10 @@ const migrations: Run = (ctx) =>
     const pendingText = pending.length ? `${pending.length} pending: ${shortList(pending)}` : 'none pending';
     const runner = f.runner.status ? `; runner ${f.runner.status}` : '';
     if (f.runner.status === 'failed') {
-      return { status: 'fail', detail: `the server's migration runner reports "failed" (${pendingText})`, remedy: r.remedy };
+      return { status: 'fail', detail: `the server's migration runner reports "failed" (${pendingText})`, hint: r.hint };
     }
     if (f.runner.status === 'running') {
-      return { status: 'fail', detail: `migrations are running (${r.message})`, remedy: r.remedy };
+      return { status: 'fail', detail: `migrations are running (${r.message})`, hint: r.hint };
     }
     const missing = f.release?.missing ?? [];
     if (missing.length) {
@@ -369,7 +370,7 @@ const verdict: Run = async (ctx) => {
   return {
     status: SEVERITY_STATUS[report.severity],
     detail: `${report.status}: ${report.message}`,
-    remedy: report.remedy,
+    hint: report.hint,
     facts: { Verdict: report.status },
   };
 };
@@ -443,6 +444,13 @@ const cliWindow: Run = async (ctx, t) => {
   const refused =
     (vp.observation.kind === 'cli_rejected' ? { where: 'the version endpoint', required: vp.observation.requiredVersion } : null) ??
     ((r) => (r ? { where: `GET ${ctx.healthPath}`, required: r.required } : null))(rejection(ap.response, t.matrix));
+  if (refused?.required && inconsistentRejection(refused.required, v)) {
+    return {
+      status: 'fail',
+      detail: `the server refused CLI ${v} with HTTP 426 on ${refused.where}, yet requires ${refused.required} or newer, which this CLI is: the server's CLI check contradicts itself`,
+      hint: INCONSISTENT_REJECTION,
+    };
+  }
   if (refused) {
     return {
       status: 'fail',
@@ -462,7 +470,7 @@ const cliWindow: Run = async (ctx, t) => {
     return {
       status: 'fail',
       detail: `CLI ${v} is ${older ? 'older' : 'newer'} than the server accepts (${window})`,
-      remedy: report.remedy,
+      hint: report.hint,
     };
   }
   const rec = f.cli.recommended;
@@ -543,8 +551,9 @@ const clockSkew: Run = async (ctx) => {
   const withDate = answered.find((p) => headerValue(p.response.headers, 'date'));
   const date = withDate ? headerValue(withDate.response.headers, 'date') : undefined;
   if (!withDate || !date) return skip('not checked: the server sends no Date header');
-  const serverMs = Date.parse(date);
-  if (!Number.isFinite(serverMs)) return skip(`not checked: the Date header "${date}" is not a date`);
+  // Only a real HTTP date: Date.parse reads `Date: -1` as the year -1.
+  const serverMs = parseHttpDate(date, withDate.localTime);
+  if (serverMs === null) return skip(`not checked: the Date header "${date}" is not an HTTP date`);
   // `Date` has one-second resolution: it is truncated, so the server's clock reads up to 1 s later than it says.
   const skew = serverMs + 500 - withDate.localTime;
   const abs = Math.abs(skew);
