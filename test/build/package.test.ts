@@ -80,7 +80,7 @@ describe('the published package', () => {
 
   // What `npm install -g handshake-compat` downloads: the CLI's and the SDK's own dependencies, nothing the
   // examples or the tests use (the reference server's PGlite is 27 MB). BENCHMARKS.md reports the installed size.
-  const RUNTIME = ['@oclif/core', '@oclif/plugin-autocomplete', '@oclif/plugin-help', 'ora', 'semver', 'shell-quote', 'undici', 'zod'];
+  const RUNTIME = ['@oclif/core', '@oclif/plugin-autocomplete', '@oclif/plugin-help', 'ora', 'proper-lockfile', 'semver', 'shell-quote', 'undici', 'zod'];
 
   it('depends at run time on exactly what the CLI and the SDK load', () => {
     const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
