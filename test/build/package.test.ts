@@ -25,6 +25,8 @@ describe('the published package', () => {
       'bin/run.js',
       'bin/startup/code-cache.js',
       'dist/cli.cjs',
+      'dist/plugin.cjs',
+      'dist/plugin/compat/check.js',
       'dist/compat.validated.json',
       'package.json',
       'README.md',
@@ -57,6 +59,8 @@ describe('the published package', () => {
         ) &&
         !/^bin\/startup\/[\w-]+\.js$/.test(f) &&
         f !== 'dist/cli.cjs' &&
+        f !== 'dist/plugin.cjs' &&
+        !/^dist\/plugin\/.+\.js$/.test(f) &&
         f !== 'dist/compat.validated.json' &&
         !/^dist\/(src|commands)\/.+\.(js|d\.ts)$/.test(f),
     );
