@@ -1,7 +1,27 @@
 import { ErrorCode, HandshakeError } from '../../errors.js';
 
 /** The migration tools `compat sync` reads. */
-export const SYNC_FORMATS = ['alembic', 'django', 'prisma', 'rails', 'flyway', 'sql'] as const;
+export const SYNC_FORMATS = [
+  'alembic',
+  'django',
+  'prisma',
+  'rails',
+  'flyway',
+  'sql',
+  'knex',
+  'typeorm',
+  'sequelize',
+  'drizzle',
+  'node-pg-migrate',
+  'kysely',
+  'goose',
+  'liquibase',
+  'laravel',
+  'ecto',
+  'efcore',
+  'diesel',
+  'sqlx',
+] as const;
 export type SyncFormat = (typeof SYNC_FORMATS)[number];
 
 /** One migration as its tool sees it. */

@@ -1,4 +1,5 @@
-import type { Migration } from '../types.js';
+import { join } from 'node:path';
+import { type Migration, wordsOf } from '../types.js';
 import type { DirEntry } from './fs.js';
 
 /**
@@ -21,4 +22,25 @@ export interface Format {
 /** Sort keys for a reader that sorts with the tool's own comparator: its position in that order. */
 export function positions<T>(sorted: readonly T[], make: (item: T, key: readonly bigint[]) => Migration): Migration[] {
   return sorted.map((item, i) => make(item, [BigInt(i)]));
+}
+
+/** The words of a migration's name after its number or timestamp (`20240101_add_users.js` → `add users`). */
+export function nameWords(name: string): string | null {
+  return wordsOf(
+    name
+      .replace(/\.[^.]*$/, '')
+      .replace(/^[\d_.-]+[_-]?/, '')
+      .replace(/[-_]+/g, ' '),
+  );
+}
+
+/** Migrations from file names already in the tool's order: the id of each from `id`. */
+export function inOrder(dir: string, names: readonly string[], id: (name: string) => string): Migration[] {
+  return positions(names, (name, sortKey) => ({
+    revision: id(name),
+    parents: [],
+    description: nameWords(name),
+    file: join(dir, name),
+    sortKey,
+  }));
 }

@@ -1,12 +1,25 @@
 import { type Migration, SYNC_FORMATS, SyncError, type SyncFormat } from '../types.js';
 import { alembic } from './alembic.js';
+import { diesel } from './diesel.js';
 import { django } from './django.js';
+import { drizzle } from './drizzle.js';
+import { ecto } from './ecto.js';
+import { efcore } from './efcore.js';
 import { flyway } from './flyway.js';
 import type { Format } from './format.js';
 import { listDir } from './fs.js';
+import { goose } from './goose.js';
+import { knex } from './knex.js';
+import { kysely } from './kysely.js';
+import { laravel } from './laravel.js';
+import { liquibase } from './liquibase.js';
+import { nodePgMigrate } from './node-pg-migrate.js';
 import { prisma } from './prisma.js';
 import { rails } from './rails.js';
+import { sequelize } from './sequelize.js';
 import { sql } from './sql.js';
+import { sqlx } from './sqlx.js';
+import { typeorm } from './typeorm.js';
 
 /**
  * Every format, in the order detection asks them: the most specific marks first (a lock file, a class,
@@ -14,14 +27,28 @@ import { sql } from './sql.js';
  */
 export const FORMATS: Record<SyncFormat, Format> = {
   prisma,
+  drizzle,
   django,
   alembic,
+  liquibase,
+  efcore,
+  laravel,
+  ecto,
+  diesel,
+  goose,
+  typeorm,
+  kysely,
+  'node-pg-migrate': nodePgMigrate,
+  sequelize,
+  knex,
   rails,
   flyway,
   sql,
+  sqlx,
 };
 
-const DETECTION_ORDER: readonly SyncFormat[] = ['prisma', 'django', 'alembic', 'rails', 'flyway', 'sql'];
+/** sqlx is never detected: its files are numbered SQL like golang-migrate's and dbmate's. */
+const DETECTION_ORDER = Object.keys(FORMATS) as SyncFormat[];
 
 /** Each format's reader: the migrations of a directory, unordered. */
 export const READERS = Object.fromEntries(SYNC_FORMATS.map((f) => [f, (dir: string) => FORMATS[f].read(dir)])) as Record<

@@ -1,0 +1,65 @@
+import { join, relative } from 'node:path';
+import { type Migration, SyncError } from '../types.js';
+import type { Format } from './format.js';
+import { nameWords } from './format.js';
+import { listDir } from './fs.js';
+
+const FILE = /^([+-]?\d+)_(.*)\.exs$/;
+
+/**
+ * Ecto (ecto_sql's Ecto.Migrator, lib/ecto/migrator.ex, migrations_for): every `*.exs` file under the
+ * directory, subdirectories included (`**\/*.{ex,exs}`; `.ex` files are warned about and skipped), whose
+ * name is an integer, `_`, and a name (Integer.parse); the id is that integer, as schema_migrations.version
+ * records it (`00001_x.exs` is `1`); ordered by version, then name (Enum.sort on the tuples). Ecto refuses
+ * a duplicate version, and so does this reader.
+ */
+export const ecto: Format = {
+  tool: 'Ecto',
+  detect(_dir, entries) {
+    const e = entries.find((x) => x.file && FILE.test(x.name));
+    return e ? e.path : null;
+  },
+  read(dir) {
+    const out: Migration[] = [];
+    for (const file of walk(dir)) {
+      const name = file.slice(file.lastIndexOf('/') + 1);
+      const m = FILE.exec(name);
+      if (!m) continue;
+      const version = BigInt(m[1] as string);
+      out.push({
+        revision: version.toString(),
+        parents: [],
+        description: nameWords(m[2] as string),
+        file,
+        sortKey: [version, m[2] as string],
+      });
+    }
+    const seen = new Map<bigint, string>();
+    for (const m of out) {
+      const v = m.sortKey?.[0] as bigint;
+      const other = seen.get(v);
+      if (other) {
+        throw new SyncError(
+          'duplicate',
+          `${relative(dir, other)} and ${relative(dir, m.file)} have the same version ${v}: Ecto refuses it`,
+          {
+            file: m.file,
+          },
+        );
+      }
+      seen.set(v, m.file);
+    }
+    return out;
+  },
+};
+
+/** Files under `dir`, recursively, hidden ones skipped (as Path.wildcard's `**` does). */
+function walk(dir: string, depth = 0): string[] {
+  const out: string[] = [];
+  for (const e of listDir(dir)) {
+    if (e.name.startsWith('.')) continue;
+    if (e.file) out.push(e.path);
+    else if (e.directory && depth < 32) out.push(...walk(join(dir, e.name), depth + 1));
+  }
+  return out;
+}
