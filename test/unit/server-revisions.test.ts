@@ -8,6 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
 import { knex as createKnex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -24,7 +26,9 @@ import {
 const db = new PGlite();
 const query = (sql: string) => db.query<Record<string, unknown>>(sql);
 beforeAll(() => db.waitReady, 180_000);
-beforeEach(() => db.exec('DROP SCHEMA IF EXISTS app CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;'));
+beforeEach(() =>
+  db.exec('DROP SCHEMA IF EXISTS app CASCADE; DROP SCHEMA IF EXISTS drizzle CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;'),
+);
 afterAll(() => db.close());
 
 const root = mkdtempSync(join(tmpdir(), 'handshake-revisions-'));
@@ -262,17 +266,54 @@ describe('tools compat sync does not read (yet): the ids the tool records', () =
     expect((await read('liquibase')).revision).toBe('db/changelog/002-events.xml::2::bob');
   });
 
-  it('laravel: ordered by batch, then name', async () => {
+  it('laravel: the file name without .php, in name order as its Migrator orders the files', async () => {
     // laravel/framework src/Illuminate/Database/Migrations/DatabaseMigrationRepository.php (createRepository) on Postgres.
     await db.exec(`create table "migrations" ("id" serial not null primary key, "migration" varchar(255) not null, "batch" integer not null);
       insert into migrations (migration, batch) values ('2024_02_01_000000_add_events', 1), ('2014_10_12_000000_create_users_table', 1),
         ('2024_01_15_000000_late_fix', 2);`);
     expect((await read('laravel')).applied).toEqual([
       '2014_10_12_000000_create_users_table',
-      '2024_02_01_000000_add_events',
       '2024_01_15_000000_late_fix',
+      '2024_02_01_000000_add_events',
     ]);
-    expect((await read('laravel')).revision).toBe('2024_01_15_000000_late_fix');
+    expect((await read('laravel')).revision).toBe('2024_02_01_000000_add_events');
+  });
+
+  it('kysely and node-pg-migrate: the file name without extension', async () => {
+    // kysely src/migration/migrator.ts (#ensureMigrationTableExists); node-pg-migrate src/runner.ts (ensureMigrationsTable).
+    await db.exec(`create table "kysely_migration" ("name" varchar(255) not null primary key, "timestamp" varchar(255) not null);
+      insert into kysely_migration values ('2024_02_01_events', '2024-02-01T00:00:00.000Z'), ('2024_01_01_init', '2024-01-01T00:00:00.000Z');
+      CREATE TABLE "public"."pgmigrations" (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL);
+      INSERT INTO pgmigrations (name, run_on) VALUES ('1700000000000_init', now()), ('1700000000001_events', now());`);
+    expect((await read('kysely')).revision).toBe('2024_02_01_events');
+    expect((await read('node-pg-migrate')).applied).toEqual(['1700000000000_init', '1700000000001_events']);
+  });
+
+  it("drizzle: the tool creates and fills its table; the journal's tag of the latest created_at", { timeout: 180_000 }, async () => {
+    const dir = join(root, `drizzle${++dirs}`);
+    mkdirSync(join(dir, 'meta'), { recursive: true });
+    const entries = [
+      { idx: 0, version: '7', when: 1_700_000_000_000, tag: '0000_init', breakpoints: true },
+      { idx: 1, version: '7', when: 1_700_000_100_000, tag: '0001_events', breakpoints: true },
+      { idx: 2, version: '7', when: 1_700_000_200_000, tag: '0002_retention', breakpoints: true },
+    ];
+    const journal = (n: number) => ({ version: '7', dialect: 'postgresql', entries: entries.slice(0, n) });
+    writeFileSync(join(dir, '0000_init.sql'), 'CREATE TABLE projects (id int);');
+    writeFileSync(join(dir, '0001_events.sql'), 'CREATE TABLE events (id int);');
+    writeFileSync(join(dir, '0002_retention.sql'), 'CREATE TABLE retention (id int);');
+    writeFileSync(join(dir, 'meta/_journal.json'), JSON.stringify(journal(2)));
+    // drizzle-orm's own PGlite migrator (src/pglite/migrator.ts) creates drizzle.__drizzle_migrations and records each file.
+    await migrate(drizzle(db), { migrationsFolder: dir });
+    const release = entries.map((e) => e.tag);
+    expect(await read('drizzle', { journal: journal(3) })).toEqual({
+      revision: '0001_events',
+      applied: release.slice(0, 2),
+      failed: false,
+    });
+    expect(await pendingOf('drizzle', release, { journal: journal(3) })).toEqual(['0002_retention']);
+    // A database a later release migrated: its created_at is in no journal entry this server has.
+    expect((await read('drizzle', { journal: journal(1) })).revision).toBe('1700000100000');
+    expect(() => migrationTableRevisions('drizzle', query)).toThrow(HandshakeServerError);
   });
 
   it('ecto, EF Core, diesel and sqlx', async () => {
