@@ -25,6 +25,8 @@ describe('the published package', () => {
       'bin/run.js',
       'bin/startup/code-cache.js',
       'dist/cli.cjs',
+      'dist/plugin.cjs',
+      'dist/plugin/compat/check.js',
       'dist/compat.validated.json',
       'package.json',
       'README.md',
@@ -57,6 +59,8 @@ describe('the published package', () => {
         ) &&
         !/^bin\/startup\/[\w-]+\.js$/.test(f) &&
         f !== 'dist/cli.cjs' &&
+        f !== 'dist/plugin.cjs' &&
+        !/^dist\/plugin\/.+\.js$/.test(f) &&
         f !== 'dist/compat.validated.json' &&
         !/^dist\/(src|commands)\/.+\.(js|d\.ts)$/.test(f),
     );
@@ -99,7 +103,17 @@ describe('the published package', () => {
 
   // What `npm install -g handshake-compat` downloads: the CLI's and the SDK's own dependencies, nothing the
   // examples or the tests use (the reference server's PGlite is 27 MB). BENCHMARKS.md reports the installed size.
-  const RUNTIME = ['@oclif/core', '@oclif/plugin-autocomplete', '@oclif/plugin-help', 'ora', 'proper-lockfile', 'semver', 'shell-quote', 'undici', 'zod'];
+  const RUNTIME = [
+    '@oclif/core',
+    '@oclif/plugin-autocomplete',
+    '@oclif/plugin-help',
+    'ora',
+    'proper-lockfile',
+    'semver',
+    'shell-quote',
+    'undici',
+    'zod',
+  ];
 
   it('depends at run time on exactly what the CLI and the SDK load', () => {
     const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
