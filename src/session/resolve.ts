@@ -10,6 +10,9 @@ import { urlCredentialSecrets } from '../redact.js';
 import { redactUrl } from '../url.js';
 import type { CliContext } from '../verdict/verdict.js';
 import { detectInstallMethod } from './install-method.js';
+import { isMounted, OWN_NAME } from './mounted.js';
+
+export { isMounted, OWN_NAME };
 
 /**
  * The ONE resolution of a run: matrix, config, server, token, headers, secrets and branding, read once
@@ -20,17 +23,6 @@ import { detectInstallMethod } from './install-method.js';
  */
 
 export const DEFAULT_TIMEOUT_MS = 5000;
-
-/** handshake's own name: the product, and the bin of its own CLI. */
-export const OWN_NAME = 'handshake';
-
-/**
- * Whether handshake runs mounted in another CLI: its commands under another bin (`acme compat check`). A mounted run
- * reads the host's matrix and never falls back to handshake's bundled example matrix (docs/embedding.md).
- */
-export function isMounted(options: Pick<ResolveOptions, 'mounted' | 'bin' | 'product'>): boolean {
-  return options.mounted ?? (options.bin ?? options.product ?? OWN_NAME) !== OWN_NAME;
-}
 
 /** Every proxy variable undici's EnvHttpProxyAgent reads, both spellings: the one list. */
 export const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY'] as const;
@@ -87,6 +79,8 @@ export type ServerTarget =
       source: string;
       token: string | null;
       tokenSource: string | null;
+      /** The token is the one stored with this server in the config file (not the variable's): fixed by storing another. */
+      tokenStored?: boolean;
       /** How a remedy names this server so it can be pasted. */
       ref: ServerRef;
     };
@@ -299,7 +293,8 @@ function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv, prefix:
     : found.name && !isUrl
       ? { kind: 'name', name: found.name }
       : { kind: 'url', url: redactUrl(found.url) };
-  return { kind: 'ok', url: found.url, name: found.name, source, token: envToken ?? found.token, tokenSource, ref };
+  const tokenStored = !envToken && Boolean(found.token);
+  return { kind: 'ok', url: found.url, name: found.name, source, token: envToken ?? found.token, tokenSource, tokenStored, ref };
 }
 
 function asHandshakeError(err: unknown): HandshakeError {

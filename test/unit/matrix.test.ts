@@ -4,8 +4,7 @@ import { parse } from 'shell-quote';
 import { describe, expect, it } from 'vitest';
 import { MatrixError } from '../../src/errors.js';
 import { matrixJsonSchema } from '../../src/matrix/json-schema.js';
-import { loadMatrix, parseMatrix, VALIDATED_BUNDLED_MATRIX } from '../../src/matrix/load.js';
-import { getMatrixSchema } from '../../src/matrix/schema.js';
+import { loadMatrix, parseMatrix } from '../../src/matrix/load.js';
 import { fillTemplate } from '../../src/matrix/templates.js';
 import { ROOT, sandbox } from '../helpers/cli.js';
 import { bundledJson } from '../helpers/matrix.js';
@@ -21,14 +20,6 @@ function issuesOf(value: unknown): { path: string; message: string }[] {
 }
 
 describe('the bundled matrix', () => {
-  it("the build's stored validation is the schema's parse of the file's exact text", () => {
-    const text = readFileSync(join(ROOT, 'compat.json'), 'utf8');
-    const stored = JSON.parse(readFileSync(join(ROOT, VALIDATED_BUNDLED_MATRIX), 'utf8')) as { text: string; doc: unknown };
-    expect(stored.text).toBe(text);
-    expect(stored.doc).toStrictEqual(getMatrixSchema().parse(JSON.parse(text)));
-    expect(stored.doc).toStrictEqual(loadMatrix().doc);
-  });
-
   it('validates', () => {
     const m = loadMatrix();
     expect(m.source).toBe('bundled');
