@@ -5,8 +5,8 @@
  * prompts or exits: results are typed values and failures are
  * {@link HandshakeError}s with stable codes.
  *
- * The server half lives in `handshake/server`; the oclif base command for
- * branded commands in `handshake/oclif`.
+ * The server half lives in `handshake-compat/server`; the oclif base command for
+ * branded commands in `handshake-compat/oclif`.
  *
  * @packageDocumentation
  */
