@@ -440,6 +440,11 @@ const goals = {
     sections.push(await script('upgrade-poll.js'));
   },
 
+  /** handshake mounted in a CLI made by `oclif generate`, installed from tarballs (bench/mounted.js). */
+  async mounted() {
+    sections.push(await script('mounted.js'));
+  },
+
   /** `doctor`: its checks run concurrently against the same checks one after another. */
   /** The startup pairs counted in instructions (bench/instructions.js): the same on a busy machine as on a quiet one. */
   async instructions() {

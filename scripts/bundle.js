@@ -5,8 +5,8 @@
 //
 // The commands are exported as `COMMANDS` for oclif's explicit discovery strategy, taken from the oclif
 // manifest (built from dist/commands just before), so the bundle can never miss a command oclif lists.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import asciiOnly from './esbuild-plugins/ascii-only.js';
@@ -20,7 +20,12 @@ import undiciWasmTier from './esbuild-plugins/undici-wasm-tier.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8'));
-const commands = Object.entries(manifest.commands).map(([id, c], i) => ({ id, name: `Command${i}`, path: c.relativePath.join('/') }));
+// tsc's output of each command (the manifest points at dist/plugin/ once this has run: below).
+const commands = Object.entries(manifest.commands).map(([id, c], i) => ({
+  id,
+  name: `Command${i}`,
+  path: c.relativePath.join('/').replace(/^dist\/plugin\//, 'dist/commands/'),
+}));
 if (commands.length === 0) throw new Error('scripts/bundle.js: the oclif manifest lists no commands');
 
 // oclif's help class and hooks go into the bundle too, each exported under a name, and `OCLIF` tells bin/run.js
@@ -109,3 +114,39 @@ const built = await build({
   logLevel: 'warning',
 });
 writeFileSync(join(root, 'dist', 'cli.cjs'), built.outputFiles[0].text);
+
+// The same commands for a vendor's CLI that mounts handshake as an oclif plugin (bin/startup/plugin.js): one bundle
+// of the commands, the SDK and their dependencies but oclif, which the vendor's own @oclif/core is (as when it
+// loaded dist/commands); oclif's manifest, which a mounting CLI reads to find a command's file, points each command
+// at a two-line module in dist/plugin/ that takes its class from that bundle. handshake's own bin never reads them.
+const pluginBuilt = await build({
+  plugins: [undiciH2OnDemand(), undiciWasmTier(), dynamicImport(), asciiOnly()],
+  stdin: {
+    contents: `module.exports = { COMMANDS: { ${commands.map((c) => getter(c.id, `./${c.path}`)).join(', ')} } };`,
+    resolveDir: root,
+    sourcefile: 'plugin-entry.js',
+    loader: 'js',
+  },
+  outfile: join(root, 'dist', 'plugin.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['@oclif/core', '@oclif/core/*', 'ora', 'ts-node', 'typescript'],
+  write: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+writeFileSync(join(root, 'dist', 'plugin.cjs'), pluginBuilt.outputFiles[0].text);
+const pluginModule = join(root, 'bin', 'startup', 'plugin.js');
+for (const [id, c] of Object.entries(manifest.commands)) {
+  const relativePath = ['dist', 'plugin', ...id.split(':')];
+  relativePath.push(`${relativePath.pop()}.js`);
+  const stub = join(root, ...relativePath);
+  mkdirSync(dirname(stub), { recursive: true });
+  const from = relative(dirname(stub), pluginModule).split('\\').join('/');
+  writeFileSync(stub, `import { COMMANDS } from '${from}';\nexport default COMMANDS[${JSON.stringify(id)}];\n`);
+  c.relativePath = relativePath;
+  c.isESM = true;
+}
+writeFileSync(join(root, 'oclif.manifest.json'), JSON.stringify(manifest, null, 2));

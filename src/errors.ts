@@ -37,6 +37,8 @@ export const ErrorCode = {
   Aborted: 'E_ABORTED',
   /** The matrix's schema chain does not match the migrations it is checked against (`compat sync`), or they have more than one head. */
   ChainMismatch: 'E_CHAIN_MISMATCH',
+  /** A command needs a feature the server lacks, or a server it could not check for it (docs/matrix.md "Features"). */
+  FeatureUnavailable: 'E_FEATURE_UNAVAILABLE',
   /** Not expected: a bug. */
   Internal: 'E_INTERNAL',
 } as const;

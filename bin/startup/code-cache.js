@@ -47,14 +47,14 @@ const STALE_TMP_MS = 60_000; // another process's temporary file older than this
  * (bin/startup/hooks.js puts V8's flags back, which the cache carries). `extra` is one more argument for the
  * module's wrapper, named `extraName` (the bundle's import() hook, scripts/esbuild-plugins/dynamic-import.js).
  */
-export function loadBundle(file, { version, beforeWrite, extraName, extra }) {
+export function loadBundle(file, { version, name = 'cli', dir: cacheDir = codeCacheDir(), beforeWrite, extraName, extra }) {
   const bytes = readFileSync(file);
   // latin1: the bundle is ASCII (scripts/esbuild-plugins/ascii-only.js), and a one-byte string is made in a fraction of UTF-8's time.
   const source = bytes.toString('latin1');
   const zlib = process.getBuiltinModule('node:zlib');
-  const dir = typeof zlib.crc32 === 'function' ? codeCacheDir() : null;
+  const dir = typeof zlib.crc32 === 'function' ? cacheDir : null;
   const bundle = dir ? { length: bytes.length, crc: zlib.crc32(bytes) } : null;
-  const path = dir ? join(dir, cacheName(version, bundle)) : null;
+  const path = dir ? join(dir, cacheName(version, bundle, name)) : null;
   const cachedData = path && trusted(dir) ? readCache(path, bundle) : undefined;
   // Module.wrap's parameters, and the extra one: this module's own.
   const wrapped = `(function (exports, require, module, __filename, __dirname, ${extraName}) { ${source}\n});`;
@@ -74,10 +74,13 @@ export function loadBundle(file, { version, beforeWrite, extraName, extra }) {
   return mod.exports;
 }
 
-/** The cache file's name: the package version, the bundle's length and CRC-32, Node's version and the architecture. */
-export function cacheName(version, bundle) {
+/**
+ * The cache file's name: the bundle's name (`cli`, or `plugin` for the commands a vendor's CLI mounts), the package
+ * version, the bundle's length and CRC-32, Node's version and the architecture.
+ */
+export function cacheName(version, bundle, name = 'cli') {
   const crc = bundle.crc.toString(16).padStart(8, '0');
-  return `cli-${version}-${bundle.length}-${crc}-${process.version}-${process.arch}.v8`;
+  return `${name}-${version}-${bundle.length}-${crc}-${process.version}-${process.arch}.v8`;
 }
 
 /** The header for `data` made from `bundle` ({ length, crc }). */
@@ -146,6 +149,7 @@ export function writeCache(path, bundle, make) {
   const dir = dirname(path);
   if (!ensureDir(dir) || !trusted(dir)) return false;
   const name = path.slice(dir.length + 1);
+  const kind = `${name.slice(0, name.indexOf('-'))}-`; // the caches of other versions of this bundle are stale
   const tmp = join(dir, `.${name}.${process.pid}.tmp`);
   try {
     const data = make();
@@ -159,18 +163,21 @@ export function writeCache(path, bundle, make) {
     const now = Date.now();
     for (const f of readdirSync(dir)) {
       if (f === name) continue;
-      if (f.startsWith('cli-')) discard(join(dir, f));
-      else if (f.startsWith('.cli-') && f.endsWith('.tmp') && now - statSync(join(dir, f)).mtimeMs > STALE_TMP_MS) discard(join(dir, f));
+      if (f.startsWith(kind)) discard(join(dir, f));
+      else if (f.startsWith(`.${kind}`) && f.endsWith('.tmp') && now - statSync(join(dir, f)).mtimeMs > STALE_TMP_MS) discard(join(dir, f));
     }
   } catch {}
   return true;
 }
 
-/** As src/cache/cache.ts resolves it: HANDSHAKE_CACHE_DIR, else $XDG_CACHE_HOME/handshake, else ~/.cache/handshake. */
-export function codeCacheDir() {
+/**
+ * `code-cache` in the cache directory as src/cache/cache.ts resolves it: <PREFIX>_CACHE_DIR, else
+ * $XDG_CACHE_HOME/<product>, else ~/.cache/<product> (handshake's own, or a vendor's CLI's that mounts it).
+ */
+export function codeCacheDir(prefix = 'HANDSHAKE', product = 'handshake') {
   const env = process.env;
   const xdg = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : null;
-  const root = env.HANDSHAKE_CACHE_DIR || (xdg ? join(xdg, 'handshake') : homedir() ? join(homedir(), '.cache', 'handshake') : null);
+  const root = env[`${prefix}_CACHE_DIR`] || (xdg ? join(xdg, product) : homedir() ? join(homedir(), '.cache', product) : null);
   // A blank or relative one is the command's usage error (src/input): never a directory made in the current one.
   return root?.startsWith('/') && !root.startsWith('/proc') ? join(root, 'code-cache') : null;
 }

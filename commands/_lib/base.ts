@@ -6,9 +6,10 @@ import type { Matrix } from '../../src/matrix/load.js';
 import { createSecretRedactor, type Redactor } from '../../src/redact.js';
 import { ExitCode, exitCodeForError } from '../../src/render/exit-codes.js';
 import { remedyFor } from '../../src/render/remedy.js';
-import { errorDocument, formatError, formatWarning } from '../../src/render/report.js';
+import { compatDocument, errorDocument, formatCompatReport, formatError, formatWarning } from '../../src/render/report.js';
 import { safeJson, sanitizeOutput } from '../../src/render/sanitize.js';
 import { createStyle, type Style, wantsColor } from '../../src/render/style.js';
+import { FeatureUnavailableError } from '../../src/session/feature-gate.js';
 import { environmentSecrets, type Resolution, resolveRun } from '../../src/session/resolve.js';
 import { resolveMatrix, type Session, sessionFrom } from '../../src/session/session.js';
 import { closeDefaultDispatcher } from '../../src/transport/request.js';
@@ -34,6 +35,14 @@ export { commonFlags, serverFlags } from './flags.js';
 export abstract class BaseCommand extends Command {
   // oclif's JSON flag: jsonEnabled() reads --json the way oclif does, and oclif keeps its own output quiet under it.
   static override enableJsonFlag = true;
+
+  /**
+   * The features this command needs (names from the matrix's `features`; docs/matrix.md "Features"). A
+   * CheckedClient of this command's session checks them before every request: a server without one ends the
+   * command with `feature_unavailable` (exit 3) and nothing reaches the command's own route.
+   */
+  static features: readonly string[] = [];
+
   #secrets: string[] = [];
   #redactor: Redactor = createSecretRedactor([]);
   #remedies: RemedyContext | null = null;
@@ -57,6 +66,8 @@ export abstract class BaseCommand extends Command {
    */
   protected openSession(flags: { server?: string; timeout?: number; compat?: string }): Session {
     const session = sessionFrom(this.resolve(flags));
+    const features = (this.constructor as typeof BaseCommand).features ?? [];
+    if (features.length) session.need = { features, command: `${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')}`.trim() };
     for (const warning of session.warnings) this.err(formatWarning(this.config.bin, { message: warning, remedy: null }, this.errStyle));
     return session;
   }
@@ -184,6 +195,13 @@ export abstract class BaseCommand extends Command {
   override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
     if (err instanceof Errors.ExitError) {
       process.exitCode = err.oclif.exit;
+      return;
+    }
+    if (err instanceof FeatureUnavailableError) {
+      // The verdict that stopped the command before it sent anything: its document under --json, as compat check's.
+      process.exitCode = exitCodeForError(err);
+      if (this.jsonMode) this.outJson(compatDocument(err.report));
+      else this.err(formatCompatReport(err.report, this.errStyle));
       return;
     }
     const coded = toHandshakeError(err, this.id ?? '', this.config.bin);

@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
+import { quote } from 'shell-quote';
 import { addServer, updateConfig } from '../../src/config/config.js';
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
+import { readUserFile } from '../../src/input/index.js';
 import { formatServerList, serverList } from '../../src/render/servers.js';
 import { BaseCommand, commonFlags } from '../_lib/base.js';
+import { readSecretLine } from '../_lib/secret-prompt.js';
 
 export default class ServerAdd extends BaseCommand {
   static override summary = 'Add a named server to the config file.';
@@ -19,17 +21,28 @@ Adding a name that is already configured with another URL is refused unless --fo
   };
   static override flags = {
     json: commonFlags.json,
-    'with-token': Flags.boolean({ description: 'Read the token for this server from stdin.' }),
+    'with-token': Flags.boolean({
+      description: 'Read the token for this server from stdin; on a terminal, a prompt that does not echo it (Enter to finish).',
+    }),
     use: Flags.boolean({ description: 'Make it the current server.' }),
     force: Flags.boolean({ description: 'Replace a server already configured under this name.' }),
   };
 
+  /**
+   * The token: typed at a prompt that does not echo it when stdin is a terminal (Enter ends it), else
+   * stdin to its end, capped (a token is one line; /dev/zero must not fill the memory).
+   */
+  private async readToken(name: string): Promise<string> {
+    if (process.stdin.isTTY) return (await readSecretLine(`Token for ${name} (input hidden, Enter to finish): `)).trim();
+    return readUserFile('-', 'the token').toString('utf8').trim();
+  }
+
   async run(): Promise<void> {
     const { args, flags } = await this.parse(ServerAdd);
-    const token = flags['with-token'] ? readFileSync(0, 'utf8').trim() : undefined;
+    const token = flags['with-token'] ? await this.readToken(args.name) : undefined;
     if (flags['with-token'] && !token) {
-      throw new HandshakeError(ErrorCode.Usage, '--with-token read an empty token from stdin', {
-        remedy: 'Pipe the token in: echo "$TOKEN" | … --with-token',
+      throw new HandshakeError(ErrorCode.Usage, `--with-token read an empty token from ${process.stdin.isTTY ? 'the terminal' : 'stdin'}`, {
+        remedy: `Pipe the token in: echo "$TOKEN" | ${quote([this.config.bin, 'server', 'add', args.name, args.url, '--with-token'])}`,
       });
     }
     if (token) this.addSecrets([token]);

@@ -49,6 +49,8 @@ export interface ServerOptions {
   adminToken?: string | null;
   /** Where the admin endpoint's runner writes its backup; default beside the data directory. */
   backupDir?: string | null;
+  /** Features switched off (`--disable-feature`): reported as `capabilities.<name>: false`, and their routes answer 404. */
+  disabledFeatures?: readonly string[];
   /** Test-only: a pause inside each migration's transaction when the admin endpoint applies it. */
   migrationDelayMs?: number;
   /** One line per request and startup notes, for a human (the CLI writes them to stderr). Never gets a token. */
@@ -96,8 +98,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const ships = releaseMigrations(chain, serverVersion);
     const inflight = requestTracker();
     const migrations = migrationControllerOf(opts, holder, ships, inflight.drain, log);
+    const retentionOn = !(opts.disabledFeatures ?? []).includes('retention');
     const handshake = createHandshakeServer({
       serverVersion,
+      // The retention feature came with release 1.4.0 (0005_add_retention_policy): advertised from it on, on or off.
+      ...(serverVersion !== 'dev' && semver.gte(serverVersion, RETENTION_RELEASE) ? { features: { retention: retentionOn } } : {}),
       minCliVersion: opts.minCliVersion ?? null,
       maxCliVersion: opts.maxCliVersion ?? null,
       recommendedCliVersion: opts.recommendedCliVersion ?? null,
@@ -112,7 +117,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const httpServer = createServer(
       requestHandler(
         handshake,
-        apiRoutes(() => holder.db, chain),
+        apiRoutes(() => holder.db, chain, { retention: retentionOn }),
         opts.token ?? null,
         inflight,
         log,
@@ -147,6 +152,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   }
 }
+
+/** The release that brought the retention feature (its routes and `capabilities.retention`). */
+const RETENTION_RELEASE = '1.4.0';
+
+/** Features the reference server can switch off with `--disable-feature`. */
+export const SWITCHABLE_FEATURES = ['retention'] as const;
 
 /** Opens the database; a new data directory is first initialised up to `--at` (default: the head of `--version`'s release, or every migration). */
 async function openOrInitialise(opts: ServerOptions, chain: readonly Migration[], log: (line: string) => void): Promise<PGlite> {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import semver from 'semver';
 import { HandshakeServerError } from '../../src/server/index.js';
-import { startServer } from './app.js';
+import { SWITCHABLE_FEATURES, startServer } from './app.js';
 import { messageOf, ReferenceServerError } from './errors.js';
 import { migrate } from './migrate.js';
 
@@ -18,7 +18,7 @@ const USAGE = `Usage:
   reference-server serve   --data DIR [--port N] [--host ADDR] [--at REVISION] [--version X.Y.Z]
                            [--deployment KIND] [--min-cli-version V] [--max-cli-version V]
                            [--recommended-cli-version V] [--migrations DIR] [--token-env NAME]
-                           [--admin-token-env NAME] [--backup-dir DIR] [--quiet]
+                           [--admin-token-env NAME] [--backup-dir DIR] [--disable-feature NAME] [--quiet]
   reference-server migrate --data DIR [--to REVISION] [--version X.Y.Z] [--migrations DIR]
 
 serve prints one JSON line on stdout once listening: {"url": ..., "pid": ..., ...}.
@@ -41,6 +41,7 @@ const SERVE_OPTIONS = {
   'token-env': { type: 'string' },
   'admin-token-env': { type: 'string' },
   'backup-dir': { type: 'string' },
+  'disable-feature': { type: 'string', multiple: true },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -109,8 +110,15 @@ async function serve(argv: readonly string[], io: Io): Promise<number> {
     throw usage('The admin token is the same as the API token', 'Give --admin-token-env a variable holding a credential of its own');
   }
 
+  const disabled = values['disable-feature'] ?? [];
+  for (const name of disabled) {
+    if (!(SWITCHABLE_FEATURES as readonly string[]).includes(name)) {
+      throw usage(`--disable-feature ${name}: no such feature; it can switch off ${SWITCHABLE_FEATURES.join(', ')}`);
+    }
+  }
   const log = values.quiet ? () => {} : (line: string) => io.stderr(`reference-server: ${line}`);
   const server = await startServer({
+    disabledFeatures: disabled,
     dataDir: data,
     port,
     host: values.host,

@@ -18,7 +18,7 @@ type Queryable = Pick<PGlite | Transaction, 'query'>;
  * transaction: PGlite is one connection, so a query on the database handle
  * from inside a transaction would wait for that transaction, for ever.
  */
-export function apiRoutes(database: () => PGlite, chain: readonly Migration[]): Route {
+export function apiRoutes(database: () => PGlite, chain: readonly Migration[], options: { retention?: boolean } = {}): Route {
   const indexOf = (revision: string) => chain.findIndex((m) => m.revision === revision);
   const atLeast = async (q: Queryable, revision: string) => {
     const applied = await appliedRevision(q);
@@ -30,6 +30,8 @@ export function apiRoutes(database: () => PGlite, chain: readonly Migration[]): 
     'POST /api/v1/projects': (db, req, res) => createProject(db, req, res, atLeast),
     'POST /api/v1/events': (db, req, res) => createEvent(db, req, res, atLeast),
     'GET /api/v1/events': (db, req, res) => listEvents(db, req, res, atLeast),
+    'GET /api/v1/retention': (db, req, res) => retention(db, req, res, atLeast, options.retention !== false),
+    'PUT /api/v1/retention': (db, req, res) => retention(db, req, res, atLeast, options.retention !== false),
   };
   return async (req, res) => {
     const path = pathOf(req);
@@ -139,6 +141,47 @@ async function listEvents(db: PGlite, req: IncomingMessage, res: ServerResponse,
     return (await tx.query(sql, [project])).rows;
   });
   sendJson(res, 200, { events: rows });
+}
+
+/**
+ * The retention feature (release 1.4.0, revision 0005_add_retention_policy, `capabilities.retention`): `GET
+ * /api/v1/retention?project=` reads a project's policy, `PUT /api/v1/retention` `{"project", "keep_days"}` sets it.
+ * Switched off (`serve --disable-feature retention`) or on a database without the table, it answers 404, as a server
+ * without the feature would.
+ */
+async function retention(db: PGlite, req: IncomingMessage, res: ServerResponse, atLeast: AtLeast, on: boolean): Promise<void> {
+  if (!on)
+    return sendJson(res, 404, errorBody('feature_disabled', 'Retention policies are switched off on this server', 'Ask the operator'));
+  const write = req.method === 'PUT';
+  const body = write ? await readJson(req) : {};
+  const project = write ? body['project'] : (new URL(req.url ?? '/', 'http://localhost').searchParams.get('project') ?? 'default');
+  const days = body['keep_days'];
+  if (typeof project !== 'string' || (write && (!Number.isInteger(days) || (days as number) < 1 || (days as number) > 3650))) {
+    return sendJson(
+      res,
+      400,
+      errorBody('invalid_request', 'keep_days must be a whole number of days, 1-3650', 'Send {"project": "default", "keep_days": 30}'),
+    );
+  }
+  const result = await db.transaction(async (tx) => {
+    if (!(await atLeast(tx, '0005_add_retention_policy'))) return 'missing' as const;
+    const p = await tx.query<{ id: number }>('SELECT id FROM projects WHERE name = $1', [project]);
+    const id = p.rows[0]?.id;
+    if (id === undefined) return undefined;
+    if (write) {
+      await tx.query(
+        `INSERT INTO retention_policies (project_id, keep_days) VALUES ($1, $2)
+           ON CONFLICT (project_id) DO UPDATE SET keep_days = EXCLUDED.keep_days, updated_at = now()`,
+        [id, days],
+      );
+    }
+    const r = await tx.query<{ keep_days: number }>('SELECT keep_days FROM retention_policies WHERE project_id = $1', [id]);
+    return r.rows[0]?.keep_days ?? null;
+  });
+  if (result === 'missing') return sendJson(res, 404, errorBody('not_found', 'No route /api/v1/retention on this schema', 'Run migrate'));
+  if (result === undefined)
+    return sendJson(res, 404, errorBody('not_found', `No project "${project}"`, 'Create it with POST /api/v1/projects'));
+  sendJson(res, 200, { project, keep_days: result });
 }
 
 export class BadRequest extends Error {}

@@ -23,6 +23,11 @@ export function exitCodeForVerdict(v: { status: Status; severity: Severity }, st
 /** The exit code of a thrown error. Anything not coded is a bug (1). */
 export function exitCodeForError(err: unknown): number {
   if (!isHandshakeError(err)) return ExitCode.Bug;
+  // A command stopped by the feature gate exits as its verdict does: 3 lacking the feature, 4 not checked.
+  // (session/feature-gate.ts's FeatureUnavailableError, known by its code and report, not imported here.)
+  if (err.code === ErrorCode.FeatureUnavailable && 'report' in err) {
+    return exitCodeForVerdict((err as typeof err & { report: { status: Status; severity: Severity } }).report);
+  }
   switch (err.code) {
     case ErrorCode.MatrixInvalid:
     case ErrorCode.MatrixMissing:

@@ -1,9 +1,11 @@
+import semver from 'semver';
 import { type HandshakeError, MatrixError } from '../errors.js';
 import type { RemedyContext } from '../hint.js';
 import type { Matrix } from '../matrix/load.js';
 import { DEPLOYMENT_KINDS, type UpgradeStop } from '../matrix/schema.js';
-import type { CompatReport } from '../session/session.js';
+import type { CompatReport, FeatureAvailability } from '../session/session.js';
 import type { HttpResponse } from '../transport/request.js';
+import { featureNeeds, featureRelease, featureSpecs, needsText } from '../verdict/features.js';
 import type { Severity } from '../verdict/verdict.js';
 import { remedyFor, type Said, saidRemedy } from './remedy.js';
 import { sanitize } from './sanitize.js';
@@ -30,6 +32,13 @@ function upgradeStopText(stop: UpgradeStop): string {
   return stop.when_target ? `${sanitize(stop.version)} (when upgrading to ${sanitize(stop.when_target)})` : sanitize(stop.version);
 }
 
+/** One row per feature (`Feature retention  available`), of `only` when given, as `compat check` and `server status` show them. */
+export function featureRows(features: FeatureAvailability | undefined, only?: readonly string[]): Array<readonly [string, string]> {
+  return Object.entries(features ?? {})
+    .filter(([name]) => only === undefined || only.includes(name))
+    .map(([name, f]) => [`Feature ${name}`, f.available ? 'available' : `unavailable: ${f.reason ?? 'not available'}`] as const);
+}
+
 /** The `compat check --json` document (docs/commands.md): the verdict, its remedy said, and both sides. */
 export interface CompatDocument extends Pick<CompatReport, 'status' | 'severity' | 'message' | 'cli' | 'server' | 'features' | 'feature'> {
   remedy: string | null;
@@ -42,11 +51,16 @@ export function compatDocument(report: CompatReport): CompatDocument {
   return { status, severity, message, remedy, cli, server, ...(features ? { features } : {}), ...(feature ? { feature } : {}) };
 }
 
-/** Human output of `compat check` (of a report, or of its document). */
+/**
+ * Human output of `compat check` (of a report, or of its document): the features asked for (`--feature`) get a
+ * row each, and the one a `feature_unavailable` verdict names; `server status` lists them all.
+ */
 export function formatCompatReport(
-  report: Pick<CompatReport, 'status' | 'severity' | 'message' | 'cli' | 'server'> & Said,
+  report: Pick<CompatReport, 'status' | 'severity' | 'message' | 'cli' | 'server' | 'features' | 'feature'> & Said,
   style: Style,
+  features: readonly string[] = [],
 ): string {
+  const shown = report.feature ? [...features, report.feature.name] : features;
   const s = report.server;
   const version = s.version ? `${s.version}${s.schema_revision ? ` (schema ${s.schema_revision})` : ''}` : null;
   return `${formatHeadline(report, style)}\n${formatRows(
@@ -54,6 +68,7 @@ export function formatCompatReport(
       ['Server', s.url],
       ['Server version', version],
       ['CLI version', report.cli.version],
+      ...featureRows(report.features, shown),
       ['Fix', saidRemedy(report)],
     ],
     style,
@@ -123,6 +138,7 @@ export function formatMatrix(matrix: Matrix, style: Style): string {
     style.bold('Schema chain (oldest first; ▸ = min_schema_revision)'),
     chain,
     '',
+    ...featureTable(matrix, style),
     style.bold('CLI install commands'),
     formatRows(install, style),
     '',
@@ -130,6 +146,36 @@ export function formatMatrix(matrix: Matrix, style: Style): string {
     `  ${kinds.length ? kinds.join(', ') : 'none'} (others use the generic steps)`,
     '',
   ].join('\n');
+}
+
+/**
+ * `compat show`'s features × releases table: a column per release the matrix names (its chain's and its features'),
+ * ✓ where that release has the feature, and the release that brought it with what it needs. Empty when the matrix
+ * declares no features.
+ */
+function featureTable(matrix: Matrix, style: Style): string[] {
+  const specs = Object.entries(featureSpecs(matrix));
+  if (specs.length === 0) return [];
+  const named = [...matrix.doc.schema_chain.map((r) => r.server_version), ...specs.map(([, spec]) => spec.min_server_version)].filter(
+    (v): v is string => typeof v === 'string',
+  );
+  const releases = [...new Set(named)].sort(semver.compare);
+  const nameWidth = Math.max('feature'.length, ...specs.map(([name]) => name.length));
+  const cols = releases.map((r) => Math.max(r.length, 1));
+  const header = `  ${'feature'.padEnd(nameWidth)}  ${releases.map((r, i) => r.padEnd(cols[i] ?? 1)).join('  ')}  brought by`;
+  const rows = specs.map(([name, spec]) => {
+    const brings = featureRelease(matrix, spec);
+    const cells = releases.map((r, i) => (brings === null || semver.gte(r, brings) ? '✓' : '·').padEnd(cols[i] ?? 1));
+    const needs = needsText(featureNeeds(name, spec));
+    const by = brings ? `${brings} (${needs})` : `every release (${needs})`;
+    return `  ${sanitize(name).padEnd(nameWidth)}  ${cells.join('  ')}  ${sanitize(by)}`;
+  });
+  return [
+    style.bold('Features × releases (✓ = the release has it, unless the server switches its capability off)'),
+    style.dim(header),
+    ...rows,
+    '',
+  ];
 }
 
 /** `--include`: the status line and headers, as the server sent them (sanitized), then a blank line. */

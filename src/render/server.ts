@@ -1,7 +1,7 @@
 import type { Matrix } from '../matrix/load.js';
 import type { StatusReport } from '../session/session.js';
 import { type Said, saidRemedy } from './remedy.js';
-import { formatHeadline, formatRows } from './report.js';
+import { featureRows, formatHeadline, formatRows } from './report.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
@@ -22,6 +22,7 @@ export function formatStatus(report: Omit<StatusReport, 'hint' | 'remedies'> & S
     ['Deployment', report.deployment],
     ['Migration status', report.migration_status],
     ['CLI version', report.cli.version],
+    ...featureRows(report.features),
     ['Fix', saidRemedy(report)],
   ];
   // One label width for both halves, so the block stays aligned around the list.

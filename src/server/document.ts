@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { CAPABILITY_PATTERN } from '../matrix/schema.js';
 import { type VersionDocument, versionDocumentSchema } from '../protocol/version-document.js';
 import { HandshakeServerError } from './errors.js';
 import type { MigrationProgress } from './migrations.js';
@@ -46,6 +47,8 @@ export interface ServerInfo {
 export interface ServerCapabilities {
   /** The path of the admin migration endpoint, when the server offers it. */
   migrate?: string;
+  /** Any other key is a feature flag: `false` = this server has the feature switched off (docs/matrix.md "Features"). */
+  [flag: string]: string | boolean | undefined;
 }
 
 /**
@@ -124,7 +127,15 @@ function extras(info: ServerInfo): Extras {
     const migrate = info.capabilities.migrate;
     if (migrate !== undefined && !ENDPOINT_PATH.test(migrate))
       fail('capabilities.migrate', 'capabilities.migrate', 'must be an absolute path');
-    out.capabilities = migrate === undefined ? {} : { migrate };
+    const flags: Record<string, boolean> = {};
+    for (const [key, value] of Object.entries(info.capabilities)) {
+      if (key === 'migrate' || value === undefined) continue;
+      if (typeof value !== 'boolean' || !CAPABILITY_PATTERN.test(key)) {
+        fail(`capabilities.${key}`, `capabilities.${key}`, 'must be a feature flag: a word such as "retention", true or false');
+      }
+      flags[key] = value as boolean;
+    }
+    out.capabilities = migrate === undefined ? flags : { ...flags, migrate };
   }
   if (info.migrationProgress !== undefined) {
     const p = info.migrationProgress;

@@ -79,6 +79,11 @@ export interface HandshakeServerOptions
    */
   migrations?: MigrationController;
   /**
+   * Feature flags, reported in `capabilities` (docs/protocol.md): `{ retention: false }` says this server has the
+   * feature switched off, so a CLI command that needs it stops before it sends anything; `true` says it is on.
+   */
+  features?: Readonly<Record<string, boolean>>;
+  /**
    * Called when the revision source fails. The request goes on without the
    * revision header (the version endpoint answers 503). Errors are not logged
    * anywhere else: log them here if you want them.
@@ -320,6 +325,7 @@ function lowerKeys(headers: Record<string, string>): Record<string, string> {
 
 function staticInfoOf(options: HandshakeServerOptions): ServerInfo {
   return {
+    ...(options.features ? { capabilities: { ...options.features } } : {}),
     serverVersion: options.serverVersion,
     minCliVersion: options.minCliVersion ?? null,
     maxCliVersion: options.maxCliVersion ?? null,

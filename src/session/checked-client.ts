@@ -7,7 +7,8 @@ import type { VersionDocument } from '../protocol/version-document.js';
 import { type ResponseHeadInfo, withHeaderHook } from '../transport/interceptor.js';
 import { CROSS_ORIGIN_HEADERS, defaultDispatcher, type HttpResponse, httpRequest, type RequestOptions } from '../transport/request.js';
 import { resolveApiUrl } from '../url.js';
-import { judge, UNCHECKED_STATUSES, type Verdict } from '../verdict/verdict.js';
+import { type FeatureNeed, judge, UNCHECKED_STATUSES, type Verdict } from '../verdict/verdict.js';
+import { assertKnownFeatures, enforceFeatures } from './feature-gate.js';
 import { remedyContext, requireServer, type Session } from './session.js';
 
 /** What the passive check concluded, handed back to the command to report after its own output. */
@@ -32,9 +33,19 @@ export interface CheckedClientOptions {
   now?: () => number;
   /** Cancels every request of this client. */
   signal?: AbortSignal;
+  /**
+   * Features every request of this client needs (names from the matrix's `features`; docs/matrix.md "Features"),
+   * added to the session's own (a BaseCommand's static `features`). Checked before the first request is sent.
+   */
+  features?: readonly string[];
+  /** The command, as messages name it (`acme projects retention`); default: the session's, else "this request". */
+  command?: string;
 }
 
-export type ClientRequestOptions = Pick<RequestOptions, 'method' | 'headers' | 'body' | 'maxBytes' | 'followRedirects'>;
+export type ClientRequestOptions = Pick<RequestOptions, 'method' | 'headers' | 'body' | 'maxBytes' | 'followRedirects'> & {
+  /** Features this request needs, beside the client's: a server without one gets nothing (FeatureUnavailableError). */
+  features?: readonly string[];
+};
 
 type Seen = { revision: string | null; version: string | null; requiredCliVersion: string | null; rejected: boolean };
 
@@ -63,6 +74,9 @@ export class CheckedClient {
   #cold: Promise<Observation> | null = null;
   #migrating: Observation | null = null;
   #finished: Promise<PassiveReport> | null = null;
+  readonly #need: FeatureNeed;
+  /** The handshake the feature gate judged from, when it had to make its own (the passive check off). */
+  #gateLook: Promise<Observation> | null = null;
 
   constructor(session: Session, options: CheckedClientOptions = {}) {
     this.#session = session;
@@ -78,6 +92,12 @@ export class CheckedClient {
           names: [h.schema_revision, h.server_version, h.required_cli_version],
         })
       : defaultDispatcher(session.timeoutMs);
+    this.#need = {
+      features: [...new Set([...(session.need?.features ?? []), ...(options.features ?? [])])],
+      command: options.command ?? session.need?.command ?? null,
+    };
+    // A feature the matrix does not declare is the caller's mistake: said now, before anything is sent.
+    assertKnownFeatures(session, this.#need);
     if (this.#passive) this.#start();
   }
 
@@ -122,12 +142,53 @@ export class CheckedClient {
     }
   }
 
+  /**
+   * Checks that the server has every feature this client (and `features`) needs, from a fresh cached handshake
+   * without a request, else by waiting for the handshake. Throws FeatureUnavailableError (feature-gate.ts) with the
+   * verdict document when it lacks one or could not be checked. `request()` does this itself before it sends.
+   */
+  async requireFeatures(features: readonly string[] = []): Promise<void> {
+    const need: FeatureNeed = { features: [...new Set([...this.#need.features, ...features])], command: this.#need.command ?? null };
+    if (need.features.length === 0) return;
+    if (features.length) assertKnownFeatures(this.#session, need);
+    enforceFeatures(this.#session, this.#server.url, await this.#look(), need);
+  }
+
+  /** What the server said, for the gate: the fresh cache, else the cold handshake (waited for), else one of its own. */
+  async #look(): Promise<Observation> {
+    const headers = { schemaRevision: null, serverVersion: null };
+    if (this.#baseline) return { kind: 'document', document: this.#baseline.document, headers };
+    if (this.#cold) return this.#cold;
+    const fresh = this.#cache?.fresh(this.#server.url, this.#now());
+    if (fresh) return { kind: 'document', document: fresh.document, headers };
+    if (!this.#gateLook) {
+      this.#gateLook = observe({
+        baseUrl: this.#server.url,
+        matrix: this.#session.matrix,
+        token: this.#server.token,
+        headers: this.#session.headers,
+        timeoutMs: this.#session.timeoutMs,
+        signal: this.#signal,
+      });
+      this.#gateLook.then(
+        (o) => {
+          if (o.kind === 'document') this.#cache?.write(this.#server.url, o.document, this.#now());
+        },
+        () => {},
+      );
+    }
+    return this.#gateLook;
+  }
+
   /** A request to `path` on the server: token (same origin only), deadline, size cap and the passive check. */
   async request(path: string, options: ClientRequestOptions = {}): Promise<HttpResponse> {
+    const { features, ...rest } = options;
+    // Nothing reaches the command's own route on a server without what it needs.
+    await this.requireFeatures(features);
     const { url, token } = this.#server;
     const res = await httpRequest(resolveApiUrl(url, path), {
-      ...options,
-      headers: { ...this.#session.headers, ...options.headers },
+      ...rest,
+      headers: { ...this.#session.headers, ...rest.headers },
       auth: token ? { origin: url.origin, token } : null,
       timeoutMs: this.#session.timeoutMs,
       signal: this.#signal,

@@ -34,6 +34,11 @@ export interface Session {
   secrets: string[];
   /** The resolution it was made from: branding, the loaded config, problems recorded as values. */
   resolution: Resolution;
+  /**
+   * The features the command needs (a BaseCommand's static `features`): a {@link CheckedClient} of this session
+   * checks them before every request (docs/matrix.md "Features").
+   */
+  need?: FeatureNeed | null;
 }
 
 /** A session from a resolution: throws the matrix's problem (every command needs one); the server's only when asked for. */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 
@@ -25,6 +25,8 @@ describe('the published package', () => {
       'bin/run.js',
       'bin/startup/code-cache.js',
       'dist/cli.cjs',
+      'dist/plugin.cjs',
+      'dist/plugin/compat/check.js',
       'dist/compat.validated.json',
       'package.json',
       'README.md',
@@ -52,15 +54,36 @@ describe('the published package', () => {
   it('and nothing else: no sources, tests, examples, benchmarks, maps or build state', () => {
     const unexpected = files.filter(
       (f) =>
-        !/^(bin\/run\.js|package\.json|README\.md|LICENSE|compat\.json|compat\.schema\.json|version-document\.schema\.json|docs\/protocol\.md|oclif\.manifest\.json)$/.test(
+        !/^(bin\/run\.js|package\.json|README\.md|LICENSE|compat\.json|compat\.schema\.json|version-document\.schema\.json|docs\/[\w-]+\.md|oclif\.manifest\.json)$/.test(
           f,
         ) &&
         !/^bin\/startup\/[\w-]+\.js$/.test(f) &&
         f !== 'dist/cli.cjs' &&
+        f !== 'dist/plugin.cjs' &&
+        !/^dist\/plugin\/.+\.js$/.test(f) &&
         f !== 'dist/compat.validated.json' &&
         !/^dist\/(src|commands)\/.+\.(js|d\.ts)$/.test(f),
     );
     expect(unexpected).toEqual([]);
+  });
+
+  it('ships its docs, names its repository, and every link in a shipped page leads to a shipped file or an absolute URL', () => {
+    // From node_modules, a relative link to a file the package does not ship is dead (docs/embedding.md).
+    const pages = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md'));
+    for (const page of pages) expect(files).toContain(`docs/${page}`);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { repository?: { url?: string }; homepage?: string };
+    expect(pkg.repository?.url).toMatch(/^git\+https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/);
+    expect(pkg.homepage).toMatch(/^https:\/\//);
+    const dead: string[] = [];
+    for (const page of files.filter((f) => f.endsWith('.md'))) {
+      const text = readFileSync(join(ROOT, page), 'utf8');
+      for (const [, target = ''] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue;
+        const path = posix.normalize(posix.join(posix.dirname(page), target.split('#')[0] ?? ''));
+        if (!files.includes(path) && !files.some((f) => f.startsWith(`${path.replace(/\/$/, '')}/`))) dead.push(`${page}: ${target}`);
+      }
+    }
+    expect(dead).toEqual([]);
   });
 
   it('every command in the manifest is in the package', () => {
@@ -80,7 +103,17 @@ describe('the published package', () => {
 
   // What `npm install -g handshake-compat` downloads: the CLI's and the SDK's own dependencies, nothing the
   // examples or the tests use (the reference server's PGlite is 27 MB). BENCHMARKS.md reports the installed size.
-  const RUNTIME = ['@oclif/core', '@oclif/plugin-autocomplete', '@oclif/plugin-help', 'ora', 'semver', 'shell-quote', 'undici', 'zod'];
+  const RUNTIME = [
+    '@oclif/core',
+    '@oclif/plugin-autocomplete',
+    '@oclif/plugin-help',
+    'ora',
+    'proper-lockfile',
+    'semver',
+    'shell-quote',
+    'undici',
+    'zod',
+  ];
 
   it('depends at run time on exactly what the CLI and the SDK load', () => {
     const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };

@@ -4,7 +4,7 @@ import { builtinModules, createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Config } from '@oclif/core';
 import { describe, expect, it } from 'vitest';
-import { copyBuiltPackage, ROOT, runCli, sandbox } from '../helpers/cli.js';
+import { copyBuiltPackage, linkVendorCli, ROOT, runCli, sandbox } from '../helpers/cli.js';
 import { versionServer } from '../helpers/http-server.js';
 
 // bin/run.js starts fast two ways: `--version` without loading oclif, every command from one bundle (dist/cli.cjs),
@@ -224,6 +224,30 @@ describe('startup', () => {
     const source = readFileSync(join(ROOT, 'dist', 'cli.cjs'), 'utf8');
     expect(source).toContain('node_modules/undici/lib/dispatcher/env-http-proxy-agent.js');
     expect(source).not.toContain('node_modules/undici/index.js');
+  });
+
+  it("a vendor CLI that mounts handshake runs its commands from a bundle (dist/plugin.cjs) with a code cache in the vendor's cache dir", async () => {
+    // Unbundled (dist/commands), a mounted check loaded ≈ 400 modules: 2.6× the vendor's --version (bench/mounted.js).
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, { relativePath: string[]; isESM: boolean }>;
+    };
+    for (const [id, c] of Object.entries(manifest.commands)) {
+      expect(c.relativePath.slice(0, 2), id).toEqual(['dist', 'plugin']);
+      expect(readFileSync(join(ROOT, ...c.relativePath), 'utf8'), id).toContain(`COMMANDS[${JSON.stringify(id)}]`);
+    }
+    const box = sandbox();
+    try {
+      const bin = linkVendorCli();
+      const r = await runCli(['compat', 'show', '--json'], { env: box.env, bin, timeoutMs: 60_000 });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      const dir = join(box.env.XDG_CACHE_HOME as string, 'acme', 'code-cache');
+      expect(readdirSync(dir).filter((f) => f.startsWith('plugin-') && f.endsWith('.v8'))).toHaveLength(1);
+      const again = await runCli(['compat', 'show', '--json'], { env: box.env, bin, timeoutMs: 60_000 });
+      expect(again.stdout).toBe(r.stdout);
+    } finally {
+      box.cleanup();
+    }
   });
 
   it('help, the command of @oclif/plugin-help, still runs under the bundled oclif', async () => {

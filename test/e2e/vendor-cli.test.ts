@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,17 @@ describe('a vendor CLI mounting handshake (acme)', () => {
     expect(r.code).toBe(2);
     expect(parseJson<{ error: { remedy: string } }>(r).error.remedy).toContain('ACME_SERVER');
     expectBranded(r);
+  });
+
+  it('ships its matrix, its help class, its bin and its commands (npm pack), as docs/embedding.md says', () => {
+    const packed = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: join(ROOT, 'examples/vendor-cli'),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const files = (JSON.parse(packed) as { files: { path: string }[] }[])[0]?.files.map((f) => f.path);
+    expect(files).toEqual(expect.arrayContaining(['bin/run.js', 'compat.json', 'help.js', 'commands/projects.js']));
+    expect(files?.some((f) => f.startsWith('node_modules/'))).toBe(false);
   });
 
   it("help speaks of acme's variables", async () => {

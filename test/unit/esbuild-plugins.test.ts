@@ -169,7 +169,7 @@ describe('ascii-only', () => {
     expect(/[\u0080-\uffff]/.test(text)).toBe(false);
     expect(text).toContain('/[\\u2013\\u2014]/');
     const tagged = join(work, 'tagged.js');
-    writeFileSync(tagged, 'exports.t = String.raw`–${1}`;\n');
+    writeFileSync(tagged, `exports.t = String.raw\`–\${1}\`;\n`);
     await expect(through([factory()], [tagged])).rejects.toThrow(/template literal/);
   });
 });

@@ -8,6 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
 import { knex as createKnex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -24,7 +26,9 @@ import {
 const db = new PGlite();
 const query = (sql: string) => db.query<Record<string, unknown>>(sql);
 beforeAll(() => db.waitReady, 180_000);
-beforeEach(() => db.exec('DROP SCHEMA IF EXISTS app CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;'));
+beforeEach(() =>
+  db.exec('DROP SCHEMA IF EXISTS app CASCADE; DROP SCHEMA IF EXISTS drizzle CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;'),
+);
 afterAll(() => db.close());
 
 const root = mkdtempSync(join(tmpdir(), 'handshake-revisions-'));
@@ -217,6 +221,7 @@ describe('tools compat sync does not read (yet): the ids the tool records', () =
       expect((await read('knex', {}, ownQuery)).revision).toBe('20240201000000_events.cjs');
       const files = ['20240101000000_init.cjs', '20240201000000_events.cjs', '20240301000000_retention.cjs'];
       expect(await pendingOf('knex', files, {}, ownQuery)).toEqual(pending.map((p) => p.file));
+      expect(orderMigrations(READERS.knex(dir)).map((n) => n.revision)).toEqual(files);
     } finally {
       await knex.destroy();
     }
@@ -232,6 +237,11 @@ describe('tools compat sync does not read (yet): the ids the tool records', () =
       applied: ['Early1690000000000', 'Init1700000000000'],
       failed: false,
     });
+    const cls = (name: string) =>
+      `import { MigrationInterface } from 'typeorm';\nexport class ${name} implements MigrationInterface {\n  async up() {}\n  async down() {}\n}\n`;
+    expect(
+      syncChain('typeorm', { '1700000000000-Init.ts': cls('Init1700000000000'), '1690000000000-Early.ts': cls('Early1690000000000') }),
+    ).toEqual(['Early1690000000000', 'Init1700000000000']);
   });
 
   it('sequelize: SequelizeMeta, quoted as Sequelize creates it; the file name', async () => {
@@ -239,6 +249,10 @@ describe('tools compat sync does not read (yet): the ids the tool records', () =
     await db.exec(`CREATE TABLE IF NOT EXISTS "SequelizeMeta" ("name" VARCHAR(255) NOT NULL UNIQUE, PRIMARY KEY ("name"));
       INSERT INTO "SequelizeMeta" (name) VALUES ('20240201000000-events.js'), ('20240101000000-init.js');`);
     expect((await read('sequelize')).revision).toBe('20240201000000-events.js');
+    const up = 'module.exports = { async up() {}, async down() {} };\n';
+    expect(syncChain('sequelize', { '20240101000000-init.js': up, '20240201000000-events.js': up })).toEqual(
+      (await read('sequelize')).applied,
+    );
   });
 
   it('goose: a version applied by its latest row; version 0 is the table marker', async () => {
@@ -247,7 +261,13 @@ describe('tools compat sync does not read (yet): the ids the tool records', () =
         is_applied boolean NOT NULL, tstamp timestamp NOT NULL DEFAULT now());
       INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (1, true), (2, true), (3, true), (3, false);`);
     expect(await read('goose')).toEqual({ revision: '2', applied: ['1', '2'], failed: false });
-    expect(await pendingOf('goose', ['1', '2', '3'])).toEqual(['3']);
+    const chain = syncChain('goose', {
+      '00001_init.sql': '-- +goose Up\nSELECT 1;\n',
+      '00002_events.sql': '-- +goose Up\nSELECT 1;\n',
+      '00003_retention.sql': '-- +goose Up\nSELECT 1;\n',
+    });
+    expect(chain).toEqual(['1', '2', '3']);
+    expect(await pendingOf('goose', chain)).toEqual(['3']);
   });
 
   it('liquibase: FILENAME::ID::AUTHOR of the changesets run, in ORDEREXECUTED order', async () => {
@@ -260,19 +280,81 @@ describe('tools compat sync does not read (yet): the ids the tool records', () =
         ('1', 'alice', 'db/changelog/001-init.xml', now(), 1, 'EXECUTED'),
         ('2', 'bob', 'db/changelog/002-events.xml', now(), 2, 'MARK_RAN');`);
     expect((await read('liquibase')).revision).toBe('db/changelog/002-events.xml::2::bob');
+    const changelog = (id: string, author: string) =>
+      `<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n  <changeSet id="${id}" author="${author}"><sql>SELECT 1</sql></changeSet>\n</databaseChangeLog>\n`;
+    const chain = syncChain('liquibase', {
+      'db/changelog/db.changelog-master.xml':
+        '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n  <includeAll path="db/changelog/changes/"/>\n</databaseChangeLog>\n',
+      'db/changelog/changes/001-init.xml': changelog('1', 'alice'),
+      'db/changelog/changes/002-events.xml': changelog('2', 'bob'),
+    });
+    expect(chain).toEqual(['db/changelog/changes/001-init.xml::1::alice', 'db/changelog/changes/002-events.xml::2::bob']);
   });
 
-  it('laravel: ordered by batch, then name', async () => {
+  it('laravel: the file name without .php, in name order as its Migrator orders the files', async () => {
     // laravel/framework src/Illuminate/Database/Migrations/DatabaseMigrationRepository.php (createRepository) on Postgres.
     await db.exec(`create table "migrations" ("id" serial not null primary key, "migration" varchar(255) not null, "batch" integer not null);
       insert into migrations (migration, batch) values ('2024_02_01_000000_add_events', 1), ('2014_10_12_000000_create_users_table', 1),
         ('2024_01_15_000000_late_fix', 2);`);
     expect((await read('laravel')).applied).toEqual([
       '2014_10_12_000000_create_users_table',
-      '2024_02_01_000000_add_events',
       '2024_01_15_000000_late_fix',
+      '2024_02_01_000000_add_events',
     ]);
-    expect((await read('laravel')).revision).toBe('2024_01_15_000000_late_fix');
+    expect((await read('laravel')).revision).toBe('2024_02_01_000000_add_events');
+    const php = '<?php\nreturn new class extends Migration { public function up(): void {} };\n';
+    expect(
+      syncChain('laravel', {
+        '2024_02_01_000000_add_events.php': php,
+        '2014_10_12_000000_create_users_table.php': php,
+        '2024_01_15_000000_late_fix.php': php,
+      }),
+    ).toEqual((await read('laravel')).applied);
+  });
+
+  it('kysely and node-pg-migrate: the file name without extension', async () => {
+    // kysely src/migration/migrator.ts (#ensureMigrationTableExists); node-pg-migrate src/runner.ts (ensureMigrationsTable).
+    await db.exec(`create table "kysely_migration" ("name" varchar(255) not null primary key, "timestamp" varchar(255) not null);
+      insert into kysely_migration values ('2024_02_01_events', '2024-02-01T00:00:00.000Z'), ('2024_01_01_init', '2024-01-01T00:00:00.000Z');
+      CREATE TABLE "public"."pgmigrations" (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL);
+      INSERT INTO pgmigrations (name, run_on) VALUES ('1700000000000_init', now()), ('1700000000001_events', now());`);
+    expect((await read('kysely')).revision).toBe('2024_02_01_events');
+    expect((await read('node-pg-migrate')).applied).toEqual(['1700000000000_init', '1700000000001_events']);
+    const ts = 'export async function up() {}\nexport async function down() {}\n';
+    expect(syncChain('kysely', { '2024_01_01_init.ts': ts, '2024_02_01_events.ts': ts })).toEqual((await read('kysely')).applied);
+    const js = 'exports.up = (pgm) => {};\n';
+    expect(syncChain('node-pg-migrate', { '1700000000000_init.js': js, '1700000000001_events.js': js })).toEqual(
+      (await read('node-pg-migrate')).applied,
+    );
+  });
+
+  it("drizzle: the tool creates and fills its table; the journal's tag of the latest created_at", { timeout: 180_000 }, async () => {
+    const dir = join(root, `drizzle${++dirs}`);
+    mkdirSync(join(dir, 'meta'), { recursive: true });
+    const entries = [
+      { idx: 0, version: '7', when: 1_700_000_000_000, tag: '0000_init', breakpoints: true },
+      { idx: 1, version: '7', when: 1_700_000_100_000, tag: '0001_events', breakpoints: true },
+      { idx: 2, version: '7', when: 1_700_000_200_000, tag: '0002_retention', breakpoints: true },
+    ];
+    const journal = (n: number) => ({ version: '7', dialect: 'postgresql', entries: entries.slice(0, n) });
+    writeFileSync(join(dir, '0000_init.sql'), 'CREATE TABLE projects (id int);');
+    writeFileSync(join(dir, '0001_events.sql'), 'CREATE TABLE events (id int);');
+    writeFileSync(join(dir, '0002_retention.sql'), 'CREATE TABLE retention (id int);');
+    writeFileSync(join(dir, 'meta/_journal.json'), JSON.stringify(journal(2)));
+    // drizzle-orm's own PGlite migrator (src/pglite/migrator.ts) creates drizzle.__drizzle_migrations and records each file.
+    await migrate(drizzle(db), { migrationsFolder: dir });
+    const release = entries.map((e) => e.tag);
+    writeFileSync(join(dir, 'meta/_journal.json'), JSON.stringify(journal(3)));
+    expect(orderMigrations(READERS.drizzle(dir)).map((n) => n.revision)).toEqual(release);
+    expect(await read('drizzle', { journal: journal(3) })).toEqual({
+      revision: '0001_events',
+      applied: release.slice(0, 2),
+      failed: false,
+    });
+    expect(await pendingOf('drizzle', release, { journal: journal(3) })).toEqual(['0002_retention']);
+    // A database a later release migrated: its created_at is in no journal entry this server has.
+    expect((await read('drizzle', { journal: journal(1) })).revision).toBe('1700000100000');
+    expect(() => migrationTableRevisions('drizzle', query)).toThrow(HandshakeServerError);
   });
 
   it('ecto, EF Core, diesel and sqlx', async () => {
@@ -293,6 +375,24 @@ describe('tools compat sync does not read (yet): the ids the tool records', () =
     expect((await read('efcore')).revision).toBe('20240201000000_AddEvents');
     expect((await read('diesel')).revision).toBe('20240201000000');
     expect(await read('sqlx')).toEqual({ revision: '20240101000000', applied: ['20240101000000'], failed: true });
+    // compat sync's ids for the same migrations.
+    expect(
+      syncChain('ecto', { '20240101000000_init.exs': 'defmodule M1 do\nend\n', '20240201000000_events.exs': 'defmodule M2 do\nend\n' }),
+    ).toEqual((await read('ecto')).applied);
+    expect(syncChain('diesel', { '2024-01-01-000000_init/up.sql': 'SELECT 1;', '2024-02-01-000000_events/up.sql': 'SELECT 1;' })).toEqual(
+      (await read('diesel')).applied,
+    );
+    expect(syncChain('sqlx', { '20240101000000_init.sql': 'SELECT 1;', '20240201000000_events.sql': 'SELECT 1;' })).toEqual([
+      '20240101000000',
+      '20240201000000',
+    ]);
+    const designer = (id: string) => `[DbContext(typeof(AppDbContext))]\n[Migration("${id}")]\npartial class M { }\n`;
+    expect(
+      syncChain('efcore', {
+        '20240101000000_InitialCreate.Designer.cs': designer('20240101000000_InitialCreate'),
+        '20240201000000_AddEvents.Designer.cs': designer('20240201000000_AddEvents'),
+      }),
+    ).toEqual((await read('efcore')).applied);
   });
 });
 

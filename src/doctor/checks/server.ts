@@ -9,6 +9,7 @@ import type { StatusReport } from '../../session/session.js';
 import { classifyError } from '../../transport/errors.js';
 import { type HttpResponse, headerValue } from '../../transport/request.js';
 import { isLoopback, redactUrl } from '../../url.js';
+import { featureHint, featureSpecs } from '../../verdict/features.js';
 import { type Findings, INCONSISTENT_REJECTION, inconsistentRejection, shortList } from '../../verdict/verdict.js';
 import type { DoctorContext, HttpProbe, VersionProbe } from '../context.js';
 import type { CheckOutcome, CheckStatus, DoctorCheck } from '../framework.js';
@@ -113,6 +114,7 @@ export function serverChecks(): DoctorCheck<DoctorContext>[] {
     serverCheck('server.schema', 'Schema revision', schemaRevision),
     serverCheck('server.migrations', 'Migrations', migrations),
     serverCheck('server.verdict', 'Verdict', verdict),
+    serverCheck('server.features', 'Features', features),
     serverCheck('server.auth', 'Authentication', authentication),
     serverCheck('server.cli_window', 'CLI window', cliWindow),
     serverCheck('server.headers', 'Header drift', headerDrift),
@@ -373,6 +375,23 @@ const verdict: Run = async (ctx) => {
   };
 };
 
+/** The matrix's features on this server (docs/matrix.md "Features"): a warning names those it lacks and why. */
+const features: Run = async (ctx, t) => {
+  const names = Object.keys(featureSpecs(t.matrix));
+  if (names.length === 0) return skip('not checked: the compat matrix declares no features');
+  const p = await ctx.versionProbe();
+  const report = await ctx.report();
+  if (!report?.findings) return skip(notChecked(p));
+  const missing = report.findings.features.filter((f) => !f.available);
+  const first = missing[0];
+  if (!first) return { status: 'pass', detail: `available on this server: ${names.join(', ')}` };
+  return {
+    status: 'warn',
+    detail: `unavailable on this server (commands that need them stop before they send anything): ${missing.map((f) => `${f.name} (${f.reason})`).join('; ')}`,
+    hint: featureHint(first, report.findings.server.version),
+  };
+};
+
 /**
  * Authentication is judged on a request that needs a token: first without one (a 401/403 proves the
  * route needs one), then with the token. A route that answers without a token proves nothing about the
@@ -403,7 +422,14 @@ const authentication: Run = async (ctx) => {
     return {
       status: 'fail',
       detail: `the server refused the token (from ${server.tokenSource}) on ${where} (HTTP ${code}): it is invalid, expired or lacks access`,
-      hint: TOKEN_HINT,
+      // A stored token is fixed where it is stored: a variable would only hide it, and every later command without it fails again.
+      hint:
+        server.tokenStored && server.name
+          ? hint.steps(
+              hint.text('Store the right token for this server (it prompts for it, or reads it from stdin)'),
+              hint.run(['server', 'add', server.name, redactUrl(server.url)], { args: [{ flag: 'with-token' }] }),
+            )
+          : TOKEN_HINT,
     };
   }
   if (code === null) return skip('not checked: the request with the token got no answer');

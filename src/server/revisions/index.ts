@@ -12,7 +12,7 @@
 import type { PendingMigrationInfo } from '../document.js';
 import { HandshakeServerError } from '../errors.js';
 import type { RevisionSource } from '../handshake-server.js';
-import { type Row, TOOLS, type ToolSpec } from './tools.js';
+import { type ReadOptions, type Row, TOOLS, type ToolSpec } from './tools.js';
 
 /** The migration tools whose tables are read. */
 export const MIGRATION_TOOLS = Object.freeze(Object.keys(TOOLS)) as readonly MigrationTool[];
@@ -24,7 +24,7 @@ export type MigrationTool = keyof typeof TOOLS;
  */
 export type Query = (sql: string) => Promise<readonly Row[] | { rows: readonly Row[] }>;
 
-export interface MigrationTableOptions {
+export interface MigrationTableOptions extends ReadOptions {
   /** The table, when the tool was told another (`version_table`, knex's `tableName`…); `schema.table` allowed. */
   table?: string;
   /** Django: the app whose migrations are the chain (its label, as `django_migrations.app` has it). */
@@ -72,7 +72,7 @@ export async function readMigrationTable(
     if (isMissingTable(err)) return { revision: null, applied: [], failed: false };
     throw err;
   }
-  const reading = spec.read(rows);
+  const reading = spec.read(rows, options);
   return { revision: latest(tool, reading.applied, reading.graph, options.release), applied: reading.applied, failed: reading.failed };
 }
 
@@ -86,7 +86,7 @@ export async function readMigrationTable(
 export function migrationTableRevisions(tool: MigrationTool, query: Query, options: MigrationTableOptions = {}): RevisionSource {
   specOf(tool, options);
   const release = (options.release ?? []).map((r) => (typeof r === 'string' ? { revision: r, description: null } : r));
-  const headsOnly = (TOOLS[tool] as ToolSpec).read([]).headsOnly;
+  const headsOnly = (TOOLS[tool] as ToolSpec).read([], options).headsOnly;
   let inflight: Promise<MigrationTableState> | null = null;
   const read = () => {
     inflight ??= readMigrationTable(tool, query, options).finally(() => {
@@ -127,7 +127,21 @@ function specOf(tool: MigrationTool, options: MigrationTableOptions): ToolSpec {
       "Pass { app: '<label>' }: the app whose migrations are the chain, as django_migrations.app has it",
     );
   }
+  if (spec.needsJournal && !journalOk(options.journal)) {
+    throw new HandshakeServerError(
+      "Reading Drizzle's table needs its journal: the table records hashes, not names",
+      "Pass { journal }: the migrations folder's meta/_journal.json, parsed",
+    );
+  }
   return spec;
+}
+
+function journalOk(journal: MigrationTableOptions['journal']): boolean {
+  const entries = (journal as { entries?: unknown } | undefined)?.entries;
+  return (
+    Array.isArray(entries) &&
+    entries.every((e) => Number.isSafeInteger((e as { when?: unknown })?.when) && typeof (e as { tag?: unknown })?.tag === 'string')
+  );
 }
 
 /** Unquoted when the name is plain lower case (so each database folds it its own way), quoted otherwise. */

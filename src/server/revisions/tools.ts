@@ -19,6 +19,12 @@ export interface TableReading {
   failed: boolean;
 }
 
+/** What a reader may need beyond the rows. */
+export interface ReadOptions {
+  /** Drizzle: its `meta/_journal.json`, parsed. */
+  journal?: { entries: readonly { when: number; tag: string }[] };
+}
+
 export interface ToolSpec {
   /** The table's default name, as the tool creates it. */
   table: string;
@@ -26,7 +32,9 @@ export interface ToolSpec {
   columns: readonly string[];
   /** Whether the tool needs `app` (Django). */
   needsApp?: boolean;
-  read(rows: readonly Row[]): TableReading;
+  /** Whether the tool needs `journal` (Drizzle). */
+  needsJournal?: boolean;
+  read(rows: readonly Row[], options: ReadOptions): TableReading;
 }
 
 /** A column's value by name, whatever case the driver returned the name in (Oracle's upper case, Postgres's lower). */
@@ -252,19 +260,11 @@ export const TOOLS = {
       return list(unique(ran.map((r) => `${text(field(r, 'filename'))}::${text(field(r, 'id'))}::${text(field(r, 'author'))}`)));
     },
   },
-  /** Laravel's DatabaseMigrationRepository: `migrations (id, migration, batch)`, ordered by batch, then name (getRan()). */
-  laravel: {
-    table: 'migrations',
-    columns: ['migration', 'batch'],
-    read: (rows) => {
-      const sorted = [...rows].sort(
-        (a, b) =>
-          byNumber(integer(field(a, 'batch')) ?? 0n, integer(field(b, 'batch')) ?? 0n) ||
-          byCodeUnit(text(field(a, 'migration')) ?? '', text(field(b, 'migration')) ?? ''),
-      );
-      return list(unique(column(sorted, 'migration')));
-    },
-  },
+  /**
+   * Laravel's DatabaseMigrationRepository: `migrations (id, migration, batch)`; the file name without
+   * `.php`, ordered by name as its Migrator orders the files (and compat sync the chain).
+   */
+  laravel: { table: 'migrations', columns: ['migration'], read: (rows) => list(unique(column(rows, 'migration').sort(byCodeUnit))) },
   /** Ecto.Migration.SchemaMigration: `schema_migrations (version bigint PRIMARY KEY, inserted_at)`. */
   ecto: { table: 'schema_migrations', columns: ['version'], read: (rows) => list(integers(rows.map((r) => field(r, 'version')))) },
   /** EF Core's HistoryRepository: `"__EFMigrationsHistory" ("MigrationId" PRIMARY KEY, "ProductVersion")`, ordinal order. */
@@ -287,5 +287,41 @@ export const TOOLS = {
       list(integers(rows.filter((r) => flag(field(r, 'success'))).map((r) => field(r, 'version'))), {
         failed: rows.some((r) => !flag(field(r, 'success'))),
       }),
+  },
+  /** Kysely's Migrator: `kysely_migration (name varchar(255) PRIMARY KEY, timestamp)`; the file name without extension, code-unit order. */
+  kysely: { table: 'kysely_migration', columns: ['name'], read: (rows) => list(unique(column(rows, 'name').sort(byCodeUnit))) },
+  /**
+   * node-pg-migrate's runner: `pgmigrations (id serial, name, run_on)`; the file name without extension,
+   * in the order it ran them (its own file order).
+   */
+  'node-pg-migrate': {
+    table: 'pgmigrations',
+    columns: ['id', 'name'],
+    read: (rows) => {
+      const sorted = [...rows].sort((a, b) => byNumber(integer(field(a, 'id')) ?? 0n, integer(field(b, 'id')) ?? 0n));
+      return list(unique(column(sorted, 'name')));
+    },
+  },
+  /**
+   * drizzle-orm's migrators: `drizzle.__drizzle_migrations (id serial, hash, created_at bigint)`, a hash
+   * and the journal entry's `when`, no name. Drizzle itself takes the database to be at the latest
+   * `created_at` (a journal entry is applied when its `when` is not after it), so the id is the tag of
+   * the journal entry whose `when` that is (the id compat sync gives it; docs/compat-sync.md).
+   */
+  drizzle: {
+    table: 'drizzle.__drizzle_migrations',
+    columns: ['created_at'],
+    needsJournal: true,
+    read: (rows, options) => {
+      const entries = options.journal?.entries ?? [];
+      const ints = rows.map((r) => integer(field(r, 'created_at'))).filter((v): v is bigint => v !== null);
+      const last = ints.sort(byNumber).at(-1);
+      if (last === undefined) return list([]);
+      const applied = entries.filter((e) => BigInt(e.when) <= last).map((e) => e.tag);
+      // A `when` the journal does not have: another release migrated this database. Its tag is not
+      // in this table, so the revision is what the table holds, the `created_at` itself.
+      const known = entries.some((e) => BigInt(e.when) === last);
+      return list(known ? applied : [...applied, last.toString()]);
+    },
   },
 } satisfies Record<string, ToolSpec>;
