@@ -47,10 +47,24 @@ export function handshakeExpress(hs: HandshakeServer): HandshakeExpress {
         : status < 500
           ? 'The request was refused'
           : 'The server failed';
-      sendJson(res, status, errorBody(status < 500 ? 'bad_request' : 'internal', message, status < 500 ? null : "See the server's log"));
+      const code = CODES[status] ?? (status < 500 ? 'bad_request' : 'internal');
+      sendJson(res, status, errorBody(code, message, status < 500 ? null : "See the server's log"));
     },
   };
 }
+
+/** The error body's `code` for the statuses an Express app's errors usually carry (http-errors'). */
+const CODES: Readonly<Record<number, string>> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'invalid_request',
+  429: 'too_many_requests',
+};
 
 function statusOf(err: unknown): number {
   const e = err as { status?: unknown; statusCode?: unknown } | null;

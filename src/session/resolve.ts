@@ -87,6 +87,8 @@ export type ServerTarget =
       source: string;
       token: string | null;
       tokenSource: string | null;
+      /** The token is the one stored with this server in the config file (not the variable's): fixed by storing another. */
+      tokenStored?: boolean;
       /** How a remedy names this server so it can be pasted. */
       ref: ServerRef;
     };
@@ -299,7 +301,8 @@ function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv, prefix:
     : found.name && !isUrl
       ? { kind: 'name', name: found.name }
       : { kind: 'url', url: redactUrl(found.url) };
-  return { kind: 'ok', url: found.url, name: found.name, source, token: envToken ?? found.token, tokenSource, ref };
+  const tokenStored = !envToken && Boolean(found.token);
+  return { kind: 'ok', url: found.url, name: found.name, source, token: envToken ?? found.token, tokenSource, tokenStored, ref };
 }
 
 function asHandshakeError(err: unknown): HandshakeError {

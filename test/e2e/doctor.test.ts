@@ -345,6 +345,23 @@ describe('doctor with named servers from the config file', () => {
     return dir;
   }
 
+  it('a wrong token stored in the config: the fix stores the right one (server add … --with-token), not a variable that hides it', async () => {
+    const server = await serve(
+      startServer((req, res) => {
+        if (req.url === VERSION_PATH) return json(res, 200, HEALTHY, REVISION_HEADERS);
+        return json(res, req.headers.authorization === 'Bearer good-token-1234' ? 200 : 401, {}, REVISION_HEADERS);
+      }),
+    );
+    const dir = configDir({ current: 'prod', servers: { prod: { url: server.url, token: 'stale-stored-5678' } } });
+    const { r, doc } = await doctor([], { XDG_CONFIG_HOME: dir });
+    expect(r.code).toBe(3);
+    const auth = checkOf(doc, 'server.auth');
+    expect(auth.status).toBe('fail');
+    expect(auth.remedy).toContain(`handshake server add prod ${server.url} --with-token`);
+    expect(auth.remedy).not.toContain('export');
+    expect(r.stdout).not.toContain('stale-stored-5678');
+  });
+
   it('checks the current server without --server, sends its stored token, and never prints it', async () => {
     const server = await apiServer(HEALTHY);
     const dir = configDir({ current: 'prod', servers: { prod: { url: server.url, token: 'stored-token-9d8c7b' } } });

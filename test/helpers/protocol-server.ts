@@ -27,6 +27,8 @@ export interface Breakage {
   no426?: boolean;
   /** 426 without the required-version header. */
   no426Header?: boolean;
+  /** 426 naming this version instead of min_cli_version. */
+  required?: string;
   /** While "running": answer routes 200 (no maintenance mode), or 503 without Retry-After. */
   maintenance?: 'none' | 'no-retry-after';
   /** The admin endpoint starts a run for a request without a token, or for the ordinary one. */
@@ -116,7 +118,13 @@ export async function protocolServer(b: Breakage = {}): Promise<ProtocolServer> 
     }
     const cli = req.headers['x-cli-version'];
     if (!b.no426 && cli === '0.0.0' && doc().min_cli_version) {
-      return send(req, res, 426, err('cli_outdated'), b.no426Header ? {} : { 'x-required-cli-version': String(doc().min_cli_version) });
+      return send(
+        req,
+        res,
+        426,
+        err('cli_outdated'),
+        b.no426Header ? {} : { 'x-required-cli-version': b.required ?? String(doc().min_cli_version) },
+      );
     }
     if (path === '/api/v1/health') return send(req, res, 200, { status: 'ok' });
     if (b.requireToken && bearer(req) !== PROTO_TOKEN) return send(req, res, 401, err('unauthorized'));

@@ -169,6 +169,9 @@ describe('handshakeExpress', () => {
     app.get('/api/v1/boom', () => {
       throw new Error('connect ECONNREFUSED postgres://app:s3cret@db/app');
     });
+    app.get('/api/v1/admin-only', () => {
+      throw Object.assign(new Error('Admins only'), { status: 403, expose: true });
+    });
     app.post('/api/v1/items', express.json(), (_req, res) => {
       res.json({});
     });
@@ -192,6 +195,10 @@ describe('handshakeExpress', () => {
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await malformed.json()).toMatchObject({ error: { code: 'bad_request' } });
+
+    const refused = await fetch(`${server.url}/api/v1/admin-only`);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ error: { code: 'forbidden', message: 'Admins only', remedy: null } });
   });
 
   it('works mounted under a prefix: the paths are the ones the client sent', async () => {

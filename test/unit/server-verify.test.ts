@@ -195,6 +195,12 @@ describe('a broken server fails the check of the section it breaks', () => {
     ['a declared CLI window without 426', { no426: true }, 'cli_window.426', /answered HTTP 200, not 426, though min_cli_version is 0.9.0/],
     ['a 426 without the required-version header', { no426Header: true }, 'cli_window.426', /426 without X-Required-CLI-Version/],
     [
+      'a 426 requiring the version it refused',
+      { required: '0.0.0' },
+      'cli_window.426',
+      /requiring 0.0.0, which the request's CLI already is/,
+    ],
+    [
       'maintenance without 503',
       { doc: { migration_status: 'running' }, maintenance: 'none' },
       'maintenance.503',

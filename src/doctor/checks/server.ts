@@ -422,7 +422,14 @@ const authentication: Run = async (ctx) => {
     return {
       status: 'fail',
       detail: `the server refused the token (from ${server.tokenSource}) on ${where} (HTTP ${code}): it is invalid, expired or lacks access`,
-      hint: TOKEN_HINT,
+      // A stored token is fixed where it is stored: a variable would only hide it, and every later command without it fails again.
+      hint:
+        server.tokenStored && server.name
+          ? hint.steps(
+              hint.text('Store the right token for this server (it prompts for it, or reads it from stdin)'),
+              hint.run(['server', 'add', server.name, redactUrl(server.url)], { args: [{ flag: 'with-token' }] }),
+            )
+          : TOKEN_HINT,
     };
   }
   if (code === null) return skip('not checked: the request with the token got no answer');

@@ -320,6 +320,8 @@ const cliWindow: Run = reached(async (ctx) => {
   if (!required) return fail(`${sent} answered 426 without ${names.required_cli_version}`, remedy);
   const valid = semver.valid(required);
   if (!valid) return fail(`${sent} answered 426 with ${names.required_cli_version} ${show(required)}, not a semver version`, remedy);
+  if (!semver.gt(valid, ANCIENT_CLI))
+    return fail(`${sent} answered 426 requiring ${valid}, which the request's CLI already is: the check contradicts itself`, remedy);
   if (valid !== min)
     return warn(
       `${sent} answered 426 requiring ${valid}, but min_cli_version is ${min}`,
