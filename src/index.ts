@@ -73,6 +73,7 @@ export {
   type PassiveReport,
   passiveFails,
 } from './session/checked-client.js';
+export { assertKnownFeatures, FeatureUnavailableError } from './session/feature-gate.js';
 export { checkFleet, type FleetReport } from './session/fleet.js';
 export { detectInstallMethod } from './session/install-method.js';
 // Sessions, the checked client (the passive check on every call), the fleet.
@@ -96,9 +97,13 @@ export { type Hop, type PlanDecision, type PlanInput, planUpgrade, type UpgradeP
 export { type PollEvent, type PollOptions, pollServer } from './upgrade/poll.js';
 export { type UpgradeHooks, type UpgradeOptions, type UpgradeOutcome, type UpgradeResult, upgradeServer } from './upgrade/upgrade.js';
 export { redactText, redactUrl } from './url.js';
+// Features a command needs (docs/matrix.md "Features").
+export { type FeatureFinding, type FeatureNeeds, featureFindings, featureRelease, unknownFeatures } from './verdict/features.js';
 export {
   type CliContext,
   computeVerdict,
+  type FeatureNeed,
+  featureGate,
   SEVERITY,
   type Severity,
   STATUSES,
