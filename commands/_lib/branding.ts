@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Interfaces } from '@oclif/core';
 import { envPrefixFor } from '../../src/env.js';
-import { isMounted } from '../../src/session/resolve.js';
+import { isMounted } from '../../src/session/mounted.js';
 
 /** What a host CLI brands: its variable prefix, its product name for paths and User-Agent, its matrix. */
 export interface Branding {

@@ -10,6 +10,9 @@ import { urlCredentialSecrets } from '../redact.js';
 import { redactUrl } from '../url.js';
 import type { CliContext } from '../verdict/verdict.js';
 import { detectInstallMethod } from './install-method.js';
+import { isMounted, OWN_NAME } from './mounted.js';
+
+export { isMounted, OWN_NAME };
 
 /**
  * The ONE resolution of a run: matrix, config, server, token, headers, secrets and branding, read once
@@ -20,17 +23,6 @@ import { detectInstallMethod } from './install-method.js';
  */
 
 export const DEFAULT_TIMEOUT_MS = 5000;
-
-/** handshake's own name: the product, and the bin of its own CLI. */
-export const OWN_NAME = 'handshake';
-
-/**
- * Whether handshake runs mounted in another CLI: its commands under another bin (`acme compat check`). A mounted run
- * reads the host's matrix and never falls back to handshake's bundled example matrix (docs/embedding.md).
- */
-export function isMounted(options: Pick<ResolveOptions, 'mounted' | 'bin' | 'product'>): boolean {
-  return options.mounted ?? (options.bin ?? options.product ?? OWN_NAME) !== OWN_NAME;
-}
 
 /** Every proxy variable undici's EnvHttpProxyAgent reads, both spellings: the one list. */
 export const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY'] as const;

@@ -13,7 +13,12 @@ const ACME = join(ROOT, 'examples/vendor-cli/bin/run.js');
 const box = sandbox();
 const data = mkdtempSync(join(tmpdir(), 'features-ref-'));
 const servers: Record<'old' | 'new' | 'off', ServerProcess | undefined> = { old: undefined, new: undefined, off: undefined };
-const RETENTION = { name: 'retention', min_server_version: '1.4.0', min_schema_revision: '0005_add_retention_policy', capability: 'retention' };
+const RETENTION = {
+  name: 'retention',
+  min_server_version: '1.4.0',
+  min_schema_revision: '0005_add_retention_policy',
+  capability: 'retention',
+};
 
 interface VerdictDoc {
   status: string;
@@ -45,7 +50,10 @@ afterAll(async () => {
 const url = (s: keyof typeof servers) => (servers[s] as ServerProcess).url;
 const log = (s: keyof typeof servers) => (servers[s] as ServerProcess).stderr();
 /** Lines of the server's request log for the retention route (`GET /api/v1/retention 200 3 ms`). */
-const retentionRequests = (s: keyof typeof servers) => log(s).split('\n').filter((l) => /\b(GET|PUT) \/api\/v1\/retention\b/.test(l));
+const retentionRequests = (s: keyof typeof servers) =>
+  log(s)
+    .split('\n')
+    .filter((l) => /\b(GET|PUT) \/api\/v1\/retention\b/.test(l));
 const acme = (args: string[], env: Record<string, string> = {}) =>
   runCli(args, { bin: ACME, env: { ...box.env, ACME_CACHE_DIR: join(box.dir, 'acme-cache'), ...env }, timeoutMs: 120_000 });
 
@@ -156,6 +164,8 @@ describe('compat check --feature, server status, doctor, compat show', () => {
     const r = await handshake(['compat', 'show']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Features × releases');
-    expect(r.stdout).toMatch(/retention\s+·\s+·\s+·\s+·\s+✓\s+1\.4\.0 \(server 1\.4\.0, schema 0005_add_retention_policy, capability retention\)/);
+    expect(r.stdout).toMatch(
+      /retention\s+·\s+·\s+·\s+·\s+✓\s+1\.4\.0 \(server 1\.4\.0, schema 0005_add_retention_policy, capability retention\)/,
+    );
   });
 });

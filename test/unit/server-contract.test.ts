@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { Agent } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { observe } from '../../src/handshake/observe.js';
@@ -11,12 +11,17 @@ import { listen } from '../helpers/http.js';
 const serverDir = join(import.meta.dirname, '../../src/server');
 
 describe('src/server stays the server half', () => {
-  it('imports only the matrix schema, the version document, its own files and plain packages', () => {
-    const allowed = new Set(['../matrix/schema.js', '../protocol/version-document.js']);
-    for (const file of readdirSync(serverDir).filter((f) => f.endsWith('.ts'))) {
+  it('imports only the matrix schema, the version document, its own files and plain packages (in every folder of it)', () => {
+    const src = join(serverDir, '..');
+    const allowed = new Set([join(src, 'matrix/schema.js'), join(src, 'protocol/version-document.js')]);
+    const files = readdirSync(serverDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files).toContain(join('revisions', 'index.ts'));
+    for (const file of files) {
       const text = readFileSync(join(serverDir, file), 'utf8');
       for (const [, spec] of text.matchAll(/from\s+'([^']+)'/g)) {
-        const ok = spec?.startsWith('./') || allowed.has(spec ?? '') || !spec?.startsWith('.');
+        if (!spec?.startsWith('.')) continue; // a plain package or node: module
+        const target = resolve(dirname(join(serverDir, file)), spec);
+        const ok = target.startsWith(serverDir + sep) || allowed.has(target);
         expect(ok, `${file} imports ${spec}`).toBe(true);
       }
     }
