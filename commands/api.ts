@@ -33,7 +33,7 @@ Exit codes: 0 on 2xx, 2 for a flag, file or variable that cannot be used, 4 on a
     process.stdout.write(res.body);
     // On a terminal, what follows (a warning, the status line, the shell's prompt) starts on a line of its own; a pipe
     // gets the body unchanged.
-    if (process.stdout.isTTY && res.body.length > 0 && res.body[res.body.length - 1] !== 0x0a) process.stdout.write('\n');
+    if (process.stdout.isTTY && res.body.length > 0 && res.body[res.body.length - 1] !== 0x0a) this.out('\n');
     if (res.status < 200 || (res.status >= 300 && res.status !== 426)) {
       const retryAfter = res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers) : null;
       this.err(formatApiStatus(this.config.bin, args.path, res.status, retryAfter));

@@ -102,6 +102,7 @@ export function createSecretRedactor(secrets: Iterable<string | null | undefined
     let out = redactText(t);
     for (const secret of whole) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     if (grams.size) out = redactPartials(out, grams);
+    if (whole.length && out.includes(CUT)) out = redactCutEdges(out, whole);
     if (home) out = out.replace(home, '~');
     return out;
   };
@@ -127,6 +128,35 @@ function redactPartials(text: string, grams: ReadonlyMap<number, ReadonlySet<str
     end = Math.max(end, to);
   }
   return `${out}${text.slice(last, start)}${REDACTED}${text.slice(end)}`;
+}
+
+/** What marks text cut short (a preview of a body): what touches it may be the start or end of a secret cut in two. */
+const CUT = '…';
+
+/**
+ * A preview cut inside a secret keeps a piece of it shorter than any run {@link redactPartials} can
+ * recognise (`tokABC…`). Beside a cut, the longest piece that is how a secret begins (before it) or
+ * ends (after it) is redacted too, down to one character: no part of a secret survives a cut.
+ */
+function redactCutEdges(text: string, secrets: readonly string[]): string {
+  let out = '';
+  let last = 0;
+  for (let at = text.indexOf(CUT); at >= 0; at = text.indexOf(CUT, at + CUT.length)) {
+    let before = 0;
+    for (const s of secrets) {
+      for (let k = Math.min(s.length - 1, at - last); k > before; k--) if (s.startsWith(text.slice(at - k, at))) before = k;
+    }
+    const from = at + CUT.length;
+    let after = 0;
+    const next = text.indexOf(CUT, from);
+    const room = (next < 0 ? text.length : next) - from;
+    for (const s of secrets) {
+      for (let k = Math.min(s.length - 1, room); k > after; k--) if (s.endsWith(text.slice(from, from + k))) after = k;
+    }
+    out += `${text.slice(last, at - before)}${before ? REDACTED : ''}${CUT}${after ? REDACTED : ''}`;
+    last = from + after;
+  }
+  return out + text.slice(last);
 }
 
 function homePattern(home: RedactorOptions['home']): RegExp | null {

@@ -1,27 +1,23 @@
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
 
 /**
- * Reads one line from a terminal without echoing it (a token typed or pasted): the prompt on
- * stderr, the terminal in raw mode so nothing typed is shown, Enter ends it, Backspace edits it,
+ * Reads one line from a terminal without echoing it (a token typed or pasted): the prompt said
+ * through `say` (the command's stderr writer), the terminal in raw mode so nothing typed is shown, Enter ends it, Backspace edits it,
  * Ctrl-C aborts (the caller exits 130) and Ctrl-D on an empty line ends it empty. The terminal is
  * put back however it ends.
  */
-export function readSecretLine(
-  prompt: string,
-  stdin: NodeJS.ReadStream = process.stdin,
-  stderr: NodeJS.WriteStream = process.stderr,
-): Promise<string> {
+export function readSecretLine(prompt: string, say: (text: string) => void, stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
   return new Promise((resolve, reject) => {
     let value = '';
     // Echo off before the prompt shows: a token typed the moment it appears is never echoed.
     stdin.setRawMode(true);
     stdin.setEncoding('utf8');
-    stderr.write(prompt);
+    say(prompt);
     const done = (err: Error | null) => {
       stdin.off('data', onData);
       stdin.setRawMode(false);
       stdin.pause();
-      stderr.write('\n');
+      say('\n');
       if (err) reject(err);
       else resolve(value);
     };

@@ -33,7 +33,8 @@ Adding a name that is already configured with another URL is refused unless --fo
    * stdin to its end, capped (a token is one line; /dev/zero must not fill the memory).
    */
   private async readToken(name: string): Promise<string> {
-    if (process.stdin.isTTY) return (await readSecretLine(`Token for ${name} (input hidden, Enter to finish): `)).trim();
+    if (process.stdin.isTTY)
+      return (await readSecretLine(`Token for ${name} (input hidden, Enter to finish): `, (text) => this.err(text))).trim();
     return readUserFile('-', 'the token').toString('utf8').trim();
   }
 

@@ -44,6 +44,22 @@ describe('secret redaction', () => {
     expect(createSecretRedactor(['hunter2xy']).text('the hunt is on')).toBe('the hunt is on');
   });
 
+  it('a preview cut inside a secret keeps no part of it, however short the piece (CONTRACT §6: no part of a secret)', () => {
+    for (const secret of ['tokABCDEFGHIJKLMNOP', 'hunter2xy', 's3cr%t@pw']) {
+      const r = createSecretRedactor([secret]);
+      for (let keep = 1; keep < secret.length; keep++) {
+        const before = r.text(`answered invalid JSON: "invalid token ${secret.slice(0, keep)}…"`);
+        expect(before, `${secret} cut after ${keep}`).toBe(`answered invalid JSON: "invalid token ${REDACTED}…"`);
+        const after = r.text(`…${secret.slice(keep)} was refused`);
+        expect(after, `${secret} resumed at ${keep}`).toBe(`…${REDACTED} was refused`);
+      }
+    }
+    // Away from a cut, text is left alone; beside one, only what could begin the secret goes.
+    const r = createSecretRedactor(['tokABCDEFGHIJKLMNOP']);
+    expect(r.text('the total is 12… tok')).toBe('the total is 12… tok');
+    expect(r.text('preview: xyz…')).toBe('preview: xyz…');
+  });
+
   it('redacts every string of a JSON document, keys and structure kept', () => {
     const r = createSecretRedactor(['tok-abcdef']);
     const doc = JSON.parse('{"a":"x tok-abcdef","b":[1,"tok-abcdef",null,true],"__proto__":{"c":"tok-abcdef"}}');
