@@ -18,7 +18,7 @@ function variableHelp(bin: string): Record<Variable, { shown?: string; text: str
 
 /**
  * oclif's help, with the root help (`handshake --help`, `handshake` alone) ending in the environment
- * variables the commands read and the exit codes they end with (CONTRACT §4, §7). The variables carry the
+ * variables the commands read and the exit codes they end with (README.md "Flags and environment variables", "Exit codes"). The variables carry the
  * host CLI's prefix when handshake is mounted in one: a vendor CLI points `oclif.helpClass` at a file that
  * re-exports this class from `handshake-compat/oclif` (examples/vendor-cli/help.js).
  */
