@@ -25,13 +25,7 @@ export const nodePgMigrate: Format = {
   read(dir) {
     const files = listDir(dir).filter((e) => e.file && !/^\..*$/.test(e.name));
     const prefix = new Map(files.map((e) => [e.name, numericPrefix(e.name, e.path)]));
-    const names = files
-      .map((e) => e.name)
-      .sort(
-        (a, b) =>
-          (prefix.get(a) as number) - (prefix.get(b) as number) ||
-          LOCALE.compare(a, b),
-      );
+    const names = files.map((e) => e.name).sort((a, b) => (prefix.get(a) as number) - (prefix.get(b) as number) || LOCALE.compare(a, b));
     return inOrder(dir, names, (name) => basename(name, extname(name)));
   },
 };
