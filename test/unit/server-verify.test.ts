@@ -192,7 +192,6 @@ describe('a broken server fails the check of the section it breaks', () => {
     ],
     ['HTML error bodies', { htmlErrors: true }, 'errors.json', /HTTP 404 as an HTML page/],
     ['an echoed token', { echoAuthorization: true }, 'errors.no_echo', /repeats the token/],
-    ['a declared CLI window without 426', { no426: true }, 'cli_window.426', /answered HTTP 200, not 426, though min_cli_version is 0.9.0/],
     ['a 426 without the required-version header', { no426Header: true }, 'cli_window.426', /426 without X-Required-CLI-Version/],
     [
       'a 426 requiring the version it refused',
@@ -236,6 +235,17 @@ describe('a broken server fails the check of the section it breaks', () => {
     expect(report.ok).toBe(false);
     expect(report.reachable).toBe(true);
     // Even against a broken server, verify only reads (and sends the admin endpoint what can start nothing).
+    expectReadOnly(s.requests, PROTO_TOKEN);
+  });
+
+  it('a declared CLI window without 426 is a warning, not a failure: the client enforces the window from the document', async () => {
+    const s = await serve({ no426: true });
+    const report = await verify(s.url, { token: PROTO_TOKEN });
+    const c = row(report, 'cli_window.426');
+    expect(c.status, JSON.stringify(c)).toBe('warn');
+    expect(c.detail).toMatch(/answered HTTP 200, not 426, though min_cli_version is 0.9.0/);
+    expect(c.remedy).toMatch(/Answer 426 with X-Required-CLI-Version: 0.9.0/);
+    expect(report.ok).toBe(true);
     expectReadOnly(s.requests, PROTO_TOKEN);
   });
 
