@@ -19,6 +19,7 @@ export default class HandshakeHelp extends Help {
         [`${p}_ADMIN_TOKEN`, `The admin credential for the server's migration endpoint (${bin} server upgrade only).`],
         [`${p}_COMPAT_FILE`, 'Another compat matrix instead of the bundled one (like --compat).'],
         [`${p}_CACHE_DIR`, `Where the version-check cache lives (default: $XDG_CACHE_HOME/${bin}).`],
+        [`${p}_CACHE_TTL`, 'How long a cached version check stays fresh, in seconds (default 3600).'],
         [`${p}_NO_VERSION_CHECK=1`, 'No passive version warnings on ordinary commands.'],
         ['NO_COLOR', 'No colour. Without a TTY: no colour, no spinner, no prompt.'],
       ]),
