@@ -1,11 +1,18 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // e2e tests spawn the built CLI; `npm test` builds first.
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // test/unit needs no build (`npm run test:unit`); test/build and test/e2e read or spawn the build, and
+    // `npm test` builds first.
+    // Generous bounds, never timed assertions: a spawned CLI on a loaded 2-core machine takes its time.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: one on a 2-core machine, where the suite's files,
+    // mostly waiting on spawned CLIs and loopback servers, then run one after another. Two at once took three
+    // end-to-end files from 147 s to 103 s on a loaded 2-core machine.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });

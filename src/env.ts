@@ -8,3 +8,17 @@
 export function envPrefixFor(bin: string): string {
   return bin.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
 }
+
+/**
+ * Every variable a run reads, named without the host's prefix: the one list. The root help lists each of them
+ * (commands/_lib/help.ts must describe every one: its table is typed by this list), the resolver and the cache
+ * read them, doctor names them.
+ */
+export const VARIABLES = ['SERVER', 'TOKEN', 'ADMIN_TOKEN', 'COMPAT_FILE', 'CACHE_DIR', 'CACHE_TTL', 'NO_VERSION_CHECK'] as const;
+
+export type Variable = (typeof VARIABLES)[number];
+
+/** The variable as the host names it: `envName('ACME', 'TOKEN')` → `ACME_TOKEN`. */
+export function envName(prefix: string, variable: Variable): string {
+  return `${prefix}_${variable}`;
+}

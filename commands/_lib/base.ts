@@ -33,6 +33,9 @@ export { commonFlags, serverFlags } from './flags.js';
  * and goes to stdout byte for byte.
  */
 export abstract class BaseCommand extends Command {
+  // oclif's JSON flag: jsonEnabled() reads --json the way oclif does, and oclif keeps its own output quiet under it.
+  static override enableJsonFlag = true;
+
   /**
    * The features this command needs (names from the matrix's `features`; docs/matrix.md "Features"). A
    * CheckedClient of this command's session checks them before every request: a server without one ends the
@@ -123,9 +126,9 @@ export abstract class BaseCommand extends Command {
     process.stdout.write(`${safeJson(this.#redactor.value(doc))}\n`);
   }
 
+  /** --json before any `--` (oclif's own reading, `jsonEnabled`; our `json` flag keeps its description). */
   protected get jsonMode(): boolean {
-    const end = this.argv.indexOf('--');
-    return (end < 0 ? this.argv : this.argv.slice(0, end)).includes('--json');
+    return this.jsonEnabled();
   }
 
   protected get style(): Style {

@@ -13,7 +13,7 @@ import { ErrorCode, HandshakeError } from '../../src/errors.js';
 export const MAX_TIMEOUT_MS = 3_600_000;
 /** The largest `--max-bytes`: 1 GiB (the body is held in memory). */
 export const MAX_BODY_BYTES = 1024 * 1024 * 1024;
-/** The floor on `--interval` (CONTRACT §5): polls no closer than 0.2 s. */
+/** The floor on `--interval` (docs/commands.md "Upgrading the server"): polls no closer than 0.2 s. */
 export const MIN_INTERVAL_SECONDS = 0.2;
 /** The largest `--interval` and `--wait`: one day, well inside what a timer holds. */
 export const MAX_WAIT_SECONDS = 86_400;

@@ -1,9 +1,24 @@
 import { Help } from '@oclif/core';
+import { DEFAULT_CACHE_TTL_MS } from '../../src/cache/cache.js';
+import { envName, VARIABLES, type Variable } from '../../src/env.js';
 import { hostBranding } from './branding.js';
+
+/** What each variable of the one list (src/env.ts) does, as the root help says it: every one must be here. */
+function variableHelp(bin: string): Record<Variable, { shown?: string; text: string }> {
+  return {
+    SERVER: { text: 'The server: a base URL or a configured name (like --server).' },
+    TOKEN: { text: 'Bearer token for the server. There is no token flag: secrets never go in argv.' },
+    ADMIN_TOKEN: { text: `The admin credential for the server's migration endpoint (${bin} server upgrade only).` },
+    COMPAT_FILE: { text: 'Another compat matrix instead of the bundled one (like --compat).' },
+    CACHE_DIR: { text: `Where the version-check cache lives (default: $XDG_CACHE_HOME/${bin}).` },
+    CACHE_TTL: { text: `Seconds a version check stays fresh in the cache (default: ${DEFAULT_CACHE_TTL_MS / 1000}).` },
+    NO_VERSION_CHECK: { shown: '=1', text: 'No passive version warnings on ordinary commands.' },
+  };
+}
 
 /**
  * oclif's help, with the root help (`handshake --help`, `handshake` alone) ending in the environment
- * variables the commands read and the exit codes they end with (CONTRACT §4, §7). The variables carry the
+ * variables the commands read and the exit codes they end with (README.md "Flags and environment variables", "Exit codes"). The variables carry the
  * host CLI's prefix when handshake is mounted in one: a vendor CLI points `oclif.helpClass` at a file that
  * re-exports this class from `handshake-compat/oclif` (examples/vendor-cli/help.js).
  */
@@ -12,15 +27,10 @@ export default class HandshakeHelp extends Help {
     await super.showRootHelp();
     const p = hostBranding(this.config).envPrefix;
     const bin = this.config.bin;
+    const help = variableHelp(bin);
     this.log(
       this.section('ENVIRONMENT VARIABLES', [
-        [`${p}_SERVER`, 'The server: a base URL or a configured name (like --server).'],
-        [`${p}_TOKEN`, 'Bearer token for the server. There is no token flag: secrets never go in argv.'],
-        [`${p}_ADMIN_TOKEN`, `The admin credential for the server's migration endpoint (${bin} server upgrade only).`],
-        [`${p}_COMPAT_FILE`, 'Another compat matrix instead of the bundled one (like --compat).'],
-        [`${p}_CACHE_DIR`, `Where the version-check cache lives (default: $XDG_CACHE_HOME/${bin}).`],
-        [`${p}_CACHE_TTL`, 'How long a cached version check stays fresh, in seconds (default 3600).'],
-        [`${p}_NO_VERSION_CHECK=1`, 'No passive version warnings on ordinary commands.'],
+        ...VARIABLES.map((v): [string, string] => [`${envName(p, v)}${help[v].shown ?? ''}`, help[v].text]),
         ['NO_COLOR', 'No colour. Without a TTY: no colour, no spinner, no prompt.'],
       ]),
     );

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { commonFlags, serverFlags } from './base.js';
 import { intervalFlag, waitFlag } from './flags.js';
 
-/** The flags of `server upgrade`, and the checks oclif cannot make (CONTRACT §5). */
+/** The flags of `server upgrade`, and the checks oclif cannot make (docs/commands.md "Upgrading the server"). */
 
 export const upgradeFlags = {
   ...commonFlags,

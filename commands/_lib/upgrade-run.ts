@@ -1,12 +1,10 @@
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
 import { formatPlan } from '../../src/render/upgrade.js';
-import type { Session } from '../../src/session/session.js';
 import type { UpgradeHooks } from '../../src/upgrade/upgrade.js';
 import type { UpgradeProgress } from './upgrade-progress.js';
 
 /** The hooks `server upgrade` gives the SDK flow: the plan on stdout, the confirmation and the progress on stderr. */
 export function upgradeHooks(opts: {
-  session: Session;
   progress: UpgradeProgress;
   yes: boolean;
   json: boolean;

@@ -169,7 +169,7 @@ async function serve(args: readonly string[], who?: string, extraEnv: NodeJS.Pro
 
 async function run(): Promise<void> {
   const started = performance.now();
-  const total = HAS_DOCTOR ? 7 : 5;
+  const total = HAS_DOCTOR ? 8 : 6;
   let n = 0;
   const next = (title: string) => t.step(++n, total, title);
 
@@ -296,11 +296,52 @@ async function run(): Promise<void> {
   if (api.stderr.trim() !== '') throw new DemoFailure(`the passive check warned on a compatible server:\n${api.stderr}`);
   t.ok('nothing on stderr: no warning');
 
+  // 7. A feature one command needs: available on this release, then switched off by the operator.
+  next('A feature one command needs: retention, from release 1.4.0, which an operator can switch off');
+  t.say(
+    "compat.json's features: retention needs server 1.4.0, schema 0005_add_retention_policy and capabilities.retention " +
+      'not false. A command that declares it is stopped before it sends anything on a server without it; --feature ' +
+      'gates CI on it.',
+  );
+  t.command(['handshake', 'compat', 'check', '--feature', 'retention']);
+  expectExit(
+    'handshake compat check --feature retention',
+    (await handshake(['compat', 'check', '--feature', 'retention'], env)).code,
+    0,
+    'the feature is available',
+  );
+  t.say('The operator switches retention off and restarts the server: no upgrade brings it back, and the fix says so.');
+  t.command(['kill', '-TERM', String(server.line.pid)], 'operator');
+  const restarted = await server.stop();
+  if (restarted !== 0) throw new DemoFailure(`the reference server exited with ${restarted} on SIGTERM, expected 0.`);
+  server = await serve(
+    [
+      '--data',
+      dataDir,
+      '--port',
+      String(server.port),
+      '--version',
+      NEW_VERSION,
+      '--deployment',
+      DEPLOYMENT,
+      '--disable-feature',
+      'retention',
+    ],
+    'operator',
+  );
+  t.command(['handshake', 'compat', 'check', '--feature', 'retention']);
+  expectExit(
+    'handshake compat check --feature retention',
+    (await handshake(['compat', 'check', '--feature', 'retention'], env)).code,
+    3,
+    'feature_unavailable: switched off on this server',
+  );
+
   t.say('Stopping the server…', t.dim);
   const last = await server.stop();
   if (last !== 0) throw new DemoFailure(`the reference server exited with ${last} on SIGTERM, expected 0.`);
 
-  // 7. v2: the server applies its own release's migrations, on an admin's request.
+  // 8. v2: the server applies its own release's migrations, on an admin's request.
   next("A new image pulled, its migrations pending: the server applies them itself, on an admin's request");
   await selfMigrating(env);
 

@@ -69,12 +69,17 @@ export async function observe(opts: ObserveOptions): Promise<Observation> {
   } catch (err) {
     // Cancelled, or refused before anything was sent (a malformed proxy variable, token or header): not the server's doing.
     if (isHandshakeError(err, ErrorCode.Aborted) || isHandshakeError(err, ErrorCode.Usage)) throw err;
-    return fromTransportError(err);
+    return observationFromError(err);
   }
   return classifyResponse(res, opts.matrix);
 }
 
-function fromTransportError(err: unknown): Observation {
+/**
+ * The observation for an error {@link httpRequest} threw: also for callers that make the version-endpoint
+ * request themselves to keep the raw response (doctor reads its `Date` header and timing). Rethrows what
+ * is not a transport error.
+ */
+export function observationFromError(err: unknown): Observation {
   if (isHandshakeError(err)) {
     if (err.code === ErrorCode.TooLarge || err.code === ErrorCode.InvalidResponse) {
       return { kind: 'invalid_response', reason: err.message, httpStatus: null };
@@ -229,16 +234,6 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 function preview(body: Buffer): string {
   const text = body.subarray(0, 512).toString('utf8').replace(/\s+/g, ' ').trim();
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
-}
-
-/**
- * The observation for an error {@link httpRequest} threw, for callers that
- * make the version-endpoint request themselves to keep the raw response
- * (doctor reads its `Date` header and timing). Rethrows what is not a
- * transport error.
- */
-export function observationFromError(err: unknown): Observation {
-  return fromTransportError(err);
 }
 
 /** What the headers of one response say about the server; every value validated, null when absent or malformed. */

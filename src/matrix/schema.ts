@@ -11,9 +11,10 @@ import { RANGE_OPTIONS } from './versions.js';
  * A schema revision id, as the migration tool records it in the database: Alembic (`0003_add_events`,
  * `1caa45d85720`), Django names, Prisma directories, Rails timestamps, Flyway versions (`1.1`),
  * golang-migrate numbers, Liquibase `file::id::author`. Any printable text of 1 to 256 characters with no
- * control, format or line-separator character and no space at either end.
+ * control, format, lone-surrogate or line-separator character and no space at either end: the one rule, read
+ * by the matrix, the version document, the server helpers and `compat sync` (its isRevisionId) alike.
  */
-export const REVISION_PATTERN = /^(?![\s])[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]{1,256}(?<![\s])$/u;
+export const REVISION_PATTERN = /^(?![\s])[^\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]{1,256}(?<![\s])$/u;
 
 /** A suffix a server appends to its version that is not a prerelease (`ee` in GitLab's `16.11.10-ee`). */
 export const FLAVOR_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;

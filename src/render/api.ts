@@ -4,7 +4,7 @@ import { remedyText } from './remedy.js';
 import { sanitize } from './sanitize.js';
 
 /**
- * `api`'s one outcome table: what an answer means for the exit code (CONTRACT §7), and the line it gets
+ * `api`'s one outcome table: what an answer means for the exit code (README.md "Exit codes"), and the line it gets
  * on stderr. The body itself always goes to stdout, byte for byte.
  */
 export type ApiOutcome = 'ok' | 'cli_rejected' | 'refused' | 'http_error' | 'incompatible';

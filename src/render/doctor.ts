@@ -3,12 +3,12 @@ import { remedyFor } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import { createStyle, type Style } from './style.js';
 
-/** The `doctor --json` document (CONTRACT §6): `ok` and the sections, each check with its duration. */
+/** The `doctor --json` document (docs/doctor.md): `ok` and the sections, each check with its duration. */
 export interface DoctorDocument {
   ok: boolean;
   /** When the checks ran (ISO 8601). */
   generated_at: string | null;
-  /** This CLI's version, the server checked, the verdict (CONTRACT §6). */
+  /** This CLI's version, the server checked, the verdict (docs/doctor.md). */
   summary: { cli: string; server: string | null; verdict: string | null } | null;
   sections: Array<{
     title: string;

@@ -1,7 +1,7 @@
 import { ErrorCode, isHandshakeError } from '../errors.js';
 import { type Severity, type Status, UNCHECKED_STATUSES } from '../verdict/verdict.js';
 
-/** Exit codes (CONTRACT §7). */
+/** Exit codes (README.md "Exit codes"). */
 export const ExitCode = {
   Ok: 0,
   Bug: 1,

@@ -93,7 +93,7 @@ export function formatWarning(bin: string, warning: { message: string; remedy: s
   return text;
 }
 
-/** The JSON document of an error (CONTRACT §8). */
+/** The JSON document of an error (docs/commands.md "JSON output"). */
 export function errorDocument(err: HandshakeError, ctx?: RemedyContext) {
   const issues = err instanceof MatrixError ? { file: err.file, issues: err.issues } : {};
   return { error: { code: err.code, message: err.message, remedy: remedyFor(err, ctx), ...issues } };

@@ -4,7 +4,7 @@ import { remedyText } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
-/** `compat sync --json` (CONTRACT §2). */
+/** `compat sync --json` (docs/compat-sync.md). */
 export interface SyncDocument {
   file: string;
   format: string;

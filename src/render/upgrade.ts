@@ -10,7 +10,7 @@ import { formatHeadline, formatRows } from './report.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
-/** The one table of how `server upgrade` ends (CONTRACT §5, §7): exit code and severity. */
+/** The one table of how `server upgrade` ends (docs/commands.md "Upgrading the server"; README.md "Exit codes"): exit code and severity. */
 export const UPGRADE_OUTCOMES: Readonly<Record<UpgradeOutcome, { exit: number; severity: Severity }>> = {
   up_to_date: { exit: ExitCode.Ok, severity: 'ok' },
   planned: { exit: ExitCode.Ok, severity: 'ok' },
@@ -31,7 +31,7 @@ export function upgradeExitCode(outcome: UpgradeOutcome, signal: 'SIGINT' | 'SIG
   return UPGRADE_OUTCOMES[outcome].exit;
 }
 
-/** The `server upgrade --json` document (CONTRACT §5): exactly these keys; the judge's findings stay out. */
+/** The `server upgrade --json` document (docs/commands.md "Upgrading the server"): exactly these keys; the judge's findings stay out. */
 export function upgradeDocument(result: UpgradeResult) {
   const { outcome, message, before, plan, hop, after, commands } = result;
   const remedy = upgradeRemedy(result);

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { HandshakeCache } from '../cache/cache.js';
+import { envName } from '../env.js';
 import { maintenance, type Observation, observe, readVersionHeaders } from '../handshake/observe.js';
 import type { Hint, RemedyContext } from '../hint.js';
 import type { VersionDocument } from '../protocol/version-document.js';
@@ -84,7 +85,7 @@ export class CheckedClient {
     this.#now = options.now ?? Date.now;
     this.#signal = options.signal;
     const prefix = session.cli.envPrefix ?? 'HANDSHAKE';
-    this.#passive = options.passive ?? !envFlag(session.env[`${prefix}_NO_VERSION_CHECK`]);
+    this.#passive = options.passive ?? !envFlag(session.env[envName(prefix, 'NO_VERSION_CHECK')]);
     const h = session.matrix.doc.headers;
     this.#dispatcher = this.#passive
       ? withHeaderHook(defaultDispatcher(session.timeoutMs), (info) => this.#observeHead(info), {

@@ -27,7 +27,6 @@ export async function checkFleet(
       const one: Session = {
         ...session,
         server: { url: parseServerUrl(entry.url), token: entry.token ?? null },
-        serverName: name,
         serverRef: { kind: 'name', name },
       };
       const { status, severity, message, hint, remedies, cli, server, features, feature } = await checkServer(one, options);

@@ -1,4 +1,5 @@
 import { cacheDir, DEFAULT_CACHE_TTL_MS, HandshakeCache } from '../cache/cache.js';
+import { envName } from '../env.js';
 import { ErrorCode, HandshakeError } from '../errors.js';
 import { type Observation, observe } from '../handshake/observe.js';
 import { hint, type RemedyContext, type ServerRef } from '../hint.js';
@@ -23,8 +24,6 @@ export interface Session {
   headers: Record<string, string>;
   /** The server, or null when none was configured or it could not be resolved ({@link requireServer} says why). */
   server: { url: URL; token: string | null } | null;
-  /** The configured name of the server, when it has one. */
-  serverName: string | null;
   /** How remedies name the server that was checked: `--server NAME`, `--server URL`, or nothing for the current one. */
   serverRef: ServerRef | null;
   /** Things worth one line on stderr (a config file readable by others…). */
@@ -60,10 +59,9 @@ export function sessionFrom(resolution: Resolution): Session {
     env,
     headers: { ...resolution.headers },
     server: target.kind === 'ok' ? { url: target.url, token: target.token } : null,
-    serverName: target.kind === 'ok' ? target.name : null,
     serverRef: target.kind === 'ok' ? target.ref : null,
     warnings: resolution.config.state === 'ok' ? [...resolution.config.warnings] : [],
-    cache: new HandshakeCache(cacheDir(env, prefix, product), cacheTtlMs(env[`${prefix}_CACHE_TTL`], prefix)),
+    cache: new HandshakeCache(cacheDir(env, prefix, product), cacheTtlMs(env[envName(prefix, 'CACHE_TTL')], prefix)),
     secrets: [...resolution.secrets],
     resolution,
   };

@@ -4,7 +4,7 @@ import type { StatusReport } from '../session/session.js';
 import { pastMinor } from './stops.js';
 
 /**
- * When a hop is done (CONTRACT §5): the poll's stop condition. Pure. Versions compare as the matrix
+ * When a hop is done (docs/commands.md "Upgrading the server"): the poll's stop condition. Pure. Versions compare as the matrix
  * says (a declared flavour dropped: `16.11.10-ee` reaches `16.11.10`). Always also: no migration
  * running or failed, none of the counted migrations pending (a later release's migrations that a
  * server lists do not hold it), and no background migrations pending.
@@ -43,7 +43,7 @@ export function hopReached(matrix: Matrix, goal: HopGoal, report: GoalReport): b
   return true;
 }
 
-/** Nothing to do: compatible, nothing pending and, with `--to`, at least that version (CONTRACT §5). */
+/** Nothing to do: compatible, nothing pending and, with `--to`, at least that version (docs/commands.md "Upgrading the server"). */
 export function isUpToDate(matrix: Matrix, report: GoalReport, to: string | null): boolean {
   return hopReached(matrix, { min_version: to, past_minor: null, compatible: true }, report);
 }

@@ -22,7 +22,7 @@ export { type GoalReport, goalPhrase, type HopGoal, hopReached, isUpToDate } fro
 export { backupFileName, dateStamp, type Hop } from './hops.js';
 
 /**
- * The upgrade plan (CONTRACT §5): pure — no I/O, no clock, no environment. The decision reads the
+ * The upgrade plan (docs/commands.md "Upgrading the server"): pure — no I/O, no clock, no environment. The decision reads the
  * judge's findings (one judge: no verdict rule is re-derived here). Every command comes from the
  * matrix's templates; a value the server supplied goes in only after validation and shell quoting,
  * and a value that failed is never put into a command: the plan lists it under `rejected` instead.

@@ -3,7 +3,7 @@ import type { UpgradeStop } from '../matrix/schema.js';
 import { RANGE_OPTIONS } from '../matrix/versions.js';
 
 /**
- * Which required upgrade stops an upgrade goes through (CONTRACT §2, §5). Pure.
+ * Which required upgrade stops an upgrade goes through (docs/matrix.md; docs/commands.md "Upgrading the server"). Pure.
  *
  * A stop is reached by any release of its major.minor at or above it (GitLab: "upgrade to the
  * latest patch of a stop's minor"), so:

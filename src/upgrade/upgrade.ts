@@ -9,7 +9,7 @@ import { type Hop, parseTarget, planUpgrade, STATUS_HINT, type UpgradePlan, verd
 import { type PollEvent, type Probe, pollServer, type TerminalPollEvent } from './poll.js';
 
 /**
- * `server upgrade` as an SDK function (CONTRACT §5), in four typed steps: parse the options, decide
+ * `server upgrade` as an SDK function (docs/commands.md "Upgrading the server"), in four typed steps: parse the options, decide
  * from one handshake (a result at once, or a plan), confirm, then run the hops (after asking the
  * server to migrate itself, on the admin path). handshake runs nothing on the server host itself.
  * Everything a person sees goes through the hooks; remedies are hints, said for the checked server.
@@ -126,7 +126,7 @@ export async function upgradeServer(session: Session, options: UpgradeOptions, h
     if (decision.kind === 'result') return decision.draft;
     return await carryOut(parsed, decision, hooks);
   } catch (err) {
-    // Ctrl-C or SIGTERM during the first look or at the prompt: the `interrupted` outcome all the same (CONTRACT §5.7).
+    // Ctrl-C or SIGTERM during the first look or at the prompt: the `interrupted` outcome all the same (docs/commands.md "Upgrading the server").
     if (!isHandshakeError(err, ErrorCode.Aborted)) throw err;
     return interruptedEarly(parsed, first);
   }

@@ -10,7 +10,7 @@ import { DEV_VERSION, type MigrationProgress, type PendingMigration, type Versio
 import { redactUrl, suggestBase } from '../url.js';
 import { type FeatureFinding, type FeatureNeeds, featureFindings, featureHint, needsText } from './features.js';
 
-/** Every status a check can end in (CONTRACT §3). */
+/** Every status a check can end in (docs/verdicts.md). */
 export const STATUSES = [
   'compatible',
   'cli_outdated',

@@ -92,7 +92,7 @@ describe('the published package', () => {
   });
 
   it('is published under a name of its own, and every install command the CLI prints names it', () => {
-    // The unscoped `handshake` on the registry is an unrelated project (CONTRACT §4).
+    // The unscoped `handshake` on the registry is an unrelated project (README.md).
     const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; bin: Record<string, string> };
     const matrix = JSON.parse(readFileSync(join(ROOT, 'compat.json'), 'utf8')) as { cli: { package: string; bin: string } };
     expect(pjson.name).not.toBe('handshake');

@@ -6,7 +6,7 @@ import { startServer } from '../helpers/http-server.js';
 import { bundledJson } from '../helpers/matrix.js';
 import { type ScenarioServer, scenarios } from '../helpers/upgrade-server.js';
 
-// The poll of `server upgrade` (issue 14, CONTRACT §5): it ends exactly when the target is reached, and not before.
+// The poll of `server upgrade` (issue 14, docs/commands.md "Upgrading the server"): it ends exactly when the target is reached, and not before.
 const box = sandbox();
 afterAll(() => box.cleanup());
 const scenario = scenarios();

@@ -47,7 +47,7 @@ interface UpgradeDoc {
   after: { status: string; server: { version: string | null; schema_revision: string | null } } | null;
 }
 
-const FAST = ['--interval', '0.2']; // the floor (CONTRACT §5)
+const FAST = ['--interval', '0.2']; // the floor (docs/commands.md "Upgrading the server")
 const upgrade = (url: string, args: string[], timeoutMs = 20_000) =>
   runCli(['server', 'upgrade', '--server', url, ...args], { env: box.env, timeoutMs });
 

@@ -3,7 +3,7 @@ import { parseJson, runCli, sandbox } from '../helpers/cli.js';
 import { closeAfterAll, json, startServer } from '../helpers/http-server.js';
 
 /**
- * The statuses of the truth round (CONTRACT §3), each reached by the built CLI against a loopback server,
+ * The statuses of the truth round (docs/verdicts.md), each reached by the built CLI against a loopback server,
  * and the same status from compat check, server status, doctor and the passive check on an ordinary call.
  * The bundled chain: 0001 (1.0.0) … 0004 (1.3.0), 0005 (1.4.0); the window >=1.3.0 <1.5.0-0.
  */

@@ -28,7 +28,7 @@ describe('secret redaction', () => {
     expect(urlCredentialSecrets('http://bob:s3cret-x@host:99999')).toEqual(expect.arrayContaining(['s3cret-x']));
   });
 
-  it('a cut-off preview keeps less than half of any secret, short ones included (CONTRACT §6)', () => {
+  it('a cut-off preview keeps less than half of any secret, short ones included (docs/security.md)', () => {
     for (const secret of ['hunter2xy', 's3cr%t@pw', 'tok_9f8e7d6c5b4a39281706f5e4d3c2b1a0', 'abcd']) {
       const r = createSecretRedactor([secret]);
       // The secret's prefix of every length, where a preview was cut: more than half of it never survives (of a
@@ -44,7 +44,7 @@ describe('secret redaction', () => {
     expect(createSecretRedactor(['hunter2xy']).text('the hunt is on')).toBe('the hunt is on');
   });
 
-  it('a preview cut inside a secret keeps no part of it, however short the piece (CONTRACT §6: no part of a secret)', () => {
+  it('a preview cut inside a secret keeps no part of it, however short the piece (docs/security.md: no part of a secret)', () => {
     for (const secret of ['tokABCDEFGHIJKLMNOP', 'hunter2xy', 's3cr%t@pw']) {
       const r = createSecretRedactor([secret]);
       for (let keep = 1; keep < secret.length; keep++) {

@@ -390,6 +390,13 @@ describe('sqlx: the version as an i64, by version (sqlx-core migrate/source.rs r
   });
 });
 
+describe('Rails and Flyway read subdirectories, as the tools do', () => {
+  it('Rails: Dir["#{path}/**/[0-9]*_*.rb"] (MigrationContext#migration_files); Flyway scans its location recursively', () => {
+    expect(ids('rails', dirOf({ '2_b.rb': '', 'archive/1_a.rb': '', 'archive/.x/3_c.rb': '' }))).toEqual(['1', '2']);
+    expect(ids('flyway', dirOf({ 'V2__b.sql': '', 'old/V1__a.sql': '' }))).toEqual(['1', '2']);
+  });
+});
+
 describe('every format follows symlinked files', () => {
   it('a knex migration reached through a symlink counts', () => {
     const real = stubs(['2_b.js']);

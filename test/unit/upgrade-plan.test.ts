@@ -78,7 +78,7 @@ describe('plan: hops through the required upgrade stops', () => {
   });
 
   it('never skips a stop: several stops, unsorted and repeated in the matrix, in order; one minor is one hop (its highest stop)', () => {
-    // A stop is reached by any release of its major.minor at or above it (CONTRACT §5): 1.3.5 reaches
+    // A stop is reached by any release of its major.minor at or above it (docs/commands.md "Upgrading the server"): 1.3.5 reaches
     // 1.3.0 too, and the target 1.4.2 reaches the stop 1.4.0.
     const m = matrixWith({ upgrade_stops: ['1.4.0', '1.3.0', '1.4.0', '1.3.5'] });
     const p = plan({ report: report(OLD, m), m });
@@ -133,7 +133,7 @@ describe('plan: hops through the required upgrade stops', () => {
   it('each hop waits for its own version; the last also for a compatible verdict, and for the target when there are several hops', () => {
     const p = plan({ report: report(OLD) });
     expect(p.hops[0]?.done_when).toEqual({ min_version: '1.3.0', past_minor: null, compatible: false });
-    // The last hop after a stop: any release past the stop that is compatible with nothing pending (CONTRACT §5).
+    // The last hop after a stop: any release past the stop that is compatible with nothing pending (docs/commands.md "Upgrading the server").
     expect(p.hops[1]?.done_when).toEqual({ min_version: null, past_minor: '1.3.0', compatible: true });
     const single = plan({ report: report({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' }) });
     expect(single.hops[0]?.done_when).toEqual({ min_version: null, past_minor: null, compatible: true });

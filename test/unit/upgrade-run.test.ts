@@ -47,7 +47,7 @@ function options(probes: Probe[], extra: Partial<UpgradeOptions> = {}) {
 }
 
 describe('the outcome table', () => {
-  it('every outcome has one row; exit codes as CONTRACT §7 says; SIGTERM 143, SIGINT 130', () => {
+  it('every outcome has one row; exit codes as README.md "Exit codes" says; SIGTERM 143, SIGINT 130', () => {
     const expected: Record<UpgradeOutcome, number> = {
       up_to_date: 0,
       planned: 0,

@@ -12,7 +12,7 @@ import { ROOT } from '../helpers/cli.js';
 import { bundledJson, saidVerdict as computeVerdict, matrixWith } from '../helpers/matrix.js';
 
 /**
- * The verdict judged against the server's own release and its migration state (CONTRACT §3), on real
+ * The verdict judged against the server's own release and its migration state (docs/verdicts.md), on real
  * products' data: Airflow's published version → revision map, GitLab's flavoured versions, Liquibase ids.
  */
 

@@ -3,6 +3,7 @@ import { arch, platform } from 'node:os';
 import { join } from 'node:path';
 import semver from 'semver';
 import { currentServer, namedServers } from '../../config/config.js';
+import { envName } from '../../env.js';
 import { isHandshakeError } from '../../errors.js';
 import { hint } from '../../hint.js';
 import { normalizeProxy, readRegularFile } from '../../input/index.js';
@@ -104,10 +105,10 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
       title: 'Token',
       section: SECTION.cli,
       run(ctx) {
-        const envName = `${ctx.envPrefix}_TOKEN`;
+        const variable = envName(ctx.envPrefix, 'TOKEN');
         const s = ctx.server;
         if (s.kind === 'ok' && s.tokenSource) return pass(`set (from ${s.tokenSource})`);
-        if (ctx.env[envName]) return pass(`set (from ${envName})`);
+        if (ctx.env[variable]) return pass(`set (from ${variable})`);
         const servers = ctx.config.state === 'ok' ? namedServers(ctx.config.config) : {};
         const withTokens = Object.keys(servers).filter((n) => servers[n]?.token);
         if (s.kind === 'ok' && withTokens.length) {
@@ -124,7 +125,7 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
           };
         }
         if (withTokens.length) return pass(`not set; the config file has a token for ${withTokens.map((n) => `"${n}"`).join(', ')}`);
-        return pass(ctx.env[envName] === '' ? `not set (${envName} is empty)` : 'not set');
+        return pass(ctx.env[variable] === '' ? `not set (${variable} is empty)` : 'not set');
       },
     },
   ];

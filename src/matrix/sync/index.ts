@@ -29,7 +29,7 @@ export interface SyncOptions {
   release?: string;
 }
 
-/** The result of one sync; `chain`…`changed` are the `--json` document of CONTRACT §2. */
+/** The result of one sync; `chain`…`changed` are the `--json` document of docs/compat-sync.md. */
 export interface SyncResult {
   file: string;
   format: SyncFormat;

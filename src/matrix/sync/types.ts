@@ -1,4 +1,5 @@
 import { ErrorCode, HandshakeError } from '../../errors.js';
+import { REVISION_PATTERN } from '../schema.js';
 
 /** The migration tools `compat sync` reads. */
 export const SYNC_FORMATS = [
@@ -80,12 +81,9 @@ export class SyncError extends HandshakeError {
   }
 }
 
-const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
-
-/** CONTRACT §2: any printable text up to 256 characters without control or format characters is a revision id. */
+/** Any printable text up to 256 characters without control or format characters is a revision id: the matrix's one rule (REVISION_PATTERN). */
 export function isRevisionId(id: string): boolean {
-  if (id.length === 0 || id.trim() !== id || NOT_PRINTABLE.test(id)) return false;
-  return [...id].length <= 256;
+  return REVISION_PATTERN.test(id);
 }
 
 /** A description as the matrix holds it: one line, no control characters, at most 200 characters. */

@@ -2,7 +2,7 @@ import { join, relative } from 'node:path';
 import { type Migration, SyncError } from '../types.js';
 import type { Format } from './format.js';
 import { nameWords } from './format.js';
-import { listDir } from './fs.js';
+import { walkFiles } from './fs.js';
 
 const FILE = /^([+-]?\d+)_(.*)\.exs$/;
 
@@ -21,8 +21,9 @@ export const ecto: Format = {
   },
   read(dir) {
     const out: Migration[] = [];
-    for (const file of walk(dir)) {
-      const name = file.slice(file.lastIndexOf('/') + 1);
+    for (const path of walkFiles(dir, 32)) {
+      const file = join(dir, path);
+      const name = path.slice(path.lastIndexOf('/') + 1);
       const m = FILE.exec(name);
       if (!m) continue;
       const version = BigInt(m[1] as string);
@@ -52,14 +53,3 @@ export const ecto: Format = {
     return out;
   },
 };
-
-/** Files under `dir`, recursively, hidden ones skipped (as Path.wildcard's `**` does). */
-function walk(dir: string, depth = 0): string[] {
-  const out: string[] = [];
-  for (const e of listDir(dir)) {
-    if (e.name.startsWith('.')) continue;
-    if (e.file) out.push(e.path);
-    else if (e.directory && depth < 32) out.push(...walk(join(dir, e.name), depth + 1));
-  }
-  return out;
-}

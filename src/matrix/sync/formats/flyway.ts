@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type Migration, wordsOf } from '../types.js';
 import type { Format } from './format.js';
-import { fileNames } from './fs.js';
+import { walkFiles } from './fs.js';
 
 const FILE = /^V([0-9]+(?:[._][0-9]+)*)__(.+)\.sql$/;
 
@@ -18,8 +18,9 @@ export const flyway: Format = {
   },
   read(dir) {
     const out: Migration[] = [];
-    for (const name of fileNames(dir)) {
-      const m = FILE.exec(name);
+    // Flyway scans a location recursively: migrations in subdirectories count.
+    for (const name of walkFiles(dir)) {
+      const m = FILE.exec(name.slice(name.lastIndexOf('/') + 1));
       if (!m) continue;
       const version = (m[1] as string).replaceAll('_', '.');
       const parts = version.split('.').map((p) => BigInt(p));

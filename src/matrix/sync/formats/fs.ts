@@ -78,3 +78,18 @@ export function notAMigration(file: string, tool: string, why: string): SyncErro
     remedy: `Name the tool that wrote the directory, or move ${file} out of it`,
   });
 }
+
+/**
+ * The files under `dir` (symlinks followed), as paths relative to it with `/`, subdirectories included to
+ * `maxDepth`; hidden entries and node_modules skipped, as a shell glob's `**` skips dot-files.
+ */
+export function walkFiles(dir: string, maxDepth = 16, prefix = '', depth = 0): string[] {
+  const out: string[] = [];
+  for (const e of listDir(prefix ? join(dir, prefix) : dir)) {
+    if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+    const p = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.file) out.push(p);
+    else if (e.directory && depth < maxDepth) out.push(...walkFiles(dir, maxDepth, p, depth + 1));
+  }
+  return out;
+}

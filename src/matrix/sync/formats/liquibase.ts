@@ -1,7 +1,7 @@
 import { join, posix } from 'node:path';
 import { type Migration, SyncError } from '../types.js';
 import type { Format } from './format.js';
-import { listDir, readText } from './fs.js';
+import { readText, walkFiles } from './fs.js';
 import { byCodeUnit } from './js.js';
 
 /**
@@ -22,20 +22,27 @@ export const liquibase: Format = {
     const named = candidates.filter((e) => /changelog|master/i.test(e.name));
     for (const e of [...named, ...candidates.slice(0, 5)]) if (isChangelog(e.path)) return e.path;
     // A search root (src/main/resources): a changelog named *changelog* or *master* a few directories down.
-    const below = walk(dir, '', 0, 3).filter((p) => p.includes('/') && /(changelog|master)[^/]*$/i.test(p) && CHANGELOG.test(p));
+    const below = walkFiles(dir, 3).filter((p) => p.includes('/') && /(changelog|master)[^/]*$/i.test(p) && CHANGELOG.test(p));
     for (const p of below.slice(0, 20)) if (isChangelog(join(dir, p))) return join(dir, p);
     return null;
   },
   read(dir) {
-    const all = walk(dir, '');
-    const changelogs = all.filter((p) => CHANGELOG.test(p) && isChangelog(join(dir, p)));
+    const texts = new Map<string, string>();
+    const all = walkFiles(dir);
+    const changelogs = all.filter((p) => {
+      if (!CHANGELOG.test(p)) return false;
+      const text = readText(join(dir, p));
+      texts.set(p, text);
+      return CHANGELOG_MARK.test(text.slice(0, 4096));
+    });
+    const known = new Set(changelogs);
     if (changelogs.length === 0) return [];
     const included = new Set<string>();
     const cache = new Map<string, Item[]>();
     const parse = (p: string) => {
       let items = cache.get(p);
       if (!items) {
-        items = parseChangelog(join(dir, p));
+        items = parseChangelog(join(dir, p), texts.get(p));
         cache.set(p, items);
       }
       return items;
@@ -65,7 +72,7 @@ export const liquibase: Format = {
     const visiting = new Set<string>();
     const visit = (p: string) => {
       if (visiting.has(p)) throw new SyncError('cycle', `${join(dir, p)} includes itself`, { file: join(dir, p) });
-      if (!changelogs.includes(p)) {
+      if (!known.has(p)) {
         throw new SyncError('missing_parent', `${join(dir, p)} is included but is not a changelog in ${dir}`, { file: join(dir, p) });
       }
       visiting.add(p);
@@ -100,20 +107,10 @@ type Item =
   | { kind: 'include'; path: string; relative: boolean }
   | { kind: 'includeAll'; path: string; relative: boolean };
 
-function isChangelog(file: string): boolean {
-  return /databaseChangeLog|^--\s*liquibase\s+formatted\s+sql/im.test(readText(file).slice(0, 4096));
-}
+const CHANGELOG_MARK = /databaseChangeLog|^--\s*liquibase\s+formatted\s+sql/im;
 
-/** Paths relative to DIR, recursively, hidden ones skipped. */
-function walk(dir: string, prefix: string, depth = 0, maxDepth = 16): string[] {
-  const out: string[] = [];
-  for (const e of listDir(join(dir, prefix))) {
-    if (e.name.startsWith('.') || e.name === 'node_modules') continue;
-    const p = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.file) out.push(p);
-    else if (e.directory && depth < maxDepth) out.push(...walk(dir, p, depth + 1, maxDepth));
-  }
-  return out;
+function isChangelog(file: string): boolean {
+  return CHANGELOG_MARK.test(readText(file).slice(0, 4096));
 }
 
 function resolveInclude(from: string, path: string, relative: boolean): string {
@@ -123,8 +120,8 @@ function resolveInclude(from: string, path: string, relative: boolean): string {
 
 const truthy = (v: string | undefined) => v === 'true';
 
-function parseChangelog(file: string): Item[] {
-  const text = readText(file);
+function parseChangelog(file: string, known?: string): Item[] {
+  const text = known ?? readText(file);
   const lower = file.toLowerCase();
   try {
     if (lower.endsWith('.xml')) return parseXml(text);

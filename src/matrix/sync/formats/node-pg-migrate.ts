@@ -11,6 +11,9 @@ import { detectByContent, jsTool } from './js.js';
  * timestamp with milliseconds), then by localeCompare with numeric collation, ignoring punctuation.
  * A file without a numeric prefix is an error, as in node-pg-migrate.
  */
+// localeCompareStringsNumerically's options, as one collator (localeCompare with options builds one per call).
+const LOCALE = new Intl.Collator(undefined, { usage: 'sort', numeric: true, sensitivity: 'variant', ignorePunctuation: true });
+
 export const nodePgMigrate: Format = {
   tool: 'node-pg-migrate',
   detect: (_dir, entries) =>
@@ -22,13 +25,7 @@ export const nodePgMigrate: Format = {
   read(dir) {
     const files = listDir(dir).filter((e) => e.file && !/^\..*$/.test(e.name));
     const prefix = new Map(files.map((e) => [e.name, numericPrefix(e.name, e.path)]));
-    const names = files
-      .map((e) => e.name)
-      .sort(
-        (a, b) =>
-          (prefix.get(a) as number) - (prefix.get(b) as number) ||
-          a.localeCompare(b, undefined, { usage: 'sort', numeric: true, sensitivity: 'variant', ignorePunctuation: true }),
-      );
+    const names = files.map((e) => e.name).sort((a, b) => (prefix.get(a) as number) - (prefix.get(b) as number) || LOCALE.compare(a, b));
     return inOrder(dir, names, (name) => basename(name, extname(name)));
   },
 };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type Migration, wordsOf } from '../types.js';
 import type { Format } from './format.js';
-import { fileNames } from './fs.js';
+import { walkFiles } from './fs.js';
 
 // ActiveRecord's Migration::MigrationFilenameRegexp (activerecord/lib/active_record/migration.rb).
 const FILE = /^([0-9]+)_([_a-z0-9]*)\.?([_a-z0-9]*)?\.rb$/;
@@ -9,7 +9,8 @@ const FILE = /^([0-9]+)_([_a-z0-9]*)\.?([_a-z0-9]*)?\.rb$/;
 /**
  * Rails: `VERSION_name.rb`. ActiveRecord's MigrationContext#parse_migration_filename takes the version
  * as `version.to_i`, and schema_migrations records that integer as text: `001_setup.rb` is `1`,
- * `20240201183314_x.rb` is `20240201183314`. Ordered numerically (MigrationContext#migrations sorts by version).
+ * `20240201183314_x.rb` is `20240201183314`; files in subdirectories count. Ordered numerically
+ * (MigrationContext#migrations sorts by version).
  */
 export const rails: Format = {
   tool: 'Rails',
@@ -19,8 +20,9 @@ export const rails: Format = {
   },
   read(dir) {
     const out: Migration[] = [];
-    for (const name of fileNames(dir)) {
-      const m = FILE.exec(name);
+    // MigrationContext#migration_files: `Dir["#{path}/**/[0-9]*_*.rb"]`, subdirectories included.
+    for (const name of walkFiles(dir)) {
+      const m = FILE.exec(name.slice(name.lastIndexOf('/') + 1));
       if (!m) continue;
       const version = BigInt(m[1] as string);
       out.push({
