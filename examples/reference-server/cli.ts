@@ -63,7 +63,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      io.stderr(USAGE);
+      // Asked for, help is the output (stdout, so `| less` works); a missing command is a usage error (stderr).
+      if (command === undefined) io.stderr(USAGE);
+      else io.stdout(USAGE);
       return command === undefined ? 2 : 0;
     }
     if (command === 'serve') return await serve(rest, io);
@@ -87,7 +89,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 async function serve(argv: readonly string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args: [...argv], options: SERVE_OPTIONS, strict: true, allowPositionals: false });
   if (values.help) {
-    io.stderr(USAGE);
+    io.stdout(USAGE);
     return 0;
   }
   const data = required(values.data, '--data DIR');
@@ -150,7 +152,7 @@ async function serve(argv: readonly string[], io: Io): Promise<number> {
 async function runMigrate(argv: readonly string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args: [...argv], options: MIGRATE_OPTIONS, strict: true, allowPositionals: false });
   if (values.help) {
-    io.stderr(USAGE);
+    io.stdout(USAGE);
     return 0;
   }
   const data = required(values.data, '--data DIR');

@@ -66,7 +66,10 @@ export function formatDoctor(report: DoctorReport, style: Style, options: Format
   const titles = report.sections.flatMap((s) => s.checks.map((c) => sanitize(c.title).length));
   const titleWidth = Math.min(MAX_TITLE_WIDTH, Math.max(0, ...titles));
   const markWidth = style.color ? 1 : 4;
-  const indent = ' '.repeat(2 + markWidth + 1 + titleWidth + 2);
+  const beside = ' '.repeat(2 + markWidth + 1 + titleWidth + 2);
+  // Too narrow for details beside the titles (a 40-column terminal): each detail goes under its title instead.
+  const narrow = options.width !== undefined && options.width - beside.length < MIN_WRAP;
+  const indent = narrow ? '    ' : beside;
   const room = options.width ? options.width - indent.length : Number.POSITIVE_INFINITY;
   const out: string[] = [];
   for (const section of report.sections) {
@@ -75,7 +78,7 @@ export function formatDoctor(report: DoctorReport, style: Style, options: Format
       const mark = paint(check.status, style)(style.color ? SYMBOL[check.status] : WORD[check.status]);
       const title = sanitize(check.title);
       let lead: string;
-      if (title.length > titleWidth) {
+      if (narrow || title.length > titleWidth) {
         out.push(`  ${mark} ${title}`);
         lead = indent;
       } else {
@@ -97,9 +100,12 @@ export function formatDoctor(report: DoctorReport, style: Style, options: Format
   return `${out.join('\n')}\n`;
 }
 
+/** The fewest columns a detail is wrapped into: narrower, a line is left whole rather than cut into words per line. */
+const MIN_WRAP = 30;
+
 /** Splits text into lines of at most `room` columns at spaces; a narrow or unknown width leaves it whole. */
 function wrapWords(text: string, room: number): string[] {
-  if (!Number.isFinite(room) || room < 30 || text.length <= room) return [text];
+  if (!Number.isFinite(room) || room < MIN_WRAP || text.length <= room) return [text];
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(' ')) {

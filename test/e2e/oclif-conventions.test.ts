@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { editDistance, suggestCommand, suggestFlag } from '../../commands/_lib/suggest.js';
-import { linkVendorCli, parseJson, runCli, sandbox } from '../helpers/cli.js';
+import { linkVendorCli, parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
 
 // oclif's conventions (issue 17): shell completion from oclif's plugin, a suggestion for a mistyped command or
 // flag (a usage error, exit 2, with the contract's error document under --json), and a root help that names
@@ -103,5 +104,31 @@ describe('handshake autocomplete', () => {
     const script = await run(['autocomplete', 'script', 'bash']);
     expect(script.code).toBe(0);
     expect(script.stdout).toContain('HANDSHAKE_AC_BASH_SETUP_PATH');
+  });
+});
+
+describe('the small conventions a newcomer tries (issue 28)', () => {
+  it('handshake version and -v print what --version prints, exit 0', async () => {
+    const expected = await run(['--version']);
+    expect(expected.stdout).toMatch(/^handshake-compat\/\d+\.\d+\.\d+ /);
+    for (const args of [['version'], ['-v']]) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toBe(expected.stdout);
+    }
+  });
+
+  it('root help lists HANDSHAKE_CACHE_TTL with the other variables', async () => {
+    const r = await run(['--help']);
+    expect(r.stdout).toContain('HANDSHAKE_CACHE_TTL');
+  });
+
+  it('the reference server prints --help on stdout, exit 0', async () => {
+    for (const args of [['--help'], ['serve', '--help'], ['migrate', '--help']]) {
+      const r = await runCli(args, { env: box.env, bin: join(ROOT, 'examples/reference-server/server.js') });
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toContain('Usage:');
+      expect(r.stderr).toBe('');
+    }
   });
 });

@@ -50,6 +50,25 @@ describe('formatDoctor', () => {
     expect(out.trimEnd().split('\n').at(-1)).toBe('5 checks: 2 passed, 1 warning, 1 failed, 1 skipped');
   });
 
+  it('a 40-column terminal: details and fixes go under their titles, wrapped to fit', () => {
+    const long = 'server 1.3.0 schema 0003_add_insight_meta_cache is 1 revision behind 0004_split_events_table, which CLI 0.9.0 needs';
+    const r = report();
+    const schema = r.sections[1]?.checks[0];
+    if (schema)
+      Object.assign(schema, {
+        title: 'Schema revision',
+        detail: long,
+        remedy: 'handshake server upgrade --server https://observability.example.com',
+      });
+    const out = formatDoctor(r, createStyle(false), { width: 40 });
+    const lines = out.split('\n');
+    // Every check's line fits but for a single word longer than the room (the URL).
+    for (const line of lines.filter((l) => l.startsWith(' ')))
+      if (!line.includes('https://')) expect(line.length, line).toBeLessThanOrEqual(40);
+    expect(lines).toContain('  FAIL Schema revision');
+    expect(out.replace(/\s+/g, ' ')).toContain(long);
+  });
+
   it('with colour: the symbols ✓ ! ✗ -', () => {
     const out = formatDoctor(report(), createStyle(true));
     for (const symbol of ['✓', '!', '✗', '-']) expect(out).toContain(`m${symbol}\u001b[`);
