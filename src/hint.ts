@@ -79,4 +79,9 @@ export interface RemedyContext {
   server?: ServerRef | null;
   /** The host's spelling of a flag, where it differs from handshake's (`{ server: '--host' }`). */
   flags?: Partial<Record<FlagName, string>>;
+  /**
+   * The caller is a program passing options (an SDK call), not a command line: a `flag` hint names the option
+   * (`{ server: 'https://…' }`) instead of a flag. `run` hints stay commands of the CLI `bin`.
+   */
+  options?: boolean;
 }

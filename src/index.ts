@@ -61,7 +61,7 @@ export { DEV_VERSION, type PendingMigration, type VersionDocument, versionDocume
 // Output helpers: the one sanitizer, safe JSON, exit codes.
 export { doctorDocument, formatDoctor, formatDoctorMarkdown } from './render/doctor.js';
 export { ExitCode, exitCodeForError, exitCodeForVerdict } from './render/exit-codes.js';
-export { OWN_WORDS, remedyFor } from './render/remedy.js';
+export { OWN_WORDS, remedyFor, SDK_WORDS } from './render/remedy.js';
 export { type CompatDocument, compatDocument } from './render/report.js';
 export { safeJson, sanitize } from './render/sanitize.js';
 export { formatVerify, formatVerifyMarkdown, type VerifyDocument, verifyDocument } from './render/verify.js';

@@ -101,13 +101,18 @@ function splitOnce(s: string, sep: string): [string, string | undefined] {
 }
 
 /**
- * How a remedy names the server a request went to: "the server at `scheme://host:port`" (no path, no
- * credentials), or "the server" when the text is no URL with an origin (nothing of it is then repeated).
+ * How a remedy names the server a request went to: "the server at `scheme://host:port`" (no credentials), or
+ * "the server" when the text is no URL with an origin (nothing of it is then repeated). Given the API path the
+ * request was for (`/api/v1/version`), the base URL's path prefix stays (`https://h/observal`, docs/server.md).
  */
-export function serverAt(url: string): string {
+export function serverAt(url: string, apiPath?: string): string {
   let origin = 'null';
   try {
-    origin = new URL(url).origin;
+    const u = new URL(url);
+    origin = u.origin;
+    if (origin !== 'null' && apiPath && u.pathname.endsWith(apiPath)) {
+      origin += u.pathname.slice(0, -apiPath.length).replace(/\/$/, '');
+    }
   } catch {
     // not a URL
   }

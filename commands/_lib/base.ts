@@ -5,7 +5,7 @@ import type { Hint, RemedyContext } from '../../src/hint.js';
 import type { Matrix } from '../../src/matrix/load.js';
 import { createSecretRedactor, type Redactor } from '../../src/redact.js';
 import { ExitCode, exitCodeForError } from '../../src/render/exit-codes.js';
-import { remedyFor } from '../../src/render/remedy.js';
+import { OWN_WORDS, remedyFor } from '../../src/render/remedy.js';
 import { compatDocument, errorDocument, formatCompatReport, formatError, formatWarning } from '../../src/render/report.js';
 import { safeJson, sanitizeOutput } from '../../src/render/sanitize.js';
 import { createStyle, type Style, wantsColor } from '../../src/render/style.js';
@@ -174,7 +174,7 @@ export abstract class BaseCommand extends Command {
 
   /** The passive check's one warning, after the command's output, on stderr: its fix said for the server it checked. */
   protected warnPassive(warning: { message: string; hint?: Hint | null; remedy?: string | null; remedies?: RemedyContext }): void {
-    const remedy = remedyFor(warning, warning.remedies ?? this.#remedies ?? undefined);
+    const remedy = remedyFor(warning, warning.remedies ?? this.#remedies ?? OWN_WORDS);
     this.err(formatWarning(this.config.bin, { message: warning.message, remedy }, this.errStyle));
   }
 

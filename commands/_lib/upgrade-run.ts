@@ -1,4 +1,5 @@
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
+import { type FlagArg, hint } from '../../src/hint.js';
 import { formatPlan } from '../../src/render/upgrade.js';
 import type { UpgradeHooks } from '../../src/upgrade/upgrade.js';
 import type { UpgradeProgress } from './upgrade-progress.js';
@@ -10,6 +11,8 @@ export function upgradeHooks(opts: {
   json: boolean;
   out: (text: string) => void;
   style: Parameters<typeof formatPlan>[2];
+  /** The flags the command was run with, so the remedy repeats its command line with `--yes` added. */
+  flags?: { to?: string; deployment?: string; 'print-only'?: boolean };
 }): UpgradeHooks {
   const { progress } = opts;
   return {
@@ -21,7 +24,7 @@ export function upgradeHooks(opts: {
       // Asked on stderr: `server upgrade | tail` on a terminal can still be confirmed (stdout is not needed).
       if (!(process.stdin.isTTY && process.stderr.isTTY)) {
         throw new HandshakeError(ErrorCode.Usage, 'confirmation needed, and there is no terminal to ask on', {
-          remedy: 'Pass --yes to confirm (or --dry-run to only print the plan)',
+          hint: confirmHint(opts.flags ?? {}, opts.json),
         });
       }
       return progress.confirm(plan);
@@ -29,4 +32,15 @@ export function upgradeHooks(opts: {
     hopStart: (hop, plan) => progress.hopStart(hop, plan),
     pollEvent: (event, hop, plan) => progress.pollEvent(event, hop, plan),
   };
+}
+
+/** The same command line with `--yes` added, for the server that was checked (said by src/render/remedy.ts). */
+export function confirmHint(flags: { to?: string; deployment?: string; 'print-only'?: boolean }, json: boolean) {
+  const args: FlagArg[] = [];
+  if (flags.to !== undefined) args.push({ flag: 'to', value: flags.to });
+  if (flags.deployment !== undefined) args.push({ flag: 'deployment', value: flags.deployment });
+  if (flags['print-only']) args.push({ flag: 'print-only' });
+  if (json) args.push({ flag: 'json' });
+  args.push({ flag: 'yes' });
+  return hint.run(['server', 'upgrade'], { forServer: true, args });
 }

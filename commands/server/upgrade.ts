@@ -27,7 +27,7 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
     const progress = await UpgradeProgress.start(sink, intervalMs, waitMs);
     try {
       const options = { to: flags.to, deployment: flags.deployment, dryRun: flags['dry-run'], printOnly: flags['print-only'] };
-      const hooks = upgradeHooks({ progress, yes: flags.yes, json: this.jsonMode, out: (t) => this.out(t), style: this.style });
+      const hooks = upgradeHooks({ progress, yes: flags.yes, json: this.jsonMode, flags, out: (t) => this.out(t), style: this.style });
       const result = await upgradeServer(session, { ...options, intervalMs, waitMs, signal: progress.controller.signal }, hooks);
       if (this.jsonMode) this.outJson(upgradeDocument(result));
       else this.out(formatUpgradeResult(result, this.style));

@@ -105,7 +105,7 @@ export function classifyResponse(res: HttpResponse, matrix: Matrix): Observation
       kind: 'unreachable',
       reason: `${res.url} answered HTTP ${status}${status === 502 || status === 503 || status === 504 ? ': the server behind the proxy is down or restarting' : ''}`,
       code: ErrorCode.HttpStatus,
-      remedy: retryAfterRemedy(status, retryAfterMs, res.url),
+      remedy: retryAfterRemedy(status, retryAfterMs, res.url, matrix.doc.version_endpoint),
       httpStatus: status,
       ...(retryAfterMs === null ? {} : { retryAfterMs }),
     };
@@ -179,11 +179,11 @@ export function maintenance(res: Pick<HttpResponse, 'status' | 'headers' | 'body
  * loop would add load to a server that asked for less): the remedy passes on
  * how long the server asked to wait. Only `server upgrade`'s poll honours it.
  */
-function retryAfterRemedy(status: number, retryAfterMs: number | null, url: string): string {
+function retryAfterRemedy(status: number, retryAfterMs: number | null, url: string, endpoint: string): string {
   const wait = retryAfterMs === null ? null : `${Math.ceil(retryAfterMs / 1000)} s`;
   if (status === 429)
     return wait ? `Wait ${wait} (the server's Retry-After) and run the command again` : 'Wait a moment and run the command again';
-  const server = serverAt(url);
+  const server = serverAt(url, endpoint);
   return wait
     ? `The server asks to retry after ${wait} (Retry-After); if ${server} stays down, check its logs`
     : `Check the logs of ${server}, or try again when it is back`;

@@ -1,5 +1,5 @@
 import type { CheckResult, CheckStatus, DoctorReport } from '../doctor/framework.js';
-import { remedyFor } from './remedy.js';
+import { OWN_WORDS, remedyFor } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import { createStyle, type Style } from './style.js';
 
@@ -28,7 +28,7 @@ export function doctorDocument(report: DoctorReport): DoctorDocument {
         title: c.title,
         status: c.status,
         detail: c.detail,
-        remedy: remedyFor(c, report.remedies),
+        remedy: remedyFor(c, report.remedies ?? OWN_WORDS),
         durationMs: c.durationMs,
       })),
     })),
@@ -86,7 +86,7 @@ export function formatDoctor(report: DoctorReport, style: Style, options: Format
       }
       const [first = '', ...rest] = wrapWords(sanitize(check.detail), room);
       out.push(`${lead}${first}`, ...rest.map((l) => `${indent}${l}`));
-      const remedy = remedyFor(check, report.remedies);
+      const remedy = remedyFor(check, report.remedies ?? OWN_WORDS);
       if (remedy && check.status !== 'pass') {
         const [fix = '', ...more] = wrapWords(`Fix: ${sanitize(remedy)}`, room);
         out.push(`${indent}${style.dim('Fix:')}${fix.slice(4)}`, ...more.map((l) => `${indent}${l}`));
@@ -158,7 +158,7 @@ export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOpti
       for (const c of section.checks) {
         if (c.status !== status) continue;
         problems.push(`${WORD[status]}  ${sanitize(section.title)} › ${sanitize(c.title)}: ${sanitize(c.detail)}`);
-        const remedy = remedyFor(c, report.remedies);
+        const remedy = remedyFor(c, report.remedies ?? OWN_WORDS);
         if (remedy) problems.push(`      Fix: ${sanitize(remedy)}`);
       }
     }

@@ -8,6 +8,12 @@ import { shellCommand } from '../matrix/templates.js';
 export const OWN_WORDS: RemedyContext = { bin: 'handshake', envPrefix: 'HANDSHAKE' };
 
 /**
+ * The words for an SDK caller that passes no context (docs/embedding.md): what to pass is an option of the call
+ * (`{ server: 'https://…' }`), not a flag; commands to run are handshake's own.
+ */
+export const SDK_WORDS: RemedyContext = { ...OWN_WORDS, options: true };
+
+/**
  * What fixes it, in words: the hint said for the host CLI (its bin, flag names, variable prefix and the server
  * that was checked), else the words it came with (a vendor's check, a step needing no host context), else null.
  * Works for a {@link HandshakeError}, a doctor check's result, anything with `hint` and/or `remedy`.
@@ -17,8 +23,8 @@ export const OWN_WORDS: RemedyContext = { bin: 'handshake', envPrefix: 'HANDSHAK
  * const fix = isHandshakeError(err) ? remedyFor(err, { bin: 'acme', envPrefix: 'ACME' }) : null;
  * ```
  */
-export function remedyFor(x: { hint?: Hint | null; remedy?: string | null }, ctx: RemedyContext = OWN_WORDS): string | null {
-  return x.hint ? remedyText(x.hint, ctx) : (x.remedy ?? null);
+export function remedyFor(x: { hint?: Hint | null; remedy?: string | null }, ctx?: RemedyContext): string | null {
+  return x.hint ? remedyText(x.hint, ctx ?? SDK_WORDS) : (x.remedy ?? null);
 }
 
 /** A report or a document: a hint with the context it is said in (`remedies`), or its remedy already said. */
@@ -30,12 +36,17 @@ export interface Said {
 
 /** The remedy of a report (its hint said for its own `remedies`) or of a document (its words). */
 export function saidRemedy(x: Said): string | null {
-  return remedyFor(x, x.remedies);
+  return remedyFor(x, x.remedies ?? OWN_WORDS);
 }
 
 /** The flag as the host spells it. */
 export function flagText(ctx: Pick<RemedyContext, 'flags'>, flag: FlagName): string {
   return ctx.flags?.[flag] ?? `--${flag}`;
+}
+
+/** A flag as the SDK option of the same meaning: `max-bytes` → `maxBytes`. */
+function optionName(flag: FlagName): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** The words that select the checked server: `--server NAME`, `--server URL`, or nothing for the current one. */
@@ -61,7 +72,9 @@ export function remedyText(h: Hint | null | undefined, ctx: RemedyContext): stri
       return `export ${name}=${h.example ?? '…'}`;
     }
     case 'flag': {
-      const flag = `${flagText(ctx, h.flag)}${h.value === undefined ? '' : ` ${h.value}`}`;
+      const flag = ctx.options
+        ? `{ ${optionName(h.flag)}${h.value === undefined ? '' : `: ${JSON.stringify(h.value)}`} }`
+        : `${flagText(ctx, h.flag)}${h.value === undefined ? '' : ` ${h.value}`}`;
       return h.text ? h.text.replace('{flag}', flag) : flag;
     }
     case 'text':

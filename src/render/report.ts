@@ -7,7 +7,7 @@ import type { CompatReport, FeatureAvailability } from '../session/session.js';
 import type { HttpResponse } from '../transport/request.js';
 import { featureNeeds, featureRelease, featureSpecs, needsText } from '../verdict/features.js';
 import type { Severity } from '../verdict/verdict.js';
-import { remedyFor, type Said, saidRemedy } from './remedy.js';
+import { OWN_WORDS, remedyFor, type Said, saidRemedy } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
@@ -77,7 +77,7 @@ export function formatCompatReport(
 
 /** Human output of an error: what happened, then the fix. */
 export function formatError(err: Pick<HandshakeError, 'message' | 'remedy' | 'hint'>, style: Style, ctx?: RemedyContext): string {
-  const remedy = remedyFor(err, ctx);
+  const remedy = remedyFor(err, ctx ?? OWN_WORDS);
   let out = `${style.red('Error:')} ${sanitize(err.message)}\n`;
   if (err instanceof MatrixError && err.issues.length > 1) {
     out += `${err.issues.map((i) => `  - ${sanitize(i.path || '(root)')}: ${sanitize(i.message)}`).join('\n')}\n`;
@@ -96,7 +96,7 @@ export function formatWarning(bin: string, warning: { message: string; remedy: s
 /** The JSON document of an error (docs/commands.md "JSON output"). */
 export function errorDocument(err: HandshakeError, ctx?: RemedyContext) {
   const issues = err instanceof MatrixError ? { file: err.file, issues: err.issues } : {};
-  return { error: { code: err.code, message: err.message, remedy: remedyFor(err, ctx), ...issues } };
+  return { error: { code: err.code, message: err.message, remedy: remedyFor(err, ctx ?? OWN_WORDS), ...issues } };
 }
 
 /** `compat show`: the matrix as a readable block. */

@@ -79,18 +79,21 @@ export function formatPlan(plan: UpgradePlan, before: StatusReport, style: Style
     : 'generic steps (no deployment kind known)';
   const pending = before.pending_migrations ?? [];
   const m = plan.server_migration;
+  // Re-applying the running version (the server's own pending migrations) is no "1.4.2 → 1.4.2": say what it does.
+  const n = m ? m.migrations.length : pending.length;
+  const inPlace = plan.from.version === plan.target ? `${sanitize(plan.target)}: apply ${n} pending migration${n === 1 ? '' : 's'}` : null;
   const head = formatRows(
     [
       ['Server', before.server.url],
       ['Now', `${versionWithSchema(plan.from.version, plan.from.schema_revision)}: ${before.status}`],
       ['Target', `${plan.target} (${TARGET_SOURCE[plan.target_source]})`],
-      ['Hops', [plan.from.version, ...plan.hops.map((h) => h.to)].join(' → ')],
+      ['Hops', m ? null : (inPlace ?? [plan.from.version, ...plan.hops.map((h) => h.to)].join(' → '))],
       ['Deployment', m ? null : deployment],
       ['Pending', pending.length ? pending.map((p) => p.revision).join(', ') : null],
     ],
     style,
   );
-  const lines = [style.bold(`Upgrade plan: ${sanitize(plan.from.version)} → ${sanitize(plan.target)}`), head];
+  const lines = [style.bold(`Upgrade plan: ${inPlace ?? `${sanitize(plan.from.version)} → ${sanitize(plan.target)}`}`), head];
   for (const note of plan.notes) lines.push(`  ${style.dim('Note:')} ${sanitize(note)}`);
   for (const r of plan.rejected) {
     lines.push(`  ${style.yellow('Rejected:')} ${r.field} ${sanitize(JSON.stringify(r.value))} from the server: ${sanitize(r.reason)}`);

@@ -110,7 +110,11 @@ type Refusal = Extract<PlanDecision, { kind: 'refused' }>;
  */
 export function parseTarget(matrix: MatrixDocument, to: string): string {
   const range = matrix.supported_server_range;
-  const example = hint.flag('to', matrix.recommended_server_version, `Pick a version in ${range}, e.g. {flag}`);
+  // The remedy is the command to paste: the upgrade to the recommended version, which is in the window.
+  const example = hint.run(['server', 'upgrade'], {
+    forServer: true,
+    args: [{ flag: 'to', value: matrix.recommended_server_version }],
+  });
   const version = semver.valid(to.trim());
   if (version === null) {
     throw new HandshakeError(ErrorCode.Usage, `--to "${to}" is not a semver version such as ${matrix.recommended_server_version}`, {
@@ -121,7 +125,7 @@ export function parseTarget(matrix: MatrixDocument, to: string): string {
     throw new HandshakeError(
       ErrorCode.Usage,
       `--to ${version} is newer than this CLI (${matrix.cli_version}) supports (${range}): it could not check the result`,
-      { hint: hint.steps(hint.text('Upgrade this CLI first'), example) },
+      { hint: example },
     );
   }
   if (!semver.satisfies(version, range, RANGE_OPTS) || semver.lt(version, matrix.min_server_version)) {

@@ -218,7 +218,7 @@ function answerVerdict(
       return make(
         'not_found',
         `the server has no version endpoint (${o.url ?? doc.version_endpoint} answered HTTP ${o.httpStatus}): it predates version reporting, or the URL is wrong`,
-        notFoundHint(o.url ? baseSuggestion(o.url, doc.version_endpoint) : null, doc.recommended_server_version),
+        notFoundHint(o.url ? baseSuggestion(o.url, doc.version_endpoint) : null),
       );
     case 'invalid_response':
       return make(
@@ -249,14 +249,15 @@ const WAIT_FOR_RUN = hint.steps(
   hint.run(['server', 'status'], { forServer: true }),
 );
 
-/** A base URL that already ends in the endpoint's prefix (`…/api` + `/api/v1/…`) doubles it: say the base to use. */
-function notFoundHint(base: string | null, recommended: string): Hint {
+/** A base URL that already ends in the endpoint's prefix (`…/api` + `/api/v1/…`) doubles it: say the base to use; else the
+ * server predates the endpoint: the command that upgrades it (docs/commands.md). */
+function notFoundHint(base: string | null): Hint {
   return base
     ? hint.steps(
         hint.text("The URL repeats the endpoint's path: use the server's base URL"),
         hint.run(['compat', 'check'], { args: [{ flag: 'server', value: base }] }),
       )
-    : hint.steps(hint.text(`Check the server URL; if it is right, upgrade the server to ${recommended}`), hint.run(['compat', 'show']));
+    : hint.run(['server', 'upgrade'], { forServer: true });
 }
 
 /** Every finding about a version document (pure). */

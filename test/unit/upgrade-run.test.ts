@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MAX_WAIT_SECONDS, MIN_INTERVAL_SECONDS, parseSeconds } from '../../commands/_lib/flags.js';
 import type { Observation } from '../../src/handshake/observe.js';
 import { versionDocumentSchema } from '../../src/protocol/version-document.js';
-import { UPGRADE_OUTCOMES, upgradeDocument, upgradeExitCode } from '../../src/render/upgrade.js';
+import { createStyle } from '../../src/render/style.js';
+import { formatPlan, UPGRADE_OUTCOMES, upgradeDocument, upgradeExitCode } from '../../src/render/upgrade.js';
 import { buildReport, createSession } from '../../src/session/session.js';
 import { migrateEndpoint, type StartOptions } from '../../src/upgrade/admin.js';
 import type { Probe } from '../../src/upgrade/poll.js';
@@ -136,6 +137,19 @@ describe('the admin path (issue 18)', () => {
     expect(starts[0]?.token).toBe(ADMIN);
     expect(starts[0]?.targetRevision).toBe('0005_add_retention_policy');
     expect(result.plan?.server_migration?.migrations).toEqual(['0005_add_retention_policy']);
+  });
+
+  it('the plan of the server applying its own migrations says what it does, never "1.4.2 → 1.4.2" (issue 28)', async () => {
+    const { o } = options([OWN()], { dryRun: true, startMigration: async () => ({ kind: 'started' }) });
+    let text = '';
+    await upgradeServer(admin, o, {
+      confirm: async () => true,
+      plan: (plan, before) => {
+        text = formatPlan(plan, before, createStyle(false));
+      },
+    });
+    expect(text).toContain('Upgrade plan: 1.4.2: apply 1 pending migration\n');
+    expect(text).not.toContain('1.4.2 → 1.4.2');
   });
 
   it('a refusal ends the run at once: nothing polled', async () => {
