@@ -220,6 +220,8 @@ describe('server upgrade: confirmation, dry run, usage', () => {
     const doc = parseJson<{ error: { code: string; message: string; remedy: string } }>(r);
     expect(doc.error.code).toBe('E_USAGE');
     expect(`${doc.error.message} ${doc.error.remedy}`).toContain('--yes');
+    // The remedy is the command to paste: the same command line with --yes, for the server checked (issue 28).
+    expect(doc.error.remedy).toBe(`handshake server upgrade --server ${s.url} --interval 0.2 --json --yes`);
     expect(s.requests).toHaveLength(1);
   });
 

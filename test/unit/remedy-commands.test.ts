@@ -36,7 +36,7 @@ describe('remedies are commands (issue 28)', () => {
       json: false,
       out: () => {},
       style: createStyle(false),
-      flags: { to: '1.4.2', deployment: 'docker-compose' },
+      flags: { to: '1.4.2', deployment: 'docker-compose', interval: 2000, wait: 900_000 },
     });
     const tty = [process.stdin.isTTY, process.stderr.isTTY];
     process.stdin.isTTY = false;
@@ -49,7 +49,7 @@ describe('remedies are commands (issue 28)', () => {
       process.stdin.isTTY = tty[0] as boolean;
     }
     if (!isHandshakeError(err)) throw new Error('confirm did not throw a HandshakeError');
-    expect(remedyFor(err, PROD)).toBe('handshake server upgrade --server prod --to 1.4.2 --deployment docker-compose --yes');
+    expect(remedyFor(err, PROD)).toBe('handshake server upgrade --server prod --to 1.4.2 --deployment docker-compose --wait 900 --yes');
   });
 
   it.each(['1.9.9', '2.0.0', 'banana'])('--to %s outside the window: the upgrade to the recommended version', (to) => {
