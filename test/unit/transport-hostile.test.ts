@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, isHandshakeError } from '../../src/errors.js';
-import { remedyFor } from '../../src/render/remedy.js';
+import { OWN_WORDS, remedyFor } from '../../src/render/remedy.js';
 import { classifyError } from '../../src/transport/errors.js';
 import { headerValue, httpRequest } from '../../src/transport/request.js';
 import { json, pumpBody, startServer, type TestServer } from '../helpers/http-server.js';
@@ -162,7 +162,7 @@ describe('classifyError', () => {
 
   it('a failed connection to the server’s own port blames the server', () => {
     const err = Object.assign(new Error('connect ECONNREFUSED 10.0.0.2:443'), { code: 'ECONNREFUSED', address: '10.0.0.2', port: 443 });
-    expect(remedyFor(classifyError(err, ctx))).toMatch(/--server/);
+    expect(remedyFor(classifyError(err, ctx), OWN_WORDS)).toMatch(/--server/);
   });
 
   it('free text from below loses URL credentials', () => {
