@@ -111,6 +111,18 @@ export class CheckedClient {
     return this.#dispatcher;
   }
 
+  /** One handshake with this client's server, token, headers, timeout and signal (the cold one and the feature gate's). */
+  #handshake(): Promise<Observation> {
+    return observe({
+      baseUrl: this.#server.url,
+      matrix: this.#session.matrix,
+      token: this.#server.token,
+      headers: this.#session.headers,
+      timeoutMs: this.#session.timeoutMs,
+      signal: this.#signal,
+    });
+  }
+
   #start(): void {
     const fresh = this.#cache?.fresh(this.#server.url, this.#now());
     if (fresh) {
@@ -119,14 +131,7 @@ export class CheckedClient {
     }
     // Cold or stale: handshake now, concurrently with whatever the command does next. It goes through
     // the plain dispatcher, so its own headers are not mistaken for an ordinary response's.
-    this.#cold = observe({
-      baseUrl: this.#server.url,
-      matrix: this.#session.matrix,
-      token: this.#server.token,
-      headers: this.#session.headers,
-      timeoutMs: this.#session.timeoutMs,
-      signal: this.#signal,
-    });
+    this.#cold = this.#handshake();
     // Never an unhandled rejection if the command fails before finish() is called.
     this.#cold.catch(() => {});
   }
@@ -162,14 +167,7 @@ export class CheckedClient {
     const fresh = this.#cache?.fresh(this.#server.url, this.#now());
     if (fresh) return { kind: 'document', document: fresh.document, headers };
     if (!this.#gateLook) {
-      this.#gateLook = observe({
-        baseUrl: this.#server.url,
-        matrix: this.#session.matrix,
-        token: this.#server.token,
-        headers: this.#session.headers,
-        timeoutMs: this.#session.timeoutMs,
-        signal: this.#signal,
-      });
+      this.#gateLook = this.#handshake();
       this.#gateLook.then(
         (o) => {
           if (o.kind === 'document') this.#cache?.write(this.#server.url, o.document, this.#now());

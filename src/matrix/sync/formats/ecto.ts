@@ -2,7 +2,7 @@ import { join, relative } from 'node:path';
 import { type Migration, SyncError } from '../types.js';
 import type { Format } from './format.js';
 import { nameWords } from './format.js';
-import { walkFiles } from './fs.js';
+import { fileNamed, walkFiles } from './fs.js';
 
 const FILE = /^([+-]?\d+)_(.*)\.exs$/;
 
@@ -16,8 +16,7 @@ const FILE = /^([+-]?\d+)_(.*)\.exs$/;
 export const ecto: Format = {
   tool: 'Ecto',
   detect(_dir, entries) {
-    const e = entries.find((x) => x.file && FILE.test(x.name));
-    return e ? e.path : null;
+    return fileNamed(entries, FILE);
   },
   read(dir) {
     const out: Migration[] = [];

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type Migration, wordsOf } from '../types.js';
 import type { Format } from './format.js';
-import { walkFiles } from './fs.js';
+import { fileNamed, walkFiles } from './fs.js';
 
 const FILE = /^V([0-9]+(?:[._][0-9]+)*)__(.+)\.sql$/;
 
@@ -12,9 +12,8 @@ const FILE = /^V([0-9]+(?:[._][0-9]+)*)__(.+)\.sql$/;
  */
 export const flyway: Format = {
   tool: 'Flyway',
-  detect(dir, entries) {
-    const e = entries.find((x) => x.file && FILE.test(x.name));
-    return e ? join(dir, e.name) : null;
+  detect(_dir, entries) {
+    return fileNamed(entries, FILE);
   },
   read(dir) {
     const out: Migration[] = [];

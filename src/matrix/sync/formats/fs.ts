@@ -10,6 +10,11 @@ export interface DirEntry {
   directory: boolean;
 }
 
+/** The first file among `entries` whose name matches `pattern`: how a format that is known by its file names is detected. */
+export function fileNamed(entries: readonly DirEntry[], pattern: RegExp): string | null {
+  return entries.find((x) => x.file && pattern.test(x.name))?.path ?? null;
+}
+
 /**
  * The entries of `dir`, symlinks followed. A dangling symlink is listed as a file, so that a reader that
  * opens it fails naming it instead of dropping a migration (docs/compat-sync.md: symlinked migrations).

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type Migration, wordsOf } from '../types.js';
 import type { Format } from './format.js';
-import { walkFiles } from './fs.js';
+import { fileNamed, walkFiles } from './fs.js';
 
 // ActiveRecord's Migration::MigrationFilenameRegexp (activerecord/lib/active_record/migration.rb).
 const FILE = /^([0-9]+)_([_a-z0-9]*)\.?([_a-z0-9]*)?\.rb$/;
@@ -14,9 +14,8 @@ const FILE = /^([0-9]+)_([_a-z0-9]*)\.?([_a-z0-9]*)?\.rb$/;
  */
 export const rails: Format = {
   tool: 'Rails',
-  detect(dir, entries) {
-    const e = entries.find((x) => x.file && FILE.test(x.name));
-    return e ? join(dir, e.name) : null;
+  detect(_dir, entries) {
+    return fileNamed(entries, FILE);
   },
   read(dir) {
     const out: Migration[] = [];
