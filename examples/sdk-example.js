@@ -22,7 +22,8 @@ try {
   process.exitCode = report.severity === 'error' ? 3 : 0;
 } catch (err) {
   // Bad input (no server, an invalid matrix…) is a HandshakeError with a stable code and a remedy as data
-  // (`err.hint`): remedyFor says it, in handshake's words or, given { bin, envPrefix }, in your CLI's.
+  // (`err.hint`): remedyFor says it, in handshake's words (what to pass named as this call's option,
+  // `{ server: "https://…" }`, not a flag) or, given { bin, envPrefix }, in your CLI's.
   if (!isHandshakeError(err)) throw err;
   console.error(`${err.code}: ${sanitize(err.message)}\nfix: ${sanitize(remedyFor(err) ?? '')}`);
   process.exitCode = 2;
