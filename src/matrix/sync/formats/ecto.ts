@@ -1,8 +1,8 @@
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { type Migration, SyncError } from '../types.js';
 import type { Format } from './format.js';
 import { nameWords } from './format.js';
-import { fileNamed, walkFiles } from './fs.js';
+import { fileNamed, filesMatching } from './fs.js';
 
 const FILE = /^([+-]?\d+)_(.*)\.exs$/;
 
@@ -20,11 +20,7 @@ export const ecto: Format = {
   },
   read(dir) {
     const out: Migration[] = [];
-    for (const path of walkFiles(dir, 32)) {
-      const file = join(dir, path);
-      const name = path.slice(path.lastIndexOf('/') + 1);
-      const m = FILE.exec(name);
-      if (!m) continue;
+    for (const { match: m, file } of filesMatching(dir, FILE, 32)) {
       const version = BigInt(m[1] as string);
       out.push({
         revision: version.toString(),

@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { type Migration, wordsOf } from '../types.js';
 import type { Format } from './format.js';
-import { fileNamed, walkFiles } from './fs.js';
+import { fileNamed, filesMatching } from './fs.js';
 
 const FILE = /^V([0-9]+(?:[._][0-9]+)*)__(.+)\.sql$/;
 
@@ -18,13 +17,11 @@ export const flyway: Format = {
   read(dir) {
     const out: Migration[] = [];
     // Flyway scans a location recursively: migrations in subdirectories count.
-    for (const name of walkFiles(dir)) {
-      const m = FILE.exec(name.slice(name.lastIndexOf('/') + 1));
-      if (!m) continue;
+    for (const { match: m, file } of filesMatching(dir, FILE)) {
       const version = (m[1] as string).replaceAll('_', '.');
       const parts = version.split('.').map((p) => BigInt(p));
       while (parts.length > 1 && parts[parts.length - 1] === 0n) parts.pop();
-      out.push({ revision: version, parents: [], description: wordsOf(m[2] as string), file: join(dir, name), sortKey: parts });
+      out.push({ revision: version, parents: [], description: wordsOf(m[2] as string), file, sortKey: parts });
     }
     return out;
   },

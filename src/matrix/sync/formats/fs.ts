@@ -85,6 +85,19 @@ export function notAMigration(file: string, tool: string, why: string): SyncErro
 }
 
 /**
+ * The files under `dir` (as {@link walkFiles} finds them) whose own name matches `pattern`: the match, and
+ * the file's path. How a tool that scans a location recursively for a name rule (Flyway, Rails, Ecto) reads.
+ */
+export function filesMatching(dir: string, pattern: RegExp, maxDepth?: number): { match: RegExpExecArray; file: string }[] {
+  const out: { match: RegExpExecArray; file: string }[] = [];
+  for (const rel of walkFiles(dir, maxDepth)) {
+    const match = pattern.exec(rel.slice(rel.lastIndexOf('/') + 1));
+    if (match) out.push({ match, file: join(dir, rel) });
+  }
+  return out;
+}
+
+/**
  * The files under `dir` (symlinks followed), as paths relative to it with `/`, subdirectories included to
  * `maxDepth`; hidden entries and node_modules skipped, as a shell glob's `**` skips dot-files.
  */

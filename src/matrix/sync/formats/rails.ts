@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { type Migration, wordsOf } from '../types.js';
 import type { Format } from './format.js';
-import { fileNamed, walkFiles } from './fs.js';
+import { fileNamed, filesMatching } from './fs.js';
 
 // ActiveRecord's Migration::MigrationFilenameRegexp (activerecord/lib/active_record/migration.rb).
 const FILE = /^([0-9]+)_([_a-z0-9]*)\.?([_a-z0-9]*)?\.rb$/;
@@ -20,15 +19,13 @@ export const rails: Format = {
   read(dir) {
     const out: Migration[] = [];
     // MigrationContext#migration_files: `Dir["#{path}/**/[0-9]*_*.rb"]`, subdirectories included.
-    for (const name of walkFiles(dir)) {
-      const m = FILE.exec(name.slice(name.lastIndexOf('/') + 1));
-      if (!m) continue;
+    for (const { match: m, file } of filesMatching(dir, FILE)) {
       const version = BigInt(m[1] as string);
       out.push({
         revision: version.toString(),
         parents: [],
         description: wordsOf(m[2] as string),
-        file: join(dir, name),
+        file,
         sortKey: [version],
       });
     }
