@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
+import { hint } from '../../src/hint.js';
 import { exitCodeForVerdict } from '../../src/render/exit-codes.js';
 import { compatDocument, formatCompatReport } from '../../src/render/report.js';
 import { fleetDocument, formatFleet } from '../../src/render/servers.js';
@@ -57,7 +58,11 @@ Exit codes: 0 compatible (or warnings only), 3 incompatible (or any warning with
       throw new HandshakeError(
         ErrorCode.Usage,
         `--feature ${unknown.join(', ')}: the compat matrix ${session.matrix.source} declares no such feature (${declared.length ? `it declares ${declared.join(', ')}` : 'it declares none'})`,
-        { remedy: declared.length ? `--feature ${declared[0]}` : `See ${this.config.bin} compat show` },
+        {
+          hint: declared.length
+            ? hint.run(['compat', 'check'], { forServer: true, args: [{ flag: 'feature', value: declared[0] as string }] })
+            : hint.run(['compat', 'show']),
+        },
       );
     }
     return { features: [...new Set(names)], command: null };

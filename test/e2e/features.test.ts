@@ -148,6 +148,8 @@ describe('compat check --feature, server status, doctor, compat show', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--feature exports');
     expect(r.stderr).toContain('it declares retention');
+    // The fix is a command to paste, for the server checked, not a bare flag.
+    expect(r.stderr).toMatch(new RegExp(`Fix: +\\S+ compat check --server ${url('new').replaceAll('.', '\\.')} --feature retention`));
   });
 
   it('server status lists the features; doctor warns about the one this server lacks', async () => {
