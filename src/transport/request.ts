@@ -30,6 +30,8 @@ export interface RequestOptions {
   followRedirects?: boolean;
   /** Defaults to the process-wide agent that honours HTTP(S)_PROXY and NO_PROXY. */
   dispatcher?: Dispatcher;
+  /** The environment whose proxy variables the process-wide agent honours (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
   /**
    * Header names (any case) that may follow a redirect to another origin; every other header given
    * here is dropped there, and so is the body. Default {@link CROSS_ORIGIN_HEADERS}.
@@ -54,8 +56,8 @@ export interface HttpResponse {
   url: string;
 }
 
-/** The process-wide agents, one per connect timeout (a CLI run uses one `--timeout`, so one agent). */
-const sharedDispatchers = new Map<number | undefined, Dispatcher>();
+/** The process-wide agents, one per connect timeout and proxy settings (a CLI run uses one `--timeout`, so one agent). */
+const sharedDispatchers = new Map<string, Dispatcher>();
 
 // Verification pinned on for every TLS connection (direct, to a proxy, and through a proxy's tunnel), so
 // NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot silently turn it off. A private CA is trusted
@@ -92,11 +94,14 @@ export function createAgent(options: { connectTimeoutMs?: number; env?: NodeJS.P
  * abort a pending connect when a request's signal fires, so without this a server that accepts and never
  * completes TLS would hold the process for undici's own 10 s connect timeout, past `--timeout`.
  */
-export function defaultDispatcher(connectTimeoutMs?: number): Dispatcher {
-  let agent = sharedDispatchers.get(connectTimeoutMs);
+export function defaultDispatcher(connectTimeoutMs?: number, env: NodeJS.ProcessEnv = process.env): Dispatcher {
+  // Keyed by the proxies too: a command run in process (its own environment, docs/architecture.md "One IO") never
+  // gets an agent made from another run's.
+  const key = JSON.stringify([connectTimeoutMs ?? null, proxySettings(env)]);
+  let agent = sharedDispatchers.get(key);
   if (!agent) {
-    agent = createAgent(connectTimeoutMs === undefined ? {} : { connectTimeoutMs });
-    sharedDispatchers.set(connectTimeoutMs, agent);
+    agent = createAgent(connectTimeoutMs === undefined ? { env } : { connectTimeoutMs, env });
+    sharedDispatchers.set(key, agent);
   }
   return agent;
 }
@@ -189,7 +194,7 @@ export async function httpRequest(input: URL | string, opts: RequestOptions): Pr
         headers,
         body: sameOrigin ? opts.body : undefined,
         signal,
-        dispatcher: opts.dispatcher ?? defaultDispatcher(opts.timeoutMs),
+        dispatcher: opts.dispatcher ?? defaultDispatcher(opts.timeoutMs, opts.env),
       });
       const location = headerValue(res.headers, 'location');
       if (follow && res.statusCode >= 300 && res.statusCode < 400 && location && hop < MAX_REDIRECTS) {
