@@ -198,7 +198,7 @@ export abstract class BaseCommand extends Command {
   }
 
   override async finally(err: Error | undefined): Promise<unknown> {
-    await closeDefaultDispatcher();
+    await closeDefaultDispatcher(this.io.env);
     return super.finally(err);
   }
 
