@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import { ErrorCode, HandshakeError, TransportError } from '../errors.js';
 import { hint } from '../hint.js';
 import { proxySettings } from '../input/index.js';
+import { DEFAULT_HEADER_NAMES } from '../protocol/defaults.js';
 import { formatBytes } from '../text.js';
 import { redactUrl } from '../url.js';
 import { classifyError } from './errors.js';
@@ -44,7 +45,12 @@ export interface RequestOptions {
  * so the rule is an allow-list of headers known to carry none; the CLI-version header, whose name
  * a matrix may override, is added by the caller through {@link RequestOptions.crossOriginHeaders}.
  */
-export const CROSS_ORIGIN_HEADERS: readonly string[] = ['accept', 'accept-language', 'user-agent', 'x-cli-version'];
+export const CROSS_ORIGIN_HEADERS: readonly string[] = [
+  'accept',
+  'accept-language',
+  'user-agent',
+  DEFAULT_HEADER_NAMES.cliVersion.toLowerCase(),
+];
 
 export interface HttpResponse {
   status: number;
