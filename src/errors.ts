@@ -9,6 +9,7 @@
 
 import { type FlagName, type Hint, hint } from './hint.js';
 import { optionText } from './option.js';
+import { plural } from './text.js';
 
 /** Stable error codes. Adding one is a minor change; renaming one is breaking. */
 export const ErrorCode = {
@@ -95,7 +96,7 @@ export class MatrixError extends HandshakeError {
   constructor(file: string, issues: readonly MatrixIssue[], options: HandshakeErrorOptions = {}) {
     const first = issues[0];
     const where = first ? (first.path ? `${first.path}: ${first.message}` : first.message) : 'invalid';
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+    const more = issues.length > 1 ? ` (and ${plural(issues.length - 1, 'more problem')})` : '';
     super(ErrorCode.MatrixInvalid, `Invalid compat matrix ${file}: ${where}${more}`, {
       // No flag here: whoever knows how the file was chosen (src/session/resolve.ts) says how else to run.
       remedy: options.remedy ?? (options.hint ? undefined : `Fix ${file}`),

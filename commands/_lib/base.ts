@@ -15,7 +15,7 @@ import { resolveMatrix, type Session, sessionFrom } from '../../src/session/sess
 import { closeDefaultDispatcher } from '../../src/transport/request.js';
 import { redactText } from '../../src/url.js';
 import { hostBranding } from './branding.js';
-import { headersFrom } from './flags.js';
+import { flagValueError, headersFrom } from './flags.js';
 import { suggestFlag } from './suggest.js';
 
 export { commonFlags, serverFlags } from './flags.js';
@@ -204,7 +204,7 @@ export abstract class BaseCommand extends Command {
       else this.err(formatCompatReport(err.report, this.errStyle));
       return;
     }
-    const coded = toHandshakeError(err, this.id ?? '', this.config.bin);
+    const coded = toHandshakeError(err, this.id ?? '', this.config.bin, this.ctor.flags);
     const exit = exitCodeForError(coded);
     process.exitCode = exit;
     const ctx = this.#remedies ?? { bin: this.config.bin, envPrefix: hostBranding(this.config).envPrefix };
@@ -231,9 +231,17 @@ export function printOutsideCommand(err: HandshakeError, options: { json: boolea
 }
 
 /** Whatever was thrown, as a coded error with a remedy. Flag-parser errors are usage errors. */
-function toHandshakeError(err: Error & { oclif?: { exit?: number } }, id: string, bin: string): HandshakeError {
+function toHandshakeError(
+  err: Error & { oclif?: { exit?: number } },
+  id: string,
+  bin: string,
+  flags?: Record<string, unknown>,
+): HandshakeError {
   if (isHandshakeError(err)) return err;
   const help = `${bin} ${id.replaceAll(':', ' ')} --help`.trim();
+  // A flag value oclif's parser refused (a range, a whole number): our words, naming the flag (flags.ts).
+  const refused = flagValueError(err, flags, `See ${help}`);
+  if (refused) return refused;
   if (err instanceof Errors.CLIError && (err.oclif?.exit === 2 || /flag|argument/i.test(err.message))) {
     // oclif's NonExistentFlagsError carries the unknown flags and the command's own: name the one meant.
     const { flags: unknown, parse } = err as { flags?: string[]; parse?: { input?: { flags?: Record<string, { char?: string }> } } };

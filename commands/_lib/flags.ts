@@ -1,9 +1,10 @@
 /**
  * The one place that defines and validates flag values. A value out of range, of the wrong kind or
- * unsafe to send is a usage error (exit 2) naming the flag and what it accepts, thrown while oclif
- * parses, before anything runs. Commands import their flags from here.
+ * unsafe to send is a usage error (exit 2) naming the flag and what it accepts: oclif checks the ranges
+ * while it parses, before anything runs, and {@link flagValueError} says its refusal in our words.
+ * Commands import their flags from here.
  */
-import { Flags } from '@oclif/core';
+import { Errors, Flags } from '@oclif/core';
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
 
 /**
@@ -18,86 +19,134 @@ export const MIN_INTERVAL_SECONDS = 0.2;
 /** The largest `--interval` and `--wait`: one day, well inside what a timer holds. */
 export const MAX_WAIT_SECONDS = 86_400;
 
-/**
- * A usage error about a flag value. oclif prefixes whatever a flag's parser throws with
- * "Parsing --flag \n\t… See more help with --help"; this one's message cannot be rewritten, so the
- * user reads one line that names the flag and its range.
- */
-export class FlagValueError extends HandshakeError {
-  constructor(message: string, remedy: string) {
-    super(ErrorCode.Usage, message, { remedy });
-    Object.defineProperty(this, 'message', { get: () => message, set: () => {}, enumerable: false, configurable: true });
-  }
-}
+/** A flag's value bounds and how they are said: what `--flag` takes when its value is refused. */
+type Range = {
+  min: number;
+  max: number;
+  /** What the number counts (`milliseconds`, `bytes`, `seconds`). */
+  unit: string;
+  /** The value a remedy shows. */
+  example: string;
+  /** Seconds with fractions, parsed to milliseconds; more than 0 when `min` is 0. */
+  seconds?: boolean;
+};
+
+// oclif's own whole-number check (digits only, then min and max): no `1e3`, no `0x10`, no fractions, so what
+// runs is exactly what was typed. Surrounding spaces are forgiven, as they always were.
+const integerParse = Flags.integer().parse;
+const wholeNumber = Flags.custom<number, Range>({
+  // oclif reads only opts.min and opts.max; its type knows no Range.
+  parse: (input, ctx, opts) => integerParse(input.trim(), ctx, opts as unknown as Parameters<typeof integerParse>[2]),
+});
+
+// oclif has no fractional flag: seconds are read here, with oclif's words for a refusal.
+const seconds = Flags.custom<number, Range>({
+  parse: async (input, _ctx, { min, max }) => {
+    const text = input.trim();
+    const n = /^(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isFinite(n) || n < min || n > max || (min === 0 && n === 0)) {
+      throw new Errors.CLIError(`Expected a number of seconds but received: ${input}`);
+    }
+    return Math.round(n * 1000);
+  },
+});
 
 function show(input: string): string {
   return JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input);
 }
 
-/**
- * Parses a whole number for `--flag` in `[min, max]`: digits only (no `1e3`, no `0x10`, no
- * fractions), so what runs is exactly what was typed.
- */
-export function parseInteger(flag: string, input: string, min: number, max: number, unit: string, example: number): number {
-  const text = input.trim();
-  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new FlagValueError(`--${flag} takes a whole number of ${unit} from ${min} to ${max}, got ${show(input)}`, `--${flag} ${example}`);
-  }
-  return n;
+function usageError(message: string, remedy: string): HandshakeError {
+  return new HandshakeError(ErrorCode.Usage, message, { remedy });
 }
 
-/** Parses seconds for `--flag` (fractions allowed) in `[min, max]`; returns milliseconds. */
-export function parseSeconds(flag: string, input: string, min: number, max: number, example: string): number {
-  const text = input.trim();
-  const n = /^(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isFinite(n) || n < min || n > max || (min === 0 && n === 0)) {
-    const range = min === 0 ? `more than 0 and at most ${max}` : `from ${min} to ${max}`;
-    throw new FlagValueError(`--${flag} takes a number of seconds ${range}, got ${show(input)}`, `--${flag} ${example}`);
+// What oclif's parser makes of anything a flag's parse throws: "Parsing --name \n\t<reason>\nSee more help with --help".
+const PARSING = /^Parsing --([\w-]+) \n\t([\s\S]*?)(?:\nSee more help with --help)?$/;
+
+/**
+ * A flag value oclif refused, said in our words: the flag, what it takes (its range, from the flag's own
+ * definition), and the value typed; a usage error (exit 2). oclif's own message ("Expected an integer less
+ * than or equal to …") names no flag. BaseCommand's catch asks this first, with the command's flags; any
+ * other flag whose parse failed gets oclif's reason after its name, and `otherwise` as its remedy. Undefined
+ * for any other error.
+ */
+export function flagValueError(err: unknown, flags: Record<string, unknown> | undefined, otherwise: string): HandshakeError | undefined {
+  const m = err instanceof Error ? PARSING.exec(err.message) : null;
+  if (!m) return undefined;
+  const [, name = '', reason = ''] = m;
+  const flag = (flags?.[name] ?? {}) as Partial<Range> & { type?: string };
+  const input = /received: ([\s\S]*)$/.exec(reason)?.[1];
+  const got = input === undefined ? '' : `, got ${show(input)}`;
+  const { min, max } = flag;
+  if (typeof min !== 'number' && typeof max !== 'number') {
+    return usageError(`--${name}: ${reason.split('\n')[0]}`, otherwise);
   }
-  return Math.round(n * 1000);
+  const kind = flag.seconds ? 'a number of seconds' : flag.unit ? `a whole number of ${flag.unit}` : 'a whole number';
+  const range =
+    typeof min === 'number' && typeof max === 'number'
+      ? flag.seconds && min === 0
+        ? `more than 0 and at most ${max}`
+        : `from ${min} to ${max}`
+      : typeof min === 'number'
+        ? `of at least ${min}`
+        : `of at most ${max}`;
+  const remedy = flag.example === undefined ? otherwise : `--${name} ${flag.example}`;
+  return usageError(`--${name} takes ${kind} ${range}${got}`, remedy);
 }
 
 /** `--timeout MS`: 1 to {@link MAX_TIMEOUT_MS}. */
 export function timeoutFlag(defaultMs = 5000) {
-  return Flags.custom<number>({
+  return wholeNumber({
     description: `Per-request timeout in milliseconds (1 to ${MAX_TIMEOUT_MS}).`,
     default: defaultMs,
     helpValue: 'MS',
-    parse: async (input) => parseInteger('timeout', input, 1, MAX_TIMEOUT_MS, 'milliseconds', 5000),
-  })();
+    min: 1,
+    max: MAX_TIMEOUT_MS,
+    unit: 'milliseconds',
+    example: '5000',
+  });
 }
 
 /** `--max-bytes N`: 1 to {@link MAX_BODY_BYTES}. */
 export function maxBytesFlag(defaultBytes: number) {
-  return Flags.custom<number>({
+  return wholeNumber({
     description: `Refuse a response body larger than this many bytes (1 to ${MAX_BODY_BYTES}).`,
     default: defaultBytes,
     helpValue: 'BYTES',
-    parse: async (input) => parseInteger('max-bytes', input, 1, MAX_BODY_BYTES, 'bytes', defaultBytes),
-  })();
+    min: 1,
+    max: MAX_BODY_BYTES,
+    unit: 'bytes',
+    example: String(defaultBytes),
+  });
 }
 
 /** `server upgrade --interval SECONDS` (parsed to ms): at least {@link MIN_INTERVAL_SECONDS}. */
 export function intervalFlag(defaultSeconds = 2) {
-  return Flags.custom<number>({
+  return seconds({
     description: `Seconds between polls (fractions allowed, ${MIN_INTERVAL_SECONDS} to ${MAX_WAIT_SECONDS}).`,
     default: defaultSeconds * 1000,
     defaultHelp: async () => String(defaultSeconds),
     helpValue: 'SECONDS',
-    parse: async (input) => parseSeconds('interval', input, MIN_INTERVAL_SECONDS, MAX_WAIT_SECONDS, String(defaultSeconds)),
-  })();
+    min: MIN_INTERVAL_SECONDS,
+    max: MAX_WAIT_SECONDS,
+    unit: 'seconds',
+    seconds: true,
+    example: String(defaultSeconds),
+  });
 }
 
 /** `server upgrade --wait SECONDS` (parsed to ms): more than 0, at most {@link MAX_WAIT_SECONDS}. */
 export function waitFlag(defaultSeconds = 600) {
-  return Flags.custom<number>({
+  return seconds({
     description: `Seconds to wait for the server, all hops together (up to ${MAX_WAIT_SECONDS}).`,
     default: defaultSeconds * 1000,
     defaultHelp: async () => String(defaultSeconds),
     helpValue: 'SECONDS',
-    parse: async (input) => parseSeconds('wait', input, 0, MAX_WAIT_SECONDS, String(defaultSeconds)),
-  })();
+    min: 0,
+    max: MAX_WAIT_SECONDS,
+    unit: 'seconds',
+    seconds: true,
+    example: String(defaultSeconds),
+  });
 }
 
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -106,10 +155,10 @@ const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 export function parseMethod(input: string): string {
   const method = input.trim().toUpperCase();
   if (!TOKEN.test(method) || method.length > 32) {
-    throw new FlagValueError(`--method (-X) ${show(input)} is not an HTTP method`, '-X GET, -X POST, -X PUT, -X PATCH or -X DELETE');
+    throw usageError(`--method (-X) ${show(input)} is not an HTTP method`, '-X GET, -X POST, -X PUT, -X PATCH or -X DELETE');
   }
   if (method === 'CONNECT' || method === 'TRACE' || method === 'TRACK') {
-    throw new FlagValueError(`--method (-X) ${method} is not supported by api`, '-X GET, -X POST, -X PUT, -X PATCH or -X DELETE');
+    throw usageError(`--method (-X) ${method} is not supported by api`, '-X GET, -X POST, -X PUT, -X PATCH or -X DELETE');
   }
   return method;
 }
@@ -137,21 +186,18 @@ export function parseHeader(line: string): [string, string] {
   const i = line.indexOf(':');
   const name = (i < 0 ? line : line.slice(0, i)).trim();
   if (i <= 0 || !TOKEN.test(name)) {
-    throw new FlagValueError(`--header (-H) ${show(line)} is not a header: write it as "Name: value"`, '-H "X-Request-Id: 42"');
+    throw usageError(`--header (-H) ${show(line)} is not a header: write it as "Name: value"`, '-H "X-Request-Id: 42"');
   }
   const value = line.slice(i + 1).trim();
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value) || /[^\u0000-\u00ff]/.test(value)) {
-    throw new FlagValueError(
+    throw usageError(
       `--header (-H) ${name}: the value holds a control or non-Latin-1 character, which cannot be sent in a header`,
       `-H "${name}: value" with printable characters only`,
     );
   }
   if (FORBIDDEN_HEADERS.has(name.toLowerCase())) {
-    throw new FlagValueError(
-      `--header (-H) ${name} cannot be set: the connection and the body's framing are handled for you`,
-      'Remove that -H',
-    );
+    throw usageError(`--header (-H) ${name} cannot be set: the connection and the body's framing are handled for you`, 'Remove that -H');
   }
   return [name.toLowerCase(), value];
 }

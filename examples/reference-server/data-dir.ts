@@ -15,7 +15,9 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { messageOf, ReferenceServerError } from './errors.js';
 import type { Migration } from './migrations.js';
@@ -124,8 +126,20 @@ function isAlive(pid: number): boolean {
 
 /** Opens (creating if needed) the data directory's database and its bookkeeping tables. */
 export async function openDatabase(dir: string): Promise<PGlite> {
-  mkdirSync(join(dir, PGDATA), { recursive: true });
-  const db = await PGlite.create(join(dir, PGDATA));
+  const pgdata = join(dir, PGDATA);
+  const template = existsSync(join(pgdata, 'PG_VERSION')) ? null : await seedCluster(pgdata);
+  mkdirSync(pgdata, { recursive: true });
+  let db: PGlite;
+  try {
+    db = await PGlite.create(pgdata);
+  } catch (err) {
+    if (!template) throw err;
+    // The cached template is damaged: drop it, and initdb here as without one.
+    rmSync(template, { recursive: true, force: true });
+    rmSync(pgdata, { recursive: true, force: true });
+    mkdirSync(pgdata, { recursive: true });
+    db = await PGlite.create(pgdata);
+  }
   // Alembic's own table: one row, the revision the schema is at.
   await db.exec(`
     CREATE TABLE IF NOT EXISTS alembic_version (
@@ -143,6 +157,78 @@ export async function openDatabase(dir: string): Promise<PGlite> {
     );
   `);
   return db;
+}
+
+/**
+ * A new cluster starts as a copy of a pristine one. PGlite's initdb takes
+ * seconds (more on a busy machine) and gives the same cluster every time, so
+ * the first new data directory runs it once into the user's cache
+ * (`$XDG_CACHE_HOME/handshake-reference-server/pglite-<version>`, written
+ * under a temporary name and renamed when complete) and every later one
+ * copies it: about a tenth of the time. A cache that cannot be used (no home,
+ * not writable, damaged) costs only the time: PGlite then runs initdb in the
+ * data directory as before; so does a template PGlite cannot open (it is
+ * removed). `REFERENCE_SERVER_NO_TEMPLATE=1` always runs initdb. Returns the
+ * template copied, or null.
+ */
+export async function seedCluster(pgdata: string, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+  if (env['REFERENCE_SERVER_NO_TEMPLATE']) return null;
+  const template = templatePath(env);
+  if (!template) return null;
+  const partial = `${pgdata}.seed-${process.pid}`;
+  try {
+    if (!existsSync(join(template, 'PG_VERSION'))) await makeTemplate(template);
+    rmSync(pgdata, { recursive: true, force: true });
+    cpSync(template, partial, { recursive: true });
+    renameSync(partial, pgdata);
+    return template;
+  } catch {
+    // Any problem with the cache: PGlite runs initdb in the data directory itself.
+    rmSync(partial, { recursive: true, force: true });
+    rmSync(pgdata, { recursive: true, force: true });
+    return null;
+  }
+}
+
+/** Where this PGlite's template cluster lives, or null when there is no absolute cache directory to keep it in. */
+function templatePath(env: NodeJS.ProcessEnv): string | null {
+  const xdg = env['XDG_CACHE_HOME'];
+  const home = env['HOME'] || safeHomedir();
+  const base = xdg && isAbsolute(xdg) ? xdg : home ? join(home, '.cache') : null;
+  if (!base || !isAbsolute(base)) return null;
+  return join(base, 'handshake-reference-server', `pglite-${pgliteVersion()}`);
+}
+
+function safeHomedir(): string {
+  try {
+    return homedir();
+  } catch {
+    return ''; // a uid with no passwd entry
+  }
+}
+
+function pgliteVersion(): string {
+  const require = createRequire(import.meta.url);
+  // The package's exports do not include its package.json: read it beside the resolved entry point.
+  let dir = dirname(require.resolve('@electric-sql/pglite'));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** initdb into a temporary directory beside `template`, closed cleanly, then renamed: the template is whole or absent. */
+async function makeTemplate(template: string): Promise<void> {
+  mkdirSync(dirname(template), { recursive: true, mode: 0o700 });
+  const partial = `${template}.partial-${process.pid}-${randomUUID()}`;
+  try {
+    const db = await PGlite.create(partial);
+    await db.close();
+    syncTree(partial);
+    renameSync(partial, template);
+  } catch (err) {
+    rmSync(partial, { recursive: true, force: true });
+    // Another process renamed its template first: use that one.
+    if (!existsSync(join(template, 'PG_VERSION'))) throw err;
+  }
 }
 
 /** The revision the schema is at; on the database handle, or inside a transaction with the transaction. */

@@ -1,4 +1,5 @@
 import type { CheckResult, CheckStatus, DoctorReport } from '../doctor/framework.js';
+import { plural } from '../text.js';
 import { OWN_WORDS, remedyFor, saidText } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import { createStyle, type Style } from './style.js';
@@ -46,10 +47,9 @@ function paint(status: CheckStatus, style: Style): (s: string) => string {
 /** `12 checks: 9 passed, 1 warning, 1 failed, 1 skipped` (skipped only when some were). */
 export function doctorSummaryLine(report: DoctorReport): string {
   const s = report.summary;
-  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-  const parts = [`${s.passed} passed`, plural(s.warnings, 'warning', 'warnings'), `${s.failed} failed`];
+  const parts = [`${s.passed} passed`, plural(s.warnings, 'warning'), `${s.failed} failed`];
   if (s.skipped) parts.push(`${s.skipped} skipped`);
-  return `${plural(s.total, 'check', 'checks')}: ${parts.join(', ')}`;
+  return `${plural(s.total, 'check')}: ${parts.join(', ')}`;
 }
 
 export interface FormatDoctorOptions {
@@ -140,9 +140,9 @@ export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOpti
   const plain = createStyle(false);
   const s = report.summary;
   const verdict = s.failed
-    ? `${s.failed} failed${s.warnings ? `, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}` : ''}`
+    ? `${s.failed} failed${s.warnings ? `, ${plural(s.warnings, 'warning')}` : ''}`
     : s.warnings
-      ? `no failures, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}`
+      ? `no failures, ${plural(s.warnings, 'warning')}`
       : 'all checks passed';
 
   const labelWidth = Math.max(0, ...report.facts.map((f) => sanitize(f.label).length));

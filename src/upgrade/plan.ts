@@ -5,6 +5,7 @@ import { createMatrix, type Matrix } from '../matrix/load.js';
 import { type MatrixDocument, REVISION_PATTERN } from '../matrix/schema.js';
 import { RANGE_OPTIONS } from '../matrix/versions.js';
 import type { StatusReport } from '../session/session.js';
+import { plural, pluralWord } from '../text.js';
 import { chooseDeployment, type DeploymentChoice, type PlanNote, type RejectedValue, restoreCommands } from './deployment.js';
 import { type GoalReport, isUpToDate } from './goal.js';
 import { buildHops, type Hop } from './hops.js';
@@ -381,7 +382,7 @@ function planNotes(
   const { notes } = ctx;
   if (p.stops.length) {
     notes.push(
-      `${p.stops.join(', ')} ${p.stops.length === 1 ? 'is a required upgrade stop' : 'are required upgrade stops'}: one hop each, none skipped; any release of a stop's minor at or above it counts`,
+      `${p.stops.join(', ')} ${pluralWord(p.stops.length, 'is a required upgrade stop', 'are required upgrade stops')}: one hop each, none skipped; any release of a stop's minor at or above it counts`,
     );
   }
   if (p.baseline) {
@@ -394,7 +395,7 @@ function planNotes(
   const m = p.serverMigration;
   if (m) {
     notes.push(
-      `the server backs up and applies ${m.migrations.length} migration${m.migrations.length === 1 ? '' : 's'} of its own release itself, up to ${m.target_revision}`,
+      `the server backs up and applies ${plural(m.migrations.length, 'migration')} of its own release itself, up to ${m.target_revision}`,
     );
   } else if (p.sameRelease) {
     notes.push(`the server already runs ${p.target}: the hop re-runs its upgrade steps to apply the pending migrations`);

@@ -7,6 +7,7 @@ import { DEPLOYMENT_PATTERN } from '../matrix/schema.js';
 import { cliInstallCommand, restoreCommands } from '../matrix/templates.js';
 import { plainRelease, RANGE_OPTIONS } from '../matrix/versions.js';
 import { DEV_VERSION, type MigrationProgress, type PendingMigration, type VersionDocument } from '../protocol/version-document.js';
+import { plural, shortList } from '../text.js';
 import { redactUrl, suggestBase } from '../url.js';
 import { type FeatureFinding, type FeatureNeeds, featureFindings, featureHint, needsText } from './features.js';
 
@@ -378,15 +379,6 @@ function aheadOf(release: string | null, version: string): boolean {
 export function progressText(p: MigrationProgress | null | undefined): string {
   if (!p) return 'progress not reported';
   return `${p.applied} of ${p.total} applied${p.current ? `, now ${p.current}` : ''}`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** Up to `max` items, then how many more: how messages list revisions. */
-export function shortList(items: readonly string[], max = 3): string {
-  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
 /** What every rule reads: the document, the findings, and the phrases messages share. */

@@ -107,7 +107,7 @@ function literalsOf(file: string): Array<{ line: number; text: string }> {
   const visit = (node: ts.Node): void => {
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) out.push({ line: at(node), text: node.text });
     else if (ts.isTemplateExpression(node)) {
-      out.push({ line: at(node), text: [node.head.text, ...node.templateSpans.map((s) => s.literal.text)].join('${…}') });
+      out.push({ line: at(node), text: [node.head.text, ...node.templateSpans.map((s) => s.literal.text)].join('{…}') });
     }
     ts.forEachChild(node, visit);
   };

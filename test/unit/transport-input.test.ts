@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Flags } from '@oclif/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { headersFrom, parseHeader, parseInteger, parseMethod, parseSeconds } from '../../commands/_lib/flags.js';
+import { flagValueError, headersFrom, intervalFlag, parseHeader, parseMethod, timeoutFlag, waitFlag } from '../../commands/_lib/flags.js';
 import { HandshakeCache } from '../../src/cache/cache.js';
 import { addServer, jsonErrorPosition, loadConfig, lookupServer, removeServer, tryLoadConfig, useServer } from '../../src/config/config.js';
 import { ErrorCode, type HandshakeError, isHandshakeError } from '../../src/errors.js';
@@ -11,6 +12,7 @@ import { ensureDirectory, homeDirectory, normalizeProxy, proxySettings, readUser
 import { OWN_WORDS, remedyFor } from '../../src/render/remedy.js';
 import { createAgent, httpRequest } from '../../src/transport/request.js';
 import { parseServerUrl, suggestBase } from '../../src/url.js';
+import { parseFlag } from '../helpers/flags.js';
 import { json, startServer, type TestServer } from '../helpers/http-server.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -234,14 +236,34 @@ describe('the config file', () => {
 });
 
 describe('flag values', () => {
-  it('--timeout and friends: whole numbers in a range that fits a timer, named in the error', () => {
-    expect(parseInteger('timeout', '5000', 1, 3_600_000, 'milliseconds', 5000)).toBe(5000);
+  // Parsed by oclif (Flags.integer's check), refused in our words (flagValueError), as a command's flags are.
+  const flags = { timeout: timeoutFlag(), interval: intervalFlag(2), wait: waitFlag(600) };
+  it('--timeout and friends: whole numbers in a range that fits a timer, named in the error', async () => {
+    expect(await parseFlag(flags, 'timeout', '5000')).toBe(5000);
     for (const bad of ['2147483648', '99999999999', '0', '-1', 'abc', '1e3', '1.5', '']) {
-      expect(usage(() => parseInteger('timeout', bad, 1, 3_600_000, 'milliseconds', 5000)).message).toMatch(/--timeout.*3600000/);
+      expect((await usageAsync(parseFlag(flags, 'timeout', bad))).message).toMatch(/--timeout.*3600000/);
     }
-    expect(parseSeconds('interval', '0.5', 0.2, 86400, '2')).toBe(500);
-    usage(() => parseSeconds('interval', '0.1', 0.2, 86400, '2'));
-    usage(() => parseSeconds('wait', '0', 0, 86400, '600'));
+    expect(await parseFlag(flags, 'interval', '0.5')).toBe(500);
+    await usageAsync(parseFlag(flags, 'interval', '0.1'));
+    await usageAsync(parseFlag(flags, 'wait', '0'));
+  });
+
+  it("oclif's refusal is said once, in our words: the flag, its range, the value typed, and a value to paste", async () => {
+    const timeout = await usageAsync(parseFlag(flags, 'timeout', '99999999999'));
+    expect(timeout.message).toBe('--timeout takes a whole number of milliseconds from 1 to 3600000, got "99999999999"');
+    expect(timeout.remedy).toBe('--timeout 5000');
+    const wait = await usageAsync(parseFlag(flags, 'wait', ' 0 '));
+    expect(wait.message).toBe('--wait takes a number of seconds more than 0 and at most 86400, got " 0 "');
+    expect(wait.remedy).toBe('--wait 600');
+    // A vendor's own Flags.integer (docs/embedding.md's --limit): its range from oclif's definition, no unit.
+    const vendor = { limit: Flags.integer({ min: 1, max: 100, default: 20 }), name: Flags.string() };
+    expect((await usageAsync(parseFlag(vendor, 'limit', '500'))).message).toBe('--limit takes a whole number from 1 to 100, got "500"');
+    const unbounded = { limit: Flags.integer() };
+    const plain = await usageAsync(parseFlag(unbounded, 'limit', 'ten'));
+    expect(plain.message).toBe('--limit: Expected an integer but received: ten');
+    expect(plain.message).not.toMatch(/Parsing|See more help/);
+    expect(plain.remedy).toBe('See --help');
+    expect(flagValueError(new Error('something else'), vendor, 'See --help')).toBeUndefined();
   });
 
   it('-H refuses control bytes, Expect, Upgrade and hop-by-hop headers; -X refuses what is no method', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_WAIT_SECONDS, MIN_INTERVAL_SECONDS, parseSeconds } from '../../commands/_lib/flags.js';
+import { intervalFlag, MAX_WAIT_SECONDS, waitFlag } from '../../commands/_lib/flags.js';
 import type { Observation } from '../../src/handshake/observe.js';
 import { versionDocumentSchema } from '../../src/protocol/version-document.js';
 import { createStyle } from '../../src/render/style.js';
@@ -9,6 +9,7 @@ import { migrateEndpoint, type StartOptions } from '../../src/upgrade/admin.js';
 import type { Probe } from '../../src/upgrade/poll.js';
 import { type UpgradeOptions, type UpgradeOutcome, upgradeServer } from '../../src/upgrade/upgrade.js';
 import { sandbox } from '../helpers/cli.js';
+import { parseFlag } from '../helpers/flags.js';
 import { fakeUpgradeOptions } from '../helpers/upgrade-fake.js';
 
 // The flow's typed steps, its outcome table and the admin path, with a fake server, clock and sleep.
@@ -70,18 +71,19 @@ describe('the outcome table', () => {
 });
 
 describe('--interval and --wait', () => {
-  // The flags' own parsers (commands/_lib/flags.ts), as upgradeFlags uses them.
-  const interval = (v: string) => parseSeconds('interval', v, MIN_INTERVAL_SECONDS, MAX_WAIT_SECONDS, '2');
-  const wait = (v: string) => parseSeconds('wait', v, 0, MAX_WAIT_SECONDS, '600');
-  it('a floor of 0.2 s between polls, and nothing a timer cannot hold', () => {
-    expect(interval('0.2')).toBe(200);
-    expect(() => interval('0.0001')).toThrow(/--interval/);
-    expect(() => interval('0.19')).toThrow(/--interval/);
-    expect(wait(String(MAX_WAIT_SECONDS))).toBe(MAX_WAIT_SECONDS * 1000);
+  // The flags as upgradeFlags defines them (commands/_lib/flags.ts), parsed by oclif and refused in our words.
+  const flags = { interval: intervalFlag(2), wait: waitFlag(600) };
+  const interval = (v: string) => parseFlag(flags, 'interval', v);
+  const wait = (v: string) => parseFlag(flags, 'wait', v);
+  it('a floor of 0.2 s between polls, and nothing a timer cannot hold', async () => {
+    expect(await interval('0.2')).toBe(200);
+    await expect(interval('0.0001')).rejects.toThrow(/--interval/);
+    await expect(interval('0.19')).rejects.toThrow(/--interval/);
+    expect(await wait(String(MAX_WAIT_SECONDS))).toBe(MAX_WAIT_SECONDS * 1000);
     expect(MAX_WAIT_SECONDS * 1000).toBeLessThan(2 ** 31);
-    expect(() => wait('3000000')).toThrow(/--wait/);
-    expect(() => interval('3000000')).toThrow(/--interval/);
-    for (const bad of ['', 'fast', '-1', '0', 'Infinity', 'NaN']) expect(() => wait(bad)).toThrow(/--wait/);
+    await expect(wait('3000000')).rejects.toThrow(/--wait/);
+    await expect(interval('3000000')).rejects.toThrow(/--interval/);
+    for (const bad of ['', 'fast', '-1', '0', 'Infinity', 'NaN']) await expect(wait(bad)).rejects.toThrow(/--wait/);
   });
 });
 

@@ -10,6 +10,7 @@ import { normalizeProxy, readRegularFile } from '../../input/index.js';
 import { BUNDLED } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
 import { packageRoot } from '../../package-root.js';
+import { plural } from '../../text.js';
 import { redactUrl } from '../../url.js';
 import type { DoctorContext } from '../context.js';
 import type { CheckOutcome, DoctorCheck, Words } from '../framework.js';
@@ -93,7 +94,7 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
         const current = currentServer(c.config);
         const withTokens = names.filter((n) => servers[n]?.token).length;
         const what = names.length
-          ? `${names.length} server${names.length === 1 ? '' : 's'} (${names.join(', ')})${current ? `, current "${current}"` : ', none current'}${withTokens ? `, ${withTokens} with a token` : ''}`
+          ? `${plural(names.length, 'server')} (${names.join(', ')})${current ? `, current "${current}"` : ', none current'}${withTokens ? `, ${withTokens} with a token` : ''}`
           : 'no servers';
         const warning = c.warnings[0];
         if (warning) {
@@ -183,7 +184,7 @@ export function networkChecks(): DoctorCheck<DoctorContext>[] {
             remedy: 'Point NODE_EXTRA_CA_CERTS at a PEM file (-----BEGIN CERTIFICATE-----)',
           };
         }
-        return pass(`NODE_EXTRA_CA_CERTS=${file}: readable, ${count} certificate${count === 1 ? '' : 's'}`);
+        return pass(`NODE_EXTRA_CA_CERTS=${file}: readable, ${plural(count, 'certificate')}`);
       },
     },
   ];

@@ -6,11 +6,12 @@ import { parseHttpDate } from '../../http-date.js';
 import type { Matrix } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
 import type { StatusReport } from '../../session/session.js';
+import { plural, pluralWord, roughDuration, shortList } from '../../text.js';
 import { classifyError } from '../../transport/errors.js';
 import { type HttpResponse, headerValue } from '../../transport/request.js';
 import { isLoopback, redactUrl } from '../../url.js';
 import { featureHint, featureSpecs } from '../../verdict/features.js';
-import { type Findings, INCONSISTENT_REJECTION, inconsistentRejection, shortList } from '../../verdict/verdict.js';
+import { type Findings, INCONSISTENT_REJECTION, inconsistentRejection } from '../../verdict/verdict.js';
 import type { DoctorContext, HttpProbe, VersionProbe } from '../context.js';
 import type { CheckOutcome, CheckStatus, DoctorCheck, Words } from '../framework.js';
 import { describeProxy, readProxySettings, routeFor } from '../proxy.js';
@@ -106,15 +107,6 @@ function notChecked(p: VersionProbe): string {
 }
 
 const SEVERITY_STATUS: Record<'ok' | 'warn' | 'error', CheckStatus> = { ok: 'pass', warn: 'warn', error: 'fail' };
-
-function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s} s`;
-  const m = Math.round(s / 60);
-  if (m < 120) return `${m} min`;
-  const h = Math.round(m / 60);
-  return h < 48 ? `${h} h` : `${Math.round(h / 24)} days`;
-}
 
 /** Server health: reachability, TLS, versions, migrations, the verdict, header drift, clock skew, the CLI window. */
 export function serverChecks(): DoctorCheck<DoctorContext>[] {
@@ -231,7 +223,7 @@ const tls: Run = async (ctx, t) => {
   if (probe.validToMs === null) return { status: 'pass', detail: `${protocol}, ${issued}` };
   const days = Math.floor((probe.validToMs - ctx.now()) / 86_400_000);
   const date = new Date(probe.validToMs).toISOString().slice(0, 10);
-  const detail = `${protocol}, ${issued}, expires in ${days} day${days === 1 ? '' : 's'} (${date})`;
+  const detail = `${protocol}, ${issued}, expires in ${plural(days, 'day')} (${date})`;
   if (days < 0) return { status: 'fail', detail: `${protocol}, ${issued}, expired on ${date}`, remedy: 'Renew the server certificate' };
   if (days < CERT_WARN_DAYS) return { status: 'warn', detail, remedy: 'Renew the server certificate before it expires' };
   if (protocol === 'TLSv1' || protocol === 'TLSv1.1') {
@@ -330,7 +322,7 @@ const schemaRevision: Run = (ctx) =>
         const behind = p?.known ? -p.distance : 0;
         return {
           status: 'fail',
-          detail: `${rev} is ${behind} revision${behind === 1 ? '' : 's'} behind ${d.min_schema_revision}, which this CLI needs`,
+          detail: `${rev} is ${plural(behind, 'revision')} behind ${d.min_schema_revision}, which this CLI needs`,
           hint: UPGRADE_HINT,
           facts,
         };
@@ -364,7 +356,7 @@ const migrations: Run = (ctx) =>
     if (missing.length) {
       return {
         status: 'fail',
-        detail: `${missing.length} migration${missing.length === 1 ? '' : 's'} of release ${f.server.reported} never ran (${shortList(missing)}); ${pendingText}`,
+        detail: `${plural(missing.length, 'migration')} of release ${f.server.reported} never ran (${shortList(missing)}); ${pendingText}`,
         hint: UPGRADE_HINT,
       };
     }
@@ -549,7 +541,7 @@ const headerDrift: Run = async (ctx, t) => {
   }
   const drift = [...claims.values()].map(
     (c) =>
-      `${c.where.join(' and ')} send${c.where.length === 1 ? 's' : ''} ${c.header} ${c.value}, the version document says ${c.expected}`,
+      `${c.where.join(' and ')} ${pluralWord(c.where.length, 'sends', 'send')} ${c.header} ${c.value}, the version document says ${c.expected}`,
   );
   if (drift.length) {
     return {
@@ -586,13 +578,13 @@ const clockSkew: Run = async (ctx) => {
   if (abs > MAX_CLOCK_SKEW_MS) {
     return {
       status: 'warn',
-      detail: `the server's clock is ${duration(abs)} ${skew > 0 ? 'ahead of' : 'behind'} this machine's (Date: ${date})`,
+      detail: `the server's clock is ${roughDuration(abs)} ${skew > 0 ? 'ahead of' : 'behind'} this machine's (Date: ${date})`,
       remedy: 'Sync the clocks of this machine and the server (NTP): token expiry, certificates and logs depend on them',
     };
   }
   const s = Math.round(abs / 1000);
   return {
     status: 'pass',
-    detail: s <= 1 ? 'in sync with this machine (within 1 s)' : `${s} s ${skew > 0 ? 'ahead of' : 'behind'} this machine`,
+    detail: s <= 1 ? 'in sync with this machine (within 1 s)' : `${roughDuration(abs)} ${skew > 0 ? 'ahead of' : 'behind'} this machine`,
   };
 };
