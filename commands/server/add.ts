@@ -52,7 +52,7 @@ Adding a name that is already configured with another URL is refused unless --fo
     const file = this.configFile();
     const { before, after: config } = await updateConfig(
       file,
-      (current) => addServer(current, args.name, args.url, token, flags.use, flags.force, this.config.bin),
+      (current) => addServer(current, args.name, args.url, token, flags.use, flags.force),
       this.io.env,
     );
     const replaced = before.servers[args.name];

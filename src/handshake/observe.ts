@@ -12,6 +12,7 @@ import {
   type VersionDocument,
   versionDocumentSchema,
 } from '../protocol/version-document.js';
+import { secondsUp } from '../text.js';
 import { type HttpResponse, headerValue, httpRequest, type RequestOptions } from '../transport/request.js';
 import { resolveApiUrl, serverAt } from '../url.js';
 
@@ -181,7 +182,7 @@ export function maintenance(res: Pick<HttpResponse, 'status' | 'headers' | 'body
  * how long the server asked to wait. Only `server upgrade`'s poll honours it.
  */
 function retryAfterRemedy(status: number, retryAfterMs: number | null, url: string, endpoint: string): string {
-  const wait = retryAfterMs === null ? null : `${Math.ceil(retryAfterMs / 1000)} s`;
+  const wait = retryAfterMs === null ? null : secondsUp(retryAfterMs);
   if (status === 429)
     return wait ? `Wait ${wait} (the server's Retry-After) and run the command again` : 'Wait a moment and run the command again';
   const server = serverAt(url, endpoint);

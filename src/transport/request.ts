@@ -3,6 +3,8 @@ import type { Dispatcher } from 'undici';
 import { ErrorCode, HandshakeError, TransportError } from '../errors.js';
 import { hint } from '../hint.js';
 import { proxySettings } from '../input/index.js';
+import { DEFAULT_HEADER_NAMES } from '../protocol/defaults.js';
+import { formatBytes } from '../text.js';
 import { redactUrl } from '../url.js';
 import { classifyError } from './errors.js';
 import { ignoreUnsolicitedContinue } from './informational.js';
@@ -45,7 +47,12 @@ export interface RequestOptions {
  * so the rule is an allow-list of headers known to carry none; the CLI-version header, whose name
  * a matrix may override, is added by the caller through {@link RequestOptions.crossOriginHeaders}.
  */
-export const CROSS_ORIGIN_HEADERS: readonly string[] = ['accept', 'accept-language', 'user-agent', 'x-cli-version'];
+export const CROSS_ORIGIN_HEADERS: readonly string[] = [
+  'accept',
+  'accept-language',
+  'user-agent',
+  DEFAULT_HEADER_NAMES.cliVersion.toLowerCase(),
+];
 
 export interface HttpResponse {
   status: number;
@@ -295,12 +302,4 @@ async function readCapped(res: Dispatcher.ResponseData, maxBytes: number, url: s
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks, total);
-}
-
-/** A byte count as said in a message: exact below 1 KiB, and never rounded up past the limit it states. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} byte${n === 1 ? '' : 's'}`;
-  const unit = n >= 1024 * 1024 ? { size: 1024 * 1024, name: 'MiB' } : { size: 1024, name: 'KiB' };
-  const whole = n % unit.size === 0;
-  return `${whole ? n / unit.size : (Math.floor((n / unit.size) * 10) / 10).toFixed(1)} ${unit.name}${whole ? '' : ` (${n} bytes)`}`;
 }

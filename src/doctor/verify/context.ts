@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { ErrorCode, type HandshakeError, isHandshakeError } from '../../errors.js';
 import type { Matrix } from '../../matrix/load.js';
-import { ENDPOINT_PATH } from '../../server/options.js';
+import { ENDPOINT_PATH } from '../../protocol/defaults.js';
 import type { Resolution } from '../../session/resolve.js';
 import { createAgent, type HttpResponse, httpRequest } from '../../transport/request.js';
 import { destroyDispatcher } from '../../transport/undici.js';
