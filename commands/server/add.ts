@@ -49,7 +49,7 @@ Adding a name that is already configured with another URL is refused unless --fo
     if (token) this.addSecrets([token]);
     const file = this.configFile();
     const { before, after: config } = await updateConfig(file, (current) =>
-      addServer(current, args.name, args.url, token, flags.use, flags.force, this.config.bin),
+      addServer(current, args.name, args.url, token, flags.use, flags.force),
     );
     const replaced = before.servers[args.name];
     if (replaced && replaced.url !== config.servers[args.name]?.url) this.note(`Replaced server "${args.name}" (was ${replaced.url}).`);

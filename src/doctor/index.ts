@@ -106,6 +106,7 @@ export type {
   DoctorSection,
   DoctorSummary,
   RunChecksOptions,
+  Words,
 } from './framework.js';
 export { CHECK_STATUSES, DEFAULT_CHECK_TIMEOUT_MS, once, runChecks } from './framework.js';
 export { SECTION, SECTION_ORDER };

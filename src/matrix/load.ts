@@ -41,6 +41,11 @@ export interface Matrix {
 
 export const BUNDLED = 'bundled';
 
+/** A matrix in words: "the bundled compat matrix" (the one the CLI ships), else "the compat matrix <its file>". */
+export function matrixName(matrix: Pick<Matrix, 'source'>): string {
+  return matrix.source === BUNDLED ? 'the bundled compat matrix' : `the compat matrix ${matrix.source}`;
+}
+
 /** A matrix file that could not be read: `missing` when there is no such file. */
 export class MatrixReadError extends MatrixError {
   readonly missing: boolean;

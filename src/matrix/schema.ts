@@ -147,7 +147,7 @@ function buildMatrixSchema() {
       supported_server_range: semverRange.describe(
         'The server versions this CLI release supports (by policy the current and previous minor).',
       ),
-      recommended_server_version: semverString.describe('What `server upgrade` installs when --to is not given.'),
+      recommended_server_version: semverString.describe('What `server upgrade` installs when no target version is named.'),
       upgrade_stops: z
         .array(z.union([semverString.transform((version) => ({ version, when_target: null, note: null })), upgradeStop]))
         .default([])

@@ -1,6 +1,6 @@
 import type { CheckResult, CheckStatus, DoctorReport } from '../doctor/framework.js';
 import { plural } from '../text.js';
-import { OWN_WORDS, remedyFor } from './remedy.js';
+import { OWN_WORDS, remedyFor, saidText } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import { createStyle, type Style } from './style.js';
 
@@ -13,7 +13,7 @@ export interface DoctorDocument {
   summary: { cli: string; server: string | null; verdict: string | null } | null;
   sections: Array<{
     title: string;
-    checks: Array<Pick<CheckResult, 'id' | 'title' | 'status' | 'detail' | 'remedy' | 'durationMs'>>;
+    checks: Array<Pick<CheckResult, 'id' | 'title' | 'status' | 'remedy' | 'durationMs'> & { detail: string }>;
   }>;
 }
 
@@ -28,7 +28,7 @@ export function doctorDocument(report: DoctorReport): DoctorDocument {
         id: c.id,
         title: c.title,
         status: c.status,
-        detail: c.detail,
+        detail: saidText(c.detail, report.remedies ?? OWN_WORDS),
         remedy: remedyFor(c, report.remedies ?? OWN_WORDS),
         durationMs: c.durationMs,
       })),
@@ -84,7 +84,7 @@ export function formatDoctor(report: DoctorReport, style: Style, options: Format
       } else {
         lead = `  ${mark} ${title.padEnd(titleWidth)}  `;
       }
-      const [first = '', ...rest] = wrapWords(sanitize(check.detail), room);
+      const [first = '', ...rest] = wrapWords(sanitize(saidText(check.detail, report.remedies ?? OWN_WORDS)), room);
       out.push(`${lead}${first}`, ...rest.map((l) => `${indent}${l}`));
       const remedy = remedyFor(check, report.remedies ?? OWN_WORDS);
       if (remedy && check.status !== 'pass') {
@@ -149,7 +149,7 @@ export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOpti
   const summary = [
     `${command}: ${doctorSummaryLine(report)}`,
     ...(report.generatedAt ? [`Generated ${report.generatedAt}`] : []),
-    ...report.facts.map((f) => `${sanitize(f.label).padEnd(labelWidth)}  ${sanitize(f.value)}`),
+    ...report.facts.map((f) => `${sanitize(f.label).padEnd(labelWidth)}  ${sanitize(saidText(f.value, report.remedies ?? OWN_WORDS))}`),
   ].join('\n');
 
   const problems: string[] = [];
@@ -157,7 +157,9 @@ export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOpti
     for (const section of report.sections) {
       for (const c of section.checks) {
         if (c.status !== status) continue;
-        problems.push(`${WORD[status]}  ${sanitize(section.title)} › ${sanitize(c.title)}: ${sanitize(c.detail)}`);
+        problems.push(
+          `${WORD[status]}  ${sanitize(section.title)} › ${sanitize(c.title)}: ${sanitize(saidText(c.detail, report.remedies ?? OWN_WORDS))}`,
+        );
         const remedy = remedyFor(c, report.remedies ?? OWN_WORDS);
         if (remedy) problems.push(`      Fix: ${sanitize(remedy)}`);
       }

@@ -1,3 +1,4 @@
+import type { RemedyContext } from '../hint.js';
 import type { StatusReport } from '../session/session.js';
 import { formatDuration, formatSeconds, plural } from '../text.js';
 import { goalPhrase } from '../upgrade/goal.js';
@@ -6,7 +7,7 @@ import type { PollState } from '../upgrade/poll.js';
 import type { UpgradeOutcome, UpgradeResult } from '../upgrade/upgrade.js';
 import type { Severity } from '../verdict/verdict.js';
 import { ExitCode } from './exit-codes.js';
-import { saidRemedy } from './remedy.js';
+import { OWN_WORDS, saidRemedy, saidText } from './remedy.js';
 import { formatHeadline, formatRows } from './report.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
@@ -36,7 +37,13 @@ export function upgradeExitCode(outcome: UpgradeOutcome, signal: 'SIGINT' | 'SIG
 export function upgradeDocument(result: UpgradeResult) {
   const { outcome, message, before, plan, hop, after, commands } = result;
   const remedy = upgradeRemedy(result);
-  return { outcome, message, remedy, before: reportDocument(before), plan, hop, after: after && reportDocument(after), commands };
+  const said = plan && { ...plan, notes: planNotes(plan, before.remedies) };
+  return { outcome, message, remedy, before: reportDocument(before), plan: said, hop, after: after && reportDocument(after), commands };
+}
+
+/** A plan's notes in the host's words (a note that names a flag is data until here). */
+export function planNotes(plan: Pick<UpgradePlan, 'notes'>, ctx: RemedyContext = OWN_WORDS): string[] {
+  return plan.notes.map((note) => saidText(note, ctx));
 }
 
 /** What to do next after an upgrade, said for the server it upgraded. */
@@ -95,7 +102,7 @@ export function formatPlan(plan: UpgradePlan, before: StatusReport, style: Style
     style,
   );
   const lines = [style.bold(`Upgrade plan: ${inPlace ?? `${sanitize(plan.from.version)} → ${sanitize(plan.target)}`}`), head];
-  for (const note of plan.notes) lines.push(`  ${style.dim('Note:')} ${sanitize(note)}`);
+  for (const note of planNotes(plan, before.remedies)) lines.push(`  ${style.dim('Note:')} ${sanitize(note)}`);
   for (const r of plan.rejected) {
     lines.push(`  ${style.yellow('Rejected:')} ${r.field} ${sanitize(JSON.stringify(r.value))} from the server: ${sanitize(r.reason)}`);
   }

@@ -523,8 +523,9 @@ const warnings: Rule = ({ matrix, d, f, cli, install, server, schema }) => {
   return make(
     'schema_unknown',
     `${server} schema ${d.schema_revision} is not in CLI ${cli.version}'s chain, though the chain covers release ${d.server_version}: the schema diverged or was never stamped`,
-    hint.text(
-      `Compare the database's migration history with the release's migrations (${doc.cli.bin} compat show lists the chain); stamp or repair the revision before upgrading`,
+    hint.say(
+      "Compare the database's migration history with the release's migrations ({0} lists the chain); stamp or repair the revision before upgrading",
+      hint.run(['compat', 'show']),
     ),
   );
 };

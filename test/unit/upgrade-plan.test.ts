@@ -9,6 +9,7 @@ import type { MatrixInput } from '../../src/matrix/schema.js';
 import { fillTemplate } from '../../src/matrix/templates.js';
 import { versionDocumentSchema } from '../../src/protocol/version-document.js';
 import { remedyText } from '../../src/render/remedy.js';
+import { planNotes } from '../../src/render/upgrade.js';
 import { buildReport, type StatusReport } from '../../src/session/session.js';
 import {
   backupFileName,
@@ -183,7 +184,8 @@ describe('plan: backup first, then the exact commands of the deployment kind', (
   it('no kind at all: generic steps, and the plan names --deployment', () => {
     const p = plan({ report: report({ ...OLD, deployment: null }) });
     expect(p.deployment).toEqual({ kind: null, source: 'none', templates: 'generic' });
-    expect(p.notes.join('\n')).toContain('--deployment');
+    // A note naming a flag is data until render/ says it in the host's words.
+    expect(planNotes(p).join('\n')).toContain('--deployment');
   });
 
   it('a kind that is an Object.prototype key is just an unknown kind', () => {

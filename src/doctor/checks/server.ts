@@ -1,7 +1,7 @@
 import semver from 'semver';
 import { ErrorCode } from '../../errors.js';
 import { readVersionHeaders } from '../../handshake/observe.js';
-import { type Hint, hint } from '../../hint.js';
+import { type Hint, hint, type Source } from '../../hint.js';
 import { parseHttpDate } from '../../http-date.js';
 import type { Matrix } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
@@ -13,7 +13,7 @@ import { isLoopback, redactUrl } from '../../url.js';
 import { featureHint, featureSpecs } from '../../verdict/features.js';
 import { type Findings, INCONSISTENT_REJECTION, inconsistentRejection } from '../../verdict/verdict.js';
 import type { DoctorContext, HttpProbe, VersionProbe } from '../context.js';
-import type { CheckOutcome, CheckStatus, DoctorCheck } from '../framework.js';
+import type { CheckOutcome, CheckStatus, DoctorCheck, Words } from '../framework.js';
 import { describeProxy, readProxySettings, routeFor } from '../proxy.js';
 import { SECTION } from './sections.js';
 
@@ -22,10 +22,10 @@ export const MAX_CLOCK_SKEW_MS = 60_000;
 /** A certificate expiring sooner than this is a warning. */
 export const CERT_WARN_DAYS = 14;
 
-type Target = { url: URL; name: string | null; source: string; matrix: Matrix };
+type Target = { url: URL; name: string | null; source: Source; matrix: Matrix };
 type Run = (ctx: DoctorContext, target: Target, signal: AbortSignal) => Promise<CheckOutcome>;
 
-const skip = (detail: string, fix: Hint | null = null): CheckOutcome => ({ status: 'skip', detail, hint: fix });
+const skip = (detail: Words, fix: Hint | null = null): CheckOutcome => ({ status: 'skip', detail, hint: fix });
 
 /** The fix an error carries, as data or words: `src/render/` says it in the host's words. */
 const fixOf = (x: { hint?: Hint | null; remedy?: string | null }): Pick<CheckOutcome, 'hint' | 'remedy'> => ({
@@ -34,6 +34,13 @@ const fixOf = (x: { hint?: Hint | null; remedy?: string | null }): Pick<CheckOut
 });
 
 const EXAMPLE_SERVER = 'https://your-server.example.com';
+
+/**
+ * Words with values in them, `{0}`, `{1}`… in `text`: a value is a part, never read as a placeholder. Where the server
+ * came from (`--server`, the variable) is data (`hint.source`), said by `src/render/` in the host's words.
+ */
+const words = (text: string, ...values: Array<string | Hint>): Hint =>
+  hint.say(text, ...values.map((v) => (typeof v === 'string' ? hint.text(v) : v)));
 
 /**
  * A server check: skipped with the reason when network checks are off, no
@@ -46,7 +53,7 @@ function serverCheck(id: string, title: string, run: Run, primary = false): Doct
     title,
     section: SECTION.server,
     async run(ctx, signal) {
-      if (!ctx.network) return skip('not checked: network checks are off (--no-network)');
+      if (!ctx.network) return skip(hint.flag('no-network', undefined, 'not checked: network checks are off ({flag})'));
       const s = ctx.server;
       if (s.kind === 'none') {
         return skip(
@@ -63,7 +70,11 @@ function serverCheck(id: string, title: string, run: Run, primary = false): Doct
       }
       if (s.kind === 'invalid') {
         return primary
-          ? { status: 'fail', detail: `${s.error.message}; server from ${s.source}`, ...fixOf(s.error) }
+          ? {
+              status: 'fail',
+              detail: words(`{0}; server from {1}${s.configFile ? ' (config file)' : ''}`, s.error.message, hint.source(s.source)),
+              ...fixOf(s.error),
+            }
           : skip('not checked: the server URL is invalid');
       }
       if (!ctx.requestMatrix) return skip('not checked: no valid compat matrix');
@@ -117,21 +128,29 @@ export function serverChecks(): DoctorCheck<DoctorContext>[] {
 const reachable: Run = async (ctx, t) => {
   const p = await ctx.versionProbe();
   const base = t.name ? `"${t.name}" ${redactUrl(t.url)}` : redactUrl(t.url);
-  const facts = { Server: `${base} (from ${t.source})` };
+  const from = hint.source(t.source);
+  const facts = { Server: words('{0} (from {1})', base, from) };
   if (p.error || !p.response) {
     return {
       status: 'fail',
-      detail: `${p.error?.message ?? 'no answer'}; server URL from ${t.source}`,
+      detail: words('{0}; server URL from {1}', p.error?.message ?? 'no answer', from),
       ...(p.error ? fixOf(p.error) : {}),
       facts,
     };
   }
   const status = p.response.status;
-  const answered = `${base} (from ${t.source}): ${t.matrix.doc.version_endpoint} answered HTTP ${status} in ${p.elapsedMs} ms`;
+  const answered = words(
+    '{0} (from {1}): {2} answered HTTP {3} in {4} ms',
+    base,
+    from,
+    t.matrix.doc.version_endpoint,
+    `${status}`,
+    `${p.elapsedMs}`,
+  );
   if (p.observation.kind === 'unreachable') {
     const why =
       status === 429 ? ': too many requests' : status >= 502 && status <= 504 ? ': the server behind the proxy is down or restarting' : '';
-    return { status: 'fail', detail: `${answered}${why}`, ...fixOf(p.observation), facts };
+    return { status: 'fail', detail: words(`{0}${why}`, answered), ...fixOf(p.observation), facts };
   }
   if (p.observation.kind === 'not_found') {
     // Something answers, but not the server's API at this URL (a prefix that doubles /api, a wrong base): that is not "reachable".
@@ -139,7 +158,7 @@ const reachable: Run = async (ctx, t) => {
     const url = p.observation.url ?? p.url;
     return {
       status: 'fail',
-      detail: `${base} (from ${t.source}): ${url} answered HTTP ${status}: no version endpoint there`,
+      detail: words('{0} (from {1}): {2} answered HTTP {3}: no version endpoint there', base, from, url, `${status}`),
       hint: report?.hint ?? null,
       facts,
     };
@@ -147,7 +166,7 @@ const reachable: Run = async (ctx, t) => {
   if (p.elapsedMs > ctx.timeoutMs / 2) {
     return {
       status: 'warn',
-      detail: `${answered}, over half of the ${ctx.timeoutMs} ms timeout`,
+      detail: words(`{0}, over half of the ${ctx.timeoutMs} ms timeout`, answered),
       hint: hint.flag('timeout', 'MS', 'Check the load on the server and the network path to it, or allow more time with {flag}'),
       facts,
     };
