@@ -37,7 +37,9 @@ Exit codes: 0 on 2xx, 2 for a flag, file or variable that cannot be used, 4 on a
     if (res.status < 200 || (res.status >= 300 && res.status !== 426)) {
       const retryAfter = res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers) : null;
       this.err(formatApiStatus(this.config.bin, args.path, res.status, retryAfter));
-      const from = session.server?.token ? (process.env[tokenVariable] ? tokenVariable : 'the config file') : null;
+      // Where the token came from is the resolution's to say (src/session/resolve.ts): one rule for api and doctor.
+      const target = session.resolution.server;
+      const from = target.kind === 'ok' ? target.tokenSource : null;
       if (res.status === 401 || res.status === 403) this.note(formatTokenHint(res.status, hostBranding(this.config).envPrefix, from));
     }
     const passive = await client.finish();
