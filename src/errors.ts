@@ -7,7 +7,9 @@
  * codes; the SDK itself never prints or exits.
  */
 
-import type { Hint } from './hint.js';
+import { type FlagName, type Hint, hint } from './hint.js';
+import { optionText } from './option.js';
+import { plural } from './text.js';
 
 /** Stable error codes. Adding one is a minor change; renaming one is breaking. */
 export const ErrorCode = {
@@ -50,6 +52,8 @@ export interface HandshakeErrorOptions {
   remedy?: string | null;
   /** The remedy as data, said in the host CLI's words by `src/render/`'s remedyFor. */
   hint?: Hint | null;
+  /** The message as data, where it names what the caller passed: see {@link HandshakeError.said}. */
+  said?: Hint | null;
   cause?: unknown;
 }
 
@@ -60,12 +64,18 @@ export class HandshakeError extends Error {
   readonly remedy: string | null;
   /** The remedy as data: a command of the host CLI, a flag, a variable… said with the host's bin, prefix and server. */
   readonly hint: Hint | null;
+  /**
+   * The message as data when it names what the caller passed ({@link inputError}): `render/` says it with the host's
+   * flag (`--to "banana" is not…`); {@link message} names an SDK call's option (`{ to: "banana" } is not…`).
+   */
+  readonly said: Hint | null;
 
   constructor(code: ErrorCode, message: string, options: HandshakeErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HandshakeError';
     this.code = code;
     this.hint = options.hint ?? null;
+    this.said = options.said ?? null;
     // Words are decided in render/ alone, with the host's bin and prefix: a hint is never said here.
     this.remedy = options.remedy ?? null;
   }
@@ -86,7 +96,7 @@ export class MatrixError extends HandshakeError {
   constructor(file: string, issues: readonly MatrixIssue[], options: HandshakeErrorOptions = {}) {
     const first = issues[0];
     const where = first ? (first.path ? `${first.path}: ${first.message}` : first.message) : 'invalid';
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+    const more = issues.length > 1 ? ` (and ${plural(issues.length - 1, 'more problem')})` : '';
     super(ErrorCode.MatrixInvalid, `Invalid compat matrix ${file}: ${where}${more}`, {
       // No flag here: whoever knows how the file was chosen (src/session/resolve.ts) says how else to run.
       remedy: options.remedy ?? (options.hint ? undefined : `Fix ${file}`),
@@ -109,6 +119,20 @@ export class TransportError extends HandshakeError {
     this.name = 'TransportError';
     this.url = url;
   }
+}
+
+/**
+ * A usage error about a value the caller passed: `{flag}` in `text` names it — on a command line as the host's flag
+ * (`--to "banana"`, said by `render/`), in an SDK call as its option (`{ to: "banana" }`, the message). `quote` puts
+ * the value in double quotes on a command line.
+ */
+export function inputError(
+  input: { flag: FlagName; value: string; quote?: boolean },
+  text: string,
+  options: Omit<HandshakeErrorOptions, 'said'> = {},
+): HandshakeError {
+  const said: Hint = { ...hint.flag(input.flag, input.value, text), ...(input.quote ? { quote: true } : {}) };
+  return new HandshakeError(ErrorCode.Usage, text.replace('{flag}', () => optionText(input.flag, input.value)), { ...options, said });
 }
 
 /** Type guard: is `err` a {@link HandshakeError}, optionally with the given code? */

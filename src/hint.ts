@@ -12,8 +12,13 @@ export type Hint =
   | { kind: 'shell'; command: string }
   /** A variable to set, named without the host's prefix (`TOKEN` → `HANDSHAKE_TOKEN`); a secret is read, not typed in argv. */
   | { kind: 'variable'; name: string; secret?: boolean; example?: string }
-  /** A flag of the command that was run, by its handshake name (`timeout`), with an example value. */
-  | { kind: 'flag'; flag: FlagName; value?: string; text?: string }
+  /**
+   * A flag of the command that was run, by its handshake name (`timeout`), with an example value; `quote`: the value
+   * in double quotes (what the caller passed, named in an error: `--to "banana"`).
+   */
+  | { kind: 'flag'; flag: FlagName; value?: string; text?: string; quote?: boolean }
+  /** Where a value the run used came from (`--server`, `HANDSHAKE_SERVER`, the config file): {@link Source}. */
+  | { kind: 'source'; source: Source }
   /** A step in words. */
   | { kind: 'text'; text: string }
   /** Words with other hints in them: `{0}`, `{1}`… in `text` are `parts` said in the host's words. */
@@ -27,25 +32,33 @@ export interface FlagArg {
   value?: string;
 }
 
-/** The flags a remedy may name; a host CLI that spells them otherwise maps them in the RemedyContext. */
-export type FlagName =
-  | 'server'
-  | 'timeout'
-  | 'compat'
-  | 'yes'
-  | 'to'
-  | 'deployment'
-  | 'wait'
-  | 'interval'
-  | 'max-bytes'
-  | 'strict'
-  | 'json'
-  | 'print-only'
-  | 'dry-run'
-  | 'with-token'
-  | 'format'
-  | 'release'
-  | 'feature';
+/**
+ * The flags a remedy may name, by handshake's names; a host CLI that spells them otherwise maps them in the
+ * RemedyContext. Each is a flag of this CLI's commands (test/unit/architecture.test.ts reads them from commands/).
+ */
+export const FLAG_NAMES = [
+  'server',
+  'timeout',
+  'compat',
+  'yes',
+  'to',
+  'deployment',
+  'wait',
+  'interval',
+  'max-bytes',
+  'strict',
+  'json',
+  'print-only',
+  'dry-run',
+  'with-token',
+  'force',
+  'format',
+  'release',
+  'feature',
+  'no-network',
+] as const;
+
+export type FlagName = (typeof FLAG_NAMES)[number];
 
 export const hint = {
   run: (command: readonly string[], options: { forServer?: boolean; args?: readonly FlagArg[] } = {}): Hint => ({
@@ -59,7 +72,22 @@ export const hint = {
   text: (text: string): Hint => ({ kind: 'text', text }),
   say: (text: string, ...parts: Hint[]): Hint => ({ kind: 'say', text, parts }),
   steps: (...steps: Hint[]): Hint => ({ kind: 'steps', steps }),
+  source: (source: Source): Hint => ({ kind: 'source', source }),
 };
+
+/**
+ * Where a value the run used came from, as data: `render/` names it in the host's words (`--compat` on a command
+ * line, `{ compatFile }` in an SDK call, `ACME_COMPAT_FILE` with the host's prefix).
+ */
+export type Source =
+  /** A flag given (an SDK call's option), by its handshake name. */
+  | { kind: 'flag'; flag: FlagName }
+  /** A variable, named without the host's prefix (`SERVER` → `HANDSHAKE_SERVER`). */
+  | { kind: 'variable'; name: string }
+  /** The config file's current server. */
+  | { kind: 'config' }
+  /** The matrix the CLI ships (handshake's bundled one, or the host's own). */
+  | { kind: 'bundled' };
 
 /** The server a check used, as the user named it. */
 export type ServerRef =

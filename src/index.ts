@@ -30,6 +30,7 @@ export {
   runChecks,
   runDoctor,
   SECTION,
+  type Words,
 } from './doctor/index.js';
 // server verify: a live server checked against docs/protocol.md (a vendor's server tests call it directly).
 export { runVerify, type VerifyOptions, type VerifyReport } from './doctor/verify/index.js';
@@ -37,7 +38,7 @@ export { runVerify, type VerifyOptions, type VerifyReport } from './doctor/verif
 export { ErrorCode, HandshakeError, isHandshakeError, MatrixError, type MatrixIssue, TransportError } from './errors.js';
 // The handshake and the verdict.
 export { classifyResponse, type Observation, type ObserveOptions, observe } from './handshake/observe.js';
-export { type FlagArg, type FlagName, type Hint, hint, type RemedyContext, type ServerRef } from './hint.js';
+export { type FlagArg, type FlagName, type Hint, hint, type RemedyContext, type ServerRef, type Source } from './hint.js';
 export { matrixJsonSchema } from './matrix/json-schema.js';
 // The compat matrix.
 export { BUNDLED, createMatrix, loadMatrix, type Matrix, parseMatrix, type RevisionPlacement } from './matrix/load.js';
@@ -61,7 +62,7 @@ export { DEV_VERSION, type PendingMigration, type VersionDocument, versionDocume
 // Output helpers: the one sanitizer, safe JSON, exit codes.
 export { doctorDocument, formatDoctor, formatDoctorMarkdown } from './render/doctor.js';
 export { ExitCode, exitCodeForError, exitCodeForVerdict } from './render/exit-codes.js';
-export { OWN_WORDS, remedyFor, SDK_WORDS } from './render/remedy.js';
+export { errorMessage, OWN_WORDS, remedyFor, SDK_WORDS } from './render/remedy.js';
 export { type CompatDocument, compatDocument } from './render/report.js';
 export { safeJson, sanitize } from './render/sanitize.js';
 export { formatVerify, formatVerifyMarkdown, type VerifyDocument, verifyDocument } from './render/verify.js';

@@ -1,12 +1,10 @@
 import { ErrorCode, HandshakeError } from './errors.js';
-
-/** The default version endpoint (docs/protocol.md §1); `compat.json` may name another. */
-export const DEFAULT_VERSION_ENDPOINT = '/api/v1/config/version';
+import { DEFAULT_VERSION_PATH } from './protocol/defaults.js';
 
 export interface ParseServerUrlOptions {
   /** What the input is, in messages: "the server URL" (default), "the URL argument", "the config file's URL"… */
   what?: string;
-  /** The version endpoint's path: a URL that ends in it is taken as its base (default {@link DEFAULT_VERSION_ENDPOINT}). */
+  /** The version endpoint's path: a URL that ends in it is taken as its base (default {@link DEFAULT_VERSION_PATH}). */
   versionEndpoint?: string;
 }
 
@@ -59,7 +57,7 @@ export function parseServerUrl(input: string, options: ParseServerUrlOptions = {
   }
   url.hash = '';
   url.search = '';
-  const endpoint = (options.versionEndpoint ?? DEFAULT_VERSION_ENDPOINT).replace(/\/+$/, '');
+  const endpoint = (options.versionEndpoint ?? DEFAULT_VERSION_PATH).replace(/\/+$/, '');
   const path = url.pathname.replace(/\/+$/, '');
   if (endpoint && path.endsWith(endpoint)) url.pathname = path.slice(0, -endpoint.length) || '/';
   if (!url.pathname.endsWith('/')) url.pathname += '/';
@@ -71,7 +69,7 @@ export function parseServerUrl(input: string, options: ParseServerUrlOptions = {
  * (`http://host/api` + `/api/v1/config/version` requests `/api/api/v1/…`): `base` without the
  * doubled part, or null when nothing is doubled. For a 404's message.
  */
-export function suggestBase(base: URL, endpoint: string = DEFAULT_VERSION_ENDPOINT): URL | null {
+export function suggestBase(base: URL, endpoint: string = DEFAULT_VERSION_PATH): URL | null {
   const baseParts = base.pathname.split('/').filter(Boolean);
   const endParts = endpoint.split('/').filter(Boolean);
   for (let n = Math.min(baseParts.length, endParts.length); n > 0; n--) {

@@ -1,6 +1,6 @@
-import { Help } from '@oclif/core';
+import { Help, type Interfaces } from '@oclif/core';
 import { DEFAULT_CACHE_TTL_MS } from '../../src/cache/cache.js';
-import { envName, VARIABLES, type Variable } from '../../src/env.js';
+import { envName, envPrefixFor, VARIABLES, type Variable } from '../../src/env.js';
 import { hostBranding } from './branding.js';
 
 /** What each variable of the one list (src/env.ts) does, as the root help says it: every one must be here. */
@@ -22,7 +22,23 @@ function variableHelp(bin: string): Record<Variable, { shown?: string; text: str
  * host CLI's prefix when handshake is mounted in one: a vendor CLI points `oclif.helpClass` at a file that
  * re-exports this class from `handshake-compat/oclif` (examples/vendor-cli/help.js).
  */
+/**
+ * The config help is rendered with: the host's, except that `config.scopedEnvVarKey`, which the commands' help
+ * writes as `$<%= config.scopedEnvVarKey("TOKEN") %>`, names the variable by the one prefix rule the resolver
+ * reads (src/env.ts). oclif's own rule keeps a "." of the bin: `acme.cli` → `ACME.CLI_TOKEN`, which no shell can
+ * export, while the resolver reads `ACME_CLI_TOKEN`.
+ */
+export function helpConfig(config: Interfaces.Config): Interfaces.Config {
+  const prefix = envPrefixFor(config.bin);
+  const scopedEnvVarKey = (key: string) => `${prefix}_${key}`;
+  return new Proxy(config, { get: (target, key) => (key === 'scopedEnvVarKey' ? scopedEnvVarKey : Reflect.get(target, key, target)) });
+}
+
 export default class HandshakeHelp extends Help {
+  constructor(config: Interfaces.Config, options?: Partial<Interfaces.HelpOptions>) {
+    super(helpConfig(config), options);
+  }
+
   protected override async showRootHelp(): Promise<void> {
     await super.showRootHelp();
     const p = hostBranding(this.config).envPrefix;

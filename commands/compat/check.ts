@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
 import { hint } from '../../src/hint.js';
+import { matrixName } from '../../src/matrix/load.js';
 import { exitCodeForVerdict } from '../../src/render/exit-codes.js';
 import { compatDocument, formatCompatReport } from '../../src/render/report.js';
 import { fleetDocument, formatFleet } from '../../src/render/servers.js';
@@ -57,7 +58,7 @@ Exit codes: 0 compatible (or warnings only), 3 incompatible (or any warning with
       const declared = Object.keys(session.matrix.doc.features ?? {});
       throw new HandshakeError(
         ErrorCode.Usage,
-        `--feature ${unknown.join(', ')}: the compat matrix ${session.matrix.source} declares no such feature (${declared.length ? `it declares ${declared.join(', ')}` : 'it declares none'})`,
+        `--feature ${unknown.join(', ')}: ${matrixName(session.matrix)} declares no such feature (${declared.length ? `it declares ${declared.join(', ')}` : 'it declares none'})`,
         {
           hint: declared.length
             ? hint.run(['compat', 'check'], { forServer: true, args: [{ flag: 'feature', value: declared[0] as string }] })

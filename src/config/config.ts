@@ -4,6 +4,7 @@ import { quote } from 'shell-quote';
 import * as z from 'zod';
 import { writeFileAtomic } from '../atomic-file.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../errors.js';
+import { hint } from '../hint.js';
 import { directoryFromEnv, ensureDirectory, homeDirectory, readRegularFile } from '../input/index.js';
 import { parseServerUrl, redactUrl } from '../url.js';
 
@@ -302,14 +303,15 @@ function checkName(name: string): void {
  * so a name that looks like a host name gets "did you mean https://…"; `server use`/`remove` only
  * take names, so they list the configured ones.
  */
-function unknownServer(name: string, config: Config, bin: string, asServer = false): HandshakeError {
+function unknownServer(name: string, config: Config, asServer = false): HandshakeError {
   const names = Object.keys(namedServers(config)).sort();
   const configured = names.length ? ` (configured: ${names.join(', ')})` : ' (none is configured)';
   const host = asServer && name.includes('.') ? ` If "${name}" is a host, give its URL: https://${name}.` : '';
+  const add = hint.run(['server', 'add', name, 'https://your-server.example.com']);
   const remedy = names.length
-    ? `Use one of: ${names.join(', ')} (${bin} server list shows them), or add it: ${bin} server add ${name} https://your-server.example.com.${host}`
-    : `Add it first: ${bin} server add ${name} https://your-server.example.com.${host}`;
-  return new HandshakeError(ErrorCode.Usage, `no server named "${name}"${configured}`, { remedy });
+    ? hint.say(`Use one of: ${names.join(', ')} ({0} shows them), or add it: {1}.${host}`, hint.run(['server', 'list']), add)
+    : hint.say(`Add it first: {0}.${host}`, add);
+  return new HandshakeError(ErrorCode.Usage, `no server named "${name}"${configured}`, { hint: remedy });
 }
 
 /**
@@ -324,20 +326,22 @@ export function addServer(
   token: string | undefined,
   makeCurrent: boolean,
   replace = false,
-  bin = 'handshake',
 ): Config {
   checkName(name);
   const parsed = parseServerUrl(url, { what: 'the URL argument' });
   if (parsed.username || parsed.password) {
     throw new HandshakeError(ErrorCode.Usage, 'the URL holds credentials, which would be stored in clear text', {
-      remedy: 'Add the server without user:password@ and give its token on stdin with --with-token',
+      hint: hint.flag('with-token', undefined, 'Add the server without user:password@ and give its token on stdin with {flag}'),
     });
   }
   const normalized = redactUrl(parsed);
   const previous = config.servers[name];
   if (previous && previous.url !== normalized && !replace) {
     throw new HandshakeError(ErrorCode.Usage, `a server named "${name}" is already configured (${redactUrl(previous.url)})`, {
-      remedy: `Replace it: ${bin} server add ${name} ${normalized} --force, or choose another name`,
+      hint: hint.say(
+        'Replace it: {0}, or choose another name',
+        hint.run(['server', 'add', name, normalized], { args: [{ flag: 'force' }] }),
+      ),
     });
   }
   const entry: ServerEntry = {
@@ -349,14 +353,14 @@ export function addServer(
 }
 
 /** `server use`. */
-export function useServer(config: Config, name: string, bin: string): Config {
-  if (!namedServers(config)[name]) throw unknownServer(name, config, bin);
+export function useServer(config: Config, name: string): Config {
+  if (!namedServers(config)[name]) throw unknownServer(name, config);
   return { ...config, current: name };
 }
 
 /** `server remove`. Removing the current server leaves none current. */
-export function removeServer(config: Config, name: string, bin: string): Config {
-  if (!namedServers(config)[name]) throw unknownServer(name, config, bin);
+export function removeServer(config: Config, name: string): Config {
+  if (!namedServers(config)[name]) throw unknownServer(name, config);
   const { [name]: _removed, ...servers } = config.servers;
   const next: Config = { ...config, servers };
   if (name === 'default' && config.server) {
@@ -368,11 +372,11 @@ export function removeServer(config: Config, name: string, bin: string): Config 
 }
 
 /** Finds a server by name, or by URL among the configured ones (so `--server URL` still gets that server's token). */
-export function lookupServer(config: Config, nameOrUrl: string, bin: string): { name: string | null; url: URL; token: string | null } {
+export function lookupServer(config: Config, nameOrUrl: string): { name: string | null; url: URL; token: string | null } {
   const servers = namedServers(config);
   const named = servers[nameOrUrl];
   if (named) return { name: nameOrUrl, url: parseServerUrl(named.url), token: named.token ?? null };
-  if (SERVER_NAME_PATTERN.test(nameOrUrl) && !nameOrUrl.includes(':')) throw unknownServer(nameOrUrl, config, bin, true);
+  if (SERVER_NAME_PATTERN.test(nameOrUrl) && !nameOrUrl.includes(':')) throw unknownServer(nameOrUrl, config, true);
   const url = parseServerUrl(nameOrUrl);
   const match = Object.entries(servers).find(([, e]) => sameServer(parseServerUrl(e.url), url));
   return { name: match?.[0] ?? null, url, token: match?.[1].token ?? null };

@@ -9,13 +9,19 @@ import type { Hint, RemedyContext } from '../hint.js';
 import { mapStrings } from '../redact.js';
 
 export const CHECK_STATUSES = ['pass', 'warn', 'fail', 'skip'] as const;
+
+/**
+ * Words of a report: a string, or data where they name what the host says its own way (where a value came from:
+ * `--server`, `HANDSHAKE_SERVER`), said by `src/render/` in the host's words (`report.remedies`).
+ */
+export type Words = string | Hint;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];
 
 /** What a check's `run` returns. */
 export interface CheckOutcome {
   status: CheckStatus;
   /** One line: what was found. */
-  detail: string;
+  detail: Words;
   /** The exact command or step that fixes a `fail` or `warn`, in words; null when there is none. */
   remedy?: string | null;
   /** The fix as data (src/hint.ts), said by `src/render/` in the host CLI's words; wins over {@link remedy}. */
@@ -24,7 +30,7 @@ export interface CheckOutcome {
    * Facts worth a line in a support ticket's header, label → value
    * (`{ 'Server version': '1.4.2' }`). Gathered in check order.
    */
-  facts?: Readonly<Record<string, string>>;
+  facts?: Readonly<Record<string, Words>>;
 }
 
 /** One named, independent check. `C` is whatever context the caller hands every check. */
@@ -49,7 +55,7 @@ export interface CheckResult {
   id: string;
   title: string;
   status: CheckStatus;
-  detail: string;
+  detail: Words;
   /** The fix in words, as the check gave it. */
   remedy: string | null;
   /** The fix as data; `remedyFor(result, report.remedies)` (src/render/remedy.ts) says either. */
@@ -77,7 +83,7 @@ export interface DoctorReport {
   sections: DoctorSection[];
   summary: DoctorSummary;
   /** The checks' facts in check order (first label wins), for a ticket's header. */
-  facts: Array<{ label: string; value: string }>;
+  facts: Array<{ label: string; value: Words }>;
   durationMs: number;
   /** When the checks ran (ISO 8601), set by runDoctor. */
   generatedAt?: string;
@@ -128,18 +134,18 @@ export async function runChecks<C>(options: RunChecksOptions<C>): Promise<Doctor
         .map(({ result }) => ({
           ...result,
           title: redact(result.title),
-          detail: redact(result.detail),
+          detail: mapStrings(result.detail, redact),
           remedy: result.remedy === null ? null : redact(result.remedy),
           hint: result.hint ? mapStrings(result.hint, redact) : null,
         })),
     }))
     .filter((s) => s.checks.length > 0);
 
-  const facts: Array<{ label: string; value: string }> = [];
+  const facts: Array<{ label: string; value: Words }> = [];
   for (const { facts: f } of settled) {
     for (const [label, value] of Object.entries(f)) {
-      if (typeof value !== 'string' || facts.some((x) => x.label === label)) continue;
-      facts.push({ label: redact(label), value: redact(value) });
+      if (!isWords(value) || facts.some((x) => x.label === label)) continue;
+      facts.push({ label: redact(label), value: mapStrings(value, redact) });
     }
   }
   const all = sections.flatMap((s) => s.checks);
@@ -157,7 +163,7 @@ export async function runChecks<C>(options: RunChecksOptions<C>): Promise<Doctor
 interface Settled<C> {
   check: DoctorCheck<C>;
   result: CheckResult;
-  facts: Readonly<Record<string, string>>;
+  facts: Readonly<Record<string, Words>>;
 }
 
 async function runOne<C>(check: DoctorCheck<C>, context: C, defaultTimeout: number, parent?: AbortSignal): Promise<Settled<C>> {
@@ -206,13 +212,21 @@ async function runOne<C>(check: DoctorCheck<C>, context: C, defaultTimeout: numb
 
 function validOutcome(value: unknown): CheckOutcome {
   const o = value as Partial<CheckOutcome> | null | undefined;
-  if (!o || typeof o !== 'object' || !(CHECK_STATUSES as readonly unknown[]).includes(o.status) || typeof o.detail !== 'string') {
+  if (!o || typeof o !== 'object' || !(CHECK_STATUSES as readonly unknown[]).includes(o.status) || !isWords(o.detail)) {
     throw new TypeError('it returned no {status, detail}');
   }
   const remedy = typeof o.remedy === 'string' && o.remedy ? o.remedy : null;
-  const hint = o.hint && typeof o.hint === 'object' && typeof (o.hint as { kind?: unknown }).kind === 'string' ? o.hint : null;
+  const hint = isHint(o.hint) ? o.hint : null;
   const facts = o.facts && typeof o.facts === 'object' && !Array.isArray(o.facts) ? o.facts : undefined;
   return { status: o.status as CheckStatus, detail: o.detail, remedy, hint, facts };
+}
+
+function isHint(x: unknown): x is Hint {
+  return Boolean(x) && typeof x === 'object' && typeof (x as { kind?: unknown }).kind === 'string';
+}
+
+function isWords(x: unknown): x is Words {
+  return typeof x === 'string' || isHint(x);
 }
 
 function describe(err: unknown): string {

@@ -12,6 +12,7 @@ import {
   type VersionDocument,
   versionDocumentSchema,
 } from '../protocol/version-document.js';
+import { secondsUp } from '../text.js';
 import { type HttpResponse, headerValue, httpRequest, type RequestOptions } from '../transport/request.js';
 import { resolveApiUrl, serverAt } from '../url.js';
 
@@ -46,7 +47,7 @@ export type Observation =
       retryAfterMs?: number;
     };
 
-export interface ObserveOptions extends Pick<RequestOptions, 'timeoutMs' | 'signal' | 'dispatcher'> {
+export interface ObserveOptions extends Pick<RequestOptions, 'timeoutMs' | 'signal' | 'dispatcher' | 'env'> {
   baseUrl: URL;
   matrix: Matrix;
   token?: string | null;
@@ -63,6 +64,7 @@ export async function observe(opts: ObserveOptions): Promise<Observation> {
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
       dispatcher: opts.dispatcher,
+      env: opts.env,
       headers: { accept: 'application/json', ...opts.headers },
       auth: opts.token ? { origin: opts.baseUrl.origin, token: opts.token } : null,
     });
@@ -180,7 +182,7 @@ export function maintenance(res: Pick<HttpResponse, 'status' | 'headers' | 'body
  * how long the server asked to wait. Only `server upgrade`'s poll honours it.
  */
 function retryAfterRemedy(status: number, retryAfterMs: number | null, url: string, endpoint: string): string {
-  const wait = retryAfterMs === null ? null : `${Math.ceil(retryAfterMs / 1000)} s`;
+  const wait = retryAfterMs === null ? null : secondsUp(retryAfterMs);
   if (status === 429)
     return wait ? `Wait ${wait} (the server's Retry-After) and run the command again` : 'Wait a moment and run the command again';
   const server = serverAt(url, endpoint);

@@ -8,6 +8,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { ErrorCode, HandshakeError } from '../errors.js';
+import { formatBytes } from '../text.js';
 
 export { ensureDirectory } from './directory.js';
 
@@ -61,8 +62,6 @@ export const MAX_USER_FILE_BYTES = 64 * 1024 * 1024;
 /** A file read by {@link readRegularFile}, or why it was not: words for a message, after the file's name. */
 export type FileRead = { ok: true; data: Buffer } | { ok: false; missing: boolean; why: string };
 
-const sizeWords = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${Math.round(bytes / 1024)} KiB`);
-
 /**
  * The one reader of every file a user or another process controls: the config, cache entries,
  * `--compat`, `-d @file`, `NODE_EXTRA_CA_CERTS`. Only a regular file is read, and at most
@@ -97,7 +96,7 @@ export function readRegularFile(path: string, maxBytes: number): FileRead {
             : 'special';
       return { ok: false, missing: false, why: `it is ${kind}, not a regular file` };
     }
-    const tooLarge: FileRead = { ok: false, missing: false, why: `it is larger than ${sizeWords(maxBytes)}` };
+    const tooLarge: FileRead = { ok: false, missing: false, why: `it is larger than ${formatBytes(maxBytes)}` };
     if (st.size > maxBytes) return tooLarge;
     // Read to the end, not to the size fstat saw: the file may still grow (or shrink) while it is read.
     const data = readCappedFd(fd, maxBytes);
@@ -112,13 +111,14 @@ export function readRegularFile(path: string, maxBytes: number): FileRead {
 /**
  * Reads a file the user named (`-d @file`); `-` is stdin. `what` says what the file is for, in the
  * message ("the request body file"). A missing file, a directory, a FIFO that is not stdin or an
- * unreadable file is a usage error naming the file ({@link readRegularFile}).
+ * unreadable file is a usage error naming the file ({@link readRegularFile}). `stdinFd` is where `-` reads
+ * (a command's IO: fd 0, or a test's file).
  */
-export function readUserFile(path: string, what = 'the file'): Buffer {
+export function readUserFile(path: string, what = 'the file', stdinFd = 0): Buffer {
   if (path === '-') {
-    const data = readCappedFd(0, MAX_USER_FILE_BYTES);
+    const data = readCappedFd(stdinFd, MAX_USER_FILE_BYTES);
     if (data === null)
-      throw new HandshakeError(ErrorCode.Usage, `cannot read ${what} from stdin: it is larger than ${sizeWords(MAX_USER_FILE_BYTES)}`, {
+      throw new HandshakeError(ErrorCode.Usage, `cannot read ${what} from stdin: it is larger than ${formatBytes(MAX_USER_FILE_BYTES)}`, {
         remedy: 'Send a smaller body',
       });
     return data;

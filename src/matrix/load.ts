@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { MatrixError, type MatrixIssue } from '../errors.js';
 import { MAX_USER_FILE_BYTES, readRegularFile } from '../input/index.js';
 import { packageRoot } from '../package-root.js';
+import { pluralWord } from '../text.js';
 import { getMatrixSchema, type MatrixDocument, type MatrixInput } from './schema.js';
 import { comparableVersion } from './versions.js';
 
@@ -39,6 +40,11 @@ export interface Matrix {
 }
 
 export const BUNDLED = 'bundled';
+
+/** A matrix in words: "the bundled compat matrix" (the one the CLI ships), else "the compat matrix <its file>". */
+export function matrixName(matrix: Pick<Matrix, 'source'>): string {
+  return matrix.source === BUNDLED ? 'the bundled compat matrix' : `the compat matrix ${matrix.source}`;
+}
 
 /** A matrix file that could not be read: `missing` when there is no such file. */
 export class MatrixReadError extends MatrixError {
@@ -186,7 +192,7 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     return issue.input === undefined ? `required (${issue.expected})` : `expected ${issue.expected}`;
   }
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+  if (issue.code === 'unrecognized_keys') return `unknown ${pluralWord(issue.keys.length, 'field')} ${issue.keys.join(', ')}`;
   return issue.message;
 }
 

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import * as z from 'zod';
+import { DEFAULT_HEADER_NAMES, DEFAULT_VERSION_PATH, ENDPOINT_PATH, HEADER_NAME } from '../protocol/defaults.js';
 import { RANGE_OPTIONS } from './versions.js';
 
 /**
@@ -41,6 +42,14 @@ export type InstallMethod = (typeof INSTALL_METHODS)[number];
  */
 export const DEFAULT_ENDPOINTS = { auth_check: '/api/v1/auth-check', health: '/api/v1/health' } as const;
 
+/** The header names of `compat.json` when it names none: the protocol's defaults (src/protocol/defaults.ts), in the matrix's spelling. */
+const DEFAULT_HEADERS = {
+  schema_revision: DEFAULT_HEADER_NAMES.schemaRevision,
+  server_version: DEFAULT_HEADER_NAMES.serverVersion,
+  cli_version: DEFAULT_HEADER_NAMES.cliVersion,
+  required_cli_version: DEFAULT_HEADER_NAMES.requiredCliVersion,
+} as const;
+
 /** Placeholders a CLI install template may use. */
 export const CLI_PLACEHOLDERS = ['package', 'bin', 'version', 'formula'] as const;
 /** Placeholders a server backup/upgrade template may use. */
@@ -63,10 +72,9 @@ function buildParts() {
 
   const template = z.string().min(1).max(1000);
 
-  const endpointPath = (example: string) =>
-    z.string().regex(/^\/[A-Za-z0-9/._~-]*$/, { message: `must be an absolute path such as ${example}` });
+  const endpointPath = (example: string) => z.string().regex(ENDPOINT_PATH, { message: `must be an absolute path such as ${example}` });
 
-  const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { message: 'must be an HTTP header name' });
+  const headerName = z.string().regex(HEADER_NAME, { message: 'must be an HTTP header name' });
 
   const upgradeStop = z
     .strictObject({
@@ -139,7 +147,7 @@ function buildMatrixSchema() {
       supported_server_range: semverRange.describe(
         'The server versions this CLI release supports (by policy the current and previous minor).',
       ),
-      recommended_server_version: semverString.describe('What `server upgrade` installs when --to is not given.'),
+      recommended_server_version: semverString.describe('What `server upgrade` installs when no target version is named.'),
       upgrade_stops: z
         .array(z.union([semverString.transform((version) => ({ version, when_target: null, note: null })), upgradeStop]))
         .default([])
@@ -164,7 +172,7 @@ function buildMatrixSchema() {
         .describe(
           "What individual commands need beyond the CLI's window: a feature is available on a server at or above its min_server_version, at or after its min_schema_revision, and whose capabilities[capability] is not false.",
         ),
-      version_endpoint: endpointPath('/api/v1/config/version').default('/api/v1/config/version'),
+      version_endpoint: endpointPath(DEFAULT_VERSION_PATH).default(DEFAULT_VERSION_PATH),
       endpoints: z
         .object({
           auth_check: endpointPath(DEFAULT_ENDPOINTS.auth_check)
@@ -178,17 +186,12 @@ function buildMatrixSchema() {
         .describe('The paths the server uses beside version_endpoint.'),
       headers: z
         .object({
-          schema_revision: headerName.default('X-Schema-Revision'),
-          server_version: headerName.default('X-Server-Version'),
-          cli_version: headerName.default('X-CLI-Version'),
-          required_cli_version: headerName.default('X-Required-CLI-Version'),
+          schema_revision: headerName.default(DEFAULT_HEADERS.schema_revision),
+          server_version: headerName.default(DEFAULT_HEADERS.server_version),
+          cli_version: headerName.default(DEFAULT_HEADERS.cli_version),
+          required_cli_version: headerName.default(DEFAULT_HEADERS.required_cli_version),
         })
-        .default({
-          schema_revision: 'X-Schema-Revision',
-          server_version: 'X-Server-Version',
-          cli_version: 'X-CLI-Version',
-          required_cli_version: 'X-Required-CLI-Version',
-        }),
+        .default({ ...DEFAULT_HEADERS }),
       cli: z
         .object({
           package: z.string().regex(/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/, { message: 'must be an npm package name' }),

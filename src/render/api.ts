@@ -1,4 +1,5 @@
 import { hint } from '../hint.js';
+import { secondsUp } from '../text.js';
 import { ExitCode } from './exit-codes.js';
 import { remedyText } from './remedy.js';
 import { sanitize } from './sanitize.js';
@@ -32,7 +33,7 @@ export function apiOutcome(status: number, passiveFails: boolean): ApiOutcome {
 
 /** `api`'s line on stderr for a non-2xx answer, with the wait a 429/503 asked for when it said. */
 export function formatApiStatus(bin: string, path: string, status: number, retryAfterMs: number | null): string {
-  const wait = retryAfterMs === null ? '' : `; it asks to retry after ${Math.ceil(retryAfterMs / 1000)} s (Retry-After)`;
+  const wait = retryAfterMs === null ? '' : `; it asks to retry after ${secondsUp(retryAfterMs)} (Retry-After)`;
   return `${bin}: ${sanitize(path)} answered HTTP ${status}${wait}\n`;
 }
 

@@ -1,6 +1,7 @@
 import wrapAnsi from 'wrap-ansi';
 import type { CheckResult, CheckStatus, DoctorReport } from '../doctor/framework.js';
-import { OWN_WORDS, remedyFor } from './remedy.js';
+import { plural } from '../text.js';
+import { OWN_WORDS, remedyFor, saidText } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import { createStyle, type Style } from './style.js';
 
@@ -13,7 +14,7 @@ export interface DoctorDocument {
   summary: { cli: string; server: string | null; verdict: string | null } | null;
   sections: Array<{
     title: string;
-    checks: Array<Pick<CheckResult, 'id' | 'title' | 'status' | 'detail' | 'remedy' | 'durationMs'>>;
+    checks: Array<Pick<CheckResult, 'id' | 'title' | 'status' | 'remedy' | 'durationMs'> & { detail: string }>;
   }>;
 }
 
@@ -28,7 +29,7 @@ export function doctorDocument(report: DoctorReport): DoctorDocument {
         id: c.id,
         title: c.title,
         status: c.status,
-        detail: c.detail,
+        detail: saidText(c.detail, report.remedies ?? OWN_WORDS),
         remedy: remedyFor(c, report.remedies ?? OWN_WORDS),
         durationMs: c.durationMs,
       })),
@@ -47,10 +48,9 @@ function paint(status: CheckStatus, style: Style): (s: string) => string {
 /** `12 checks: 9 passed, 1 warning, 1 failed, 1 skipped` (skipped only when some were). */
 export function doctorSummaryLine(report: DoctorReport): string {
   const s = report.summary;
-  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-  const parts = [`${s.passed} passed`, plural(s.warnings, 'warning', 'warnings'), `${s.failed} failed`];
+  const parts = [`${s.passed} passed`, plural(s.warnings, 'warning'), `${s.failed} failed`];
   if (s.skipped) parts.push(`${s.skipped} skipped`);
-  return `${plural(s.total, 'check', 'checks')}: ${parts.join(', ')}`;
+  return `${plural(s.total, 'check')}: ${parts.join(', ')}`;
 }
 
 export interface FormatDoctorOptions {
@@ -85,7 +85,7 @@ export function formatDoctor(report: DoctorReport, style: Style, options: Format
       } else {
         lead = `  ${mark} ${title.padEnd(titleWidth)}  `;
       }
-      const [first = '', ...rest] = wrapWords(sanitize(check.detail), room);
+      const [first = '', ...rest] = wrapWords(sanitize(saidText(check.detail, report.remedies ?? OWN_WORDS)), room);
       out.push(`${lead}${first}`, ...rest.map((l) => `${indent}${l}`));
       const remedy = remedyFor(check, report.remedies ?? OWN_WORDS);
       if (remedy && check.status !== 'pass') {
@@ -130,16 +130,16 @@ export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOpti
   const plain = createStyle(false);
   const s = report.summary;
   const verdict = s.failed
-    ? `${s.failed} failed${s.warnings ? `, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}` : ''}`
+    ? `${s.failed} failed${s.warnings ? `, ${plural(s.warnings, 'warning')}` : ''}`
     : s.warnings
-      ? `no failures, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}`
+      ? `no failures, ${plural(s.warnings, 'warning')}`
       : 'all checks passed';
 
   const labelWidth = Math.max(0, ...report.facts.map((f) => sanitize(f.label).length));
   const summary = [
     `${command}: ${doctorSummaryLine(report)}`,
     ...(report.generatedAt ? [`Generated ${report.generatedAt}`] : []),
-    ...report.facts.map((f) => `${sanitize(f.label).padEnd(labelWidth)}  ${sanitize(f.value)}`),
+    ...report.facts.map((f) => `${sanitize(f.label).padEnd(labelWidth)}  ${sanitize(saidText(f.value, report.remedies ?? OWN_WORDS))}`),
   ].join('\n');
 
   const problems: string[] = [];
@@ -147,7 +147,9 @@ export function formatDoctorMarkdown(report: DoctorReport, options: MarkdownOpti
     for (const section of report.sections) {
       for (const c of section.checks) {
         if (c.status !== status) continue;
-        problems.push(`${WORD[status]}  ${sanitize(section.title)} › ${sanitize(c.title)}: ${sanitize(c.detail)}`);
+        problems.push(
+          `${WORD[status]}  ${sanitize(section.title)} › ${sanitize(c.title)}: ${sanitize(saidText(c.detail, report.remedies ?? OWN_WORDS))}`,
+        );
         const remedy = remedyFor(c, report.remedies ?? OWN_WORDS);
         if (remedy) problems.push(`      Fix: ${sanitize(remedy)}`);
       }

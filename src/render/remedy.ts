@@ -1,5 +1,7 @@
-import type { FlagName, Hint, RemedyContext } from '../hint.js';
+import type { HandshakeError } from '../errors.js';
+import type { FlagName, Hint, RemedyContext, Source } from '../hint.js';
 import { shellCommand } from '../matrix/templates.js';
+import { optionName, optionText } from '../option.js';
 
 /**
  * handshake's own words, for an SDK caller that names no host: `handshake server upgrade`, `HANDSHAKE_TOKEN`.
@@ -44,9 +46,34 @@ export function flagText(ctx: Pick<RemedyContext, 'flags'>, flag: FlagName): str
   return ctx.flags?.[flag] ?? `--${flag}`;
 }
 
-/** A flag as the SDK option of the same meaning: `max-bytes` → `maxBytes`. */
-function optionName(flag: FlagName): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+/**
+ * Where a value came from, in the host's words: `--server` (an SDK caller: `{ server }`), `HANDSHAKE_SERVER` with
+ * the host's prefix, the config file's current server, the bundled matrix.
+ */
+export function sourceText(source: Source, ctx: RemedyContext): string {
+  switch (source.kind) {
+    case 'flag':
+      return ctx.options ? `{ ${optionName(source.flag)} }` : flagText(ctx, source.flag);
+    case 'variable':
+      return `${ctx.envPrefix}_${source.name}`;
+    case 'config':
+      return "the config file's current server";
+    case 'bundled':
+      return 'bundled';
+  }
+}
+
+/**
+ * An error's message in the host's words: one that names what the caller passed (`said`) names the host's flag on a
+ * command line (`--to "banana" is not…`); `message` itself names an SDK call's option.
+ */
+export function errorMessage(err: Pick<HandshakeError, 'message'> & { said?: Hint | null }, ctx: RemedyContext = OWN_WORDS): string {
+  return (err.said && remedyText(err.said, ctx)) || err.message;
+}
+
+/** Words of a report (a doctor check's detail, a fact) given as data, said in the host's words; words stay as they are. */
+export function saidText(x: string | Hint, ctx: RemedyContext): string {
+  return typeof x === 'string' ? x : (remedyText(x, ctx) ?? '');
 }
 
 /** The words that select the checked server: `--server NAME`, `--server URL`, or nothing for the current one. */
@@ -72,11 +99,12 @@ export function remedyText(h: Hint | null | undefined, ctx: RemedyContext): stri
       return `export ${name}=${h.example ?? '…'}`;
     }
     case 'flag': {
-      const flag = ctx.options
-        ? `{ ${optionName(h.flag)}${h.value === undefined ? '' : `: ${JSON.stringify(h.value)}`} }`
-        : `${flagText(ctx, h.flag)}${h.value === undefined ? '' : ` ${h.value}`}`;
-      return h.text ? h.text.replace('{flag}', flag) : flag;
+      const value = h.value === undefined ? '' : h.quote ? ` "${h.value}"` : ` ${h.value}`;
+      const flag = ctx.options ? optionText(h.flag, h.value) : `${flagText(ctx, h.flag)}${value}`;
+      return h.text ? h.text.replace('{flag}', () => flag) : flag;
     }
+    case 'source':
+      return sourceText(h.source, ctx);
     case 'text':
       return h.text;
     case 'say':

@@ -1,13 +1,13 @@
 import semver from 'semver';
 import { type HandshakeError, MatrixError } from '../errors.js';
-import type { RemedyContext } from '../hint.js';
+import type { Hint, RemedyContext } from '../hint.js';
 import type { Matrix } from '../matrix/load.js';
 import { DEPLOYMENT_KINDS, type UpgradeStop } from '../matrix/schema.js';
 import type { CompatReport, FeatureAvailability } from '../session/session.js';
 import type { HttpResponse } from '../transport/request.js';
 import { featureNeeds, featureRelease, featureSpecs, needsText } from '../verdict/features.js';
 import type { Severity } from '../verdict/verdict.js';
-import { OWN_WORDS, remedyFor, type Said, saidRemedy } from './remedy.js';
+import { errorMessage, OWN_WORDS, remedyFor, type Said, saidRemedy } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
@@ -76,9 +76,13 @@ export function formatCompatReport(
 }
 
 /** Human output of an error: what happened, then the fix. */
-export function formatError(err: Pick<HandshakeError, 'message' | 'remedy' | 'hint'>, style: Style, ctx?: RemedyContext): string {
+export function formatError(
+  err: Pick<HandshakeError, 'message' | 'remedy' | 'hint'> & { said?: Hint | null },
+  style: Style,
+  ctx?: RemedyContext,
+): string {
   const remedy = remedyFor(err, ctx ?? OWN_WORDS);
-  let out = `${style.red('Error:')} ${sanitize(err.message)}\n`;
+  let out = `${style.red('Error:')} ${sanitize(errorMessage(err, ctx ?? OWN_WORDS))}\n`;
   if (err instanceof MatrixError && err.issues.length > 1) {
     out += `${err.issues.map((i) => `  - ${sanitize(i.path || '(root)')}: ${sanitize(i.message)}`).join('\n')}\n`;
   }
@@ -96,7 +100,7 @@ export function formatWarning(bin: string, warning: { message: string; remedy: s
 /** The JSON document of an error (docs/commands.md "JSON output"). */
 export function errorDocument(err: HandshakeError, ctx?: RemedyContext) {
   const issues = err instanceof MatrixError ? { file: err.file, issues: err.issues } : {};
-  return { error: { code: err.code, message: err.message, remedy: remedyFor(err, ctx ?? OWN_WORDS), ...issues } };
+  return { error: { code: err.code, message: errorMessage(err, ctx ?? OWN_WORDS), remedy: remedyFor(err, ctx ?? OWN_WORDS), ...issues } };
 }
 
 /** `compat show`: the matrix as a readable block. */

@@ -1,5 +1,6 @@
 import type { Matrix } from '../matrix/load.js';
 import type { StatusReport } from '../session/session.js';
+import { plural } from '../text.js';
 import { type Said, saidRemedy } from './remedy.js';
 import { featureRows, formatHeadline, formatRows } from './report.js';
 import { sanitize } from './sanitize.js';
@@ -50,7 +51,7 @@ export function placeRevision(matrix: Matrix, revision: string): string {
   const newest = p.index === matrix.doc.schema_chain.length - 1 ? ', the newest this CLI knows' : '';
   if (p.relation === 'at') return `at the minimum ${min}${newest}`;
   const n = Math.abs(p.distance);
-  const revs = `${n} revision${n === 1 ? '' : 's'}`;
+  const revs = plural(n, 'revision');
   return p.relation === 'before' ? `${revs} behind the minimum ${min}` : `${revs} ahead of the minimum ${min}${newest}`;
 }
 

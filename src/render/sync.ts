@@ -1,5 +1,6 @@
 import type { RemedyContext } from '../hint.js';
 import type { SyncResult } from '../matrix/sync/index.js';
+import { plural, pluralWord, shortList } from '../text.js';
 import { remedyText } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
@@ -28,9 +29,8 @@ export function syncDocument(r: SyncResult): SyncDocument {
   };
 }
 
-function ids(list: readonly string[], max = 10): string {
-  const shown = list.slice(0, max).map((id) => sanitize(id));
-  return list.length > max ? `${shown.join(', ')} and ${list.length - max} more` : shown.join(', ');
+function ids(list: readonly string[]): string {
+  return shortList(list, { max: 10, show: (id) => sanitize(id) });
 }
 
 /** What differs, one line per kind. */
@@ -50,7 +50,7 @@ export function syncDifferences(r: SyncResult): string[] {
  */
 export function formatSync(r: SyncResult, style: Style, options: { check: boolean; ctx: RemedyContext }): string {
   const remedy = remedyText(r.remedy, options.ctx);
-  const what = `${sanitize(r.dir)} (${r.format}, ${r.chain.length} revision${r.chain.length === 1 ? '' : 's'})`;
+  const what = `${sanitize(r.dir)} (${r.format}, ${plural(r.chain.length, 'revision')})`;
   const file = sanitize(r.file);
   const details = syncDifferences(r)
     .map((l) => `  ${l}\n`)
@@ -60,9 +60,9 @@ export function formatSync(r: SyncResult, style: Style, options: { check: boolea
   const unreleased =
     n === 0
       ? ''
-      : `${style.yellow('!')} ${n} revision${n === 1 ? ' is' : 's are'} in no released server yet (server_version null): ${ids(r.unreleased)}\n` +
+      : `${style.yellow('!')} ${plural(n, 'revision')} ${pluralWord(n, 'is', 'are')} in no released server yet (server_version null): ${ids(r.unreleased)}\n` +
         (releaseHint ? `${style.dim('Next:')} ${sanitize(releaseHint)}\n` : '');
-  const released = r.released.length ? `  released in ${r.released.length === 1 ? 'it' : 'them'}: ${ids(r.released)}\n` : '';
+  const released = r.released.length ? `  released in ${pluralWord(r.released.length, 'it', 'them')}: ${ids(r.released)}\n` : '';
   if (!r.changed && !r.written)
     return `${style.green('✓')} ${file} matches ${what}${options.check ? '' : '; nothing written'}\n${unreleased}`;
   if (r.written) return `${style.green('✓')} Wrote ${file}: schema_chain from ${what}\n${details}${released}${unreleased}`;

@@ -1,11 +1,13 @@
+import type { RemedyContext } from '../hint.js';
 import type { StatusReport } from '../session/session.js';
+import { formatDuration, formatSeconds, plural } from '../text.js';
 import { goalPhrase } from '../upgrade/goal.js';
 import type { Hop, UpgradePlan } from '../upgrade/plan.js';
 import type { PollState } from '../upgrade/poll.js';
-import { formatSeconds, type UpgradeOutcome, type UpgradeResult } from '../upgrade/upgrade.js';
+import type { UpgradeOutcome, UpgradeResult } from '../upgrade/upgrade.js';
 import type { Severity } from '../verdict/verdict.js';
 import { ExitCode } from './exit-codes.js';
-import { saidRemedy } from './remedy.js';
+import { OWN_WORDS, saidRemedy, saidText } from './remedy.js';
 import { formatHeadline, formatRows } from './report.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
@@ -35,7 +37,13 @@ export function upgradeExitCode(outcome: UpgradeOutcome, signal: 'SIGINT' | 'SIG
 export function upgradeDocument(result: UpgradeResult) {
   const { outcome, message, before, plan, hop, after, commands } = result;
   const remedy = upgradeRemedy(result);
-  return { outcome, message, remedy, before: reportDocument(before), plan, hop, after: after && reportDocument(after), commands };
+  const said = plan && { ...plan, notes: planNotes(plan, before.remedies) };
+  return { outcome, message, remedy, before: reportDocument(before), plan: said, hop, after: after && reportDocument(after), commands };
+}
+
+/** A plan's notes in the host's words (a note that names a flag is data until here). */
+export function planNotes(plan: Pick<UpgradePlan, 'notes'>, ctx: RemedyContext = OWN_WORDS): string[] {
+  return plan.notes.map((note) => saidText(note, ctx));
 }
 
 /** What to do next after an upgrade, said for the server it upgraded. */
@@ -81,7 +89,7 @@ export function formatPlan(plan: UpgradePlan, before: StatusReport, style: Style
   const m = plan.server_migration;
   // Re-applying the running version (the server's own pending migrations) is no "1.4.2 → 1.4.2": say what it does.
   const n = m ? m.migrations.length : pending.length;
-  const inPlace = plan.from.version === plan.target ? `${sanitize(plan.target)}: apply ${n} pending migration${n === 1 ? '' : 's'}` : null;
+  const inPlace = plan.from.version === plan.target ? `${sanitize(plan.target)}: apply ${plural(n, 'pending migration')}` : null;
   const head = formatRows(
     [
       ['Server', before.server.url],
@@ -94,7 +102,7 @@ export function formatPlan(plan: UpgradePlan, before: StatusReport, style: Style
     style,
   );
   const lines = [style.bold(`Upgrade plan: ${inPlace ?? `${sanitize(plan.from.version)} → ${sanitize(plan.target)}`}`), head];
-  for (const note of plan.notes) lines.push(`  ${style.dim('Note:')} ${sanitize(note)}`);
+  for (const note of planNotes(plan, before.remedies)) lines.push(`  ${style.dim('Note:')} ${sanitize(note)}`);
   for (const r of plan.rejected) {
     lines.push(`  ${style.yellow('Rejected:')} ${r.field} ${sanitize(JSON.stringify(r.value))} from the server: ${sanitize(r.reason)}`);
   }
@@ -102,9 +110,7 @@ export function formatPlan(plan: UpgradePlan, before: StatusReport, style: Style
     const n = m.migrations.length;
     lines.push(
       '',
-      style.bold(
-        `The server backs up, then applies ${n} migration${n === 1 ? '' : 's'} of its own release, up to ${sanitize(m.target_revision)}:`,
-      ),
+      style.bold(`The server backs up, then applies ${plural(n, 'migration')} of its own release, up to ${sanitize(m.target_revision)}:`),
       ...m.migrations.map((r) => `  - ${sanitize(r)}`),
       '',
       style.dim('# Nothing to run by hand: after the confirmation this CLI asks the server (admin token) and waits for it.'),
@@ -166,15 +172,6 @@ export function formatWaiting(hop: Hop, total: number, elapsedMs: number, waitMs
   const what = hop.by === 'server' ? 'the server’s migrations' : sanitize(hop.to);
   const seen = state ? `: ${sanitize(state.summary)}${state.outage ? ' (expected)' : ''}` : '';
   return `hop ${hop.number}/${total} → ${what} (${formatDuration(elapsedMs)} so far, ${formatDuration(left)} left)${seen}`;
-}
-
-/** `42 s`, `3 min 5 s`, `2 h 1 min`. */
-export function formatDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min${s % 60 ? ` ${s % 60} s` : ''}`;
-  return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
 }
 
 /** stderr: one line per change of state while polling. */

@@ -1,7 +1,7 @@
 import type { CheckStatus } from '../doctor/framework.js';
 import { type ProtocolSection, SECTION_TITLES, type VerifyReport } from '../doctor/verify/index.js';
 import { type FormatDoctorOptions, formatDoctor, formatDoctorMarkdown } from './doctor.js';
-import { OWN_WORDS, remedyFor } from './remedy.js';
+import { OWN_WORDS, remedyFor, saidText } from './remedy.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
 
@@ -21,7 +21,7 @@ export function verifyDocument(report: VerifyReport): VerifyDocument {
         id: c.id,
         title: c.title,
         status: c.status,
-        detail: c.detail,
+        detail: saidText(c.detail, report.remedies ?? OWN_WORDS),
         remedy: remedyFor(c, report.remedies ?? OWN_WORDS),
         section: s.title,
       })),

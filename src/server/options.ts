@@ -1,36 +1,13 @@
+import { DEFAULT_HEADER_NAMES, DEFAULT_VERSION_PATH, ENDPOINT_PATH, HEADER_NAME, type HeaderNames } from '../protocol/defaults.js';
 import { HandshakeServerError } from './errors.js';
 
-/** Header names on the wire; a vendor may rename them, and then its `compat.json` must name the same. */
-export interface HeaderNames {
-  /** Response: the applied schema revision. */
-  schemaRevision: string;
-  /** Response: the server's version. */
-  serverVersion: string;
-  /** Request: the version of the CLI making it. */
-  cliVersion: string;
-  /** Response, on a 426: the CLI version the server requires. */
-  requiredCliVersion: string;
-}
-
-/** The names `compat.json` uses when it names none. */
-export const DEFAULT_HEADER_NAMES: Readonly<HeaderNames> = Object.freeze({
-  schemaRevision: 'X-Schema-Revision',
-  serverVersion: 'X-Server-Version',
-  cliVersion: 'X-CLI-Version',
-  requiredCliVersion: 'X-Required-CLI-Version',
-});
-
-/** The version endpoint's path when `compat.json` names none. */
-export const DEFAULT_VERSION_PATH = '/api/v1/config/version';
+// The protocol's defaults live with the protocol (src/protocol/defaults.ts), read by the matrix schema too.
+export { DEFAULT_HEADER_NAMES, DEFAULT_VERSION_PATH, ENDPOINT_PATH, type HeaderNames };
 
 /** How long the middleware reuses a revision read, in ms, unless told otherwise. */
 export const DEFAULT_CACHE_MS = 5000;
 /** How long a read of the revision source may take before the version endpoint answers 503 (docs/protocol.md). */
 export const DEFAULT_READ_TIMEOUT_MS = 3000;
-
-const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
-/** An absolute URL path of plain characters: what the version, migrations and capability paths may be. */
-export const ENDPOINT_PATH = /^\/[A-Za-z0-9/._~-]*$/;
 
 /** The header names with the overrides applied, each checked. */
 export function headerNamesOf(overrides: Partial<HeaderNames> | undefined): HeaderNames {
@@ -43,7 +20,7 @@ export function headerNamesOf(overrides: Partial<HeaderNames> | undefined): Head
     if (!HEADER_NAME.test(value)) {
       throw new HandshakeServerError(
         `Invalid header name for ${key}: "${value}"`,
-        'Use letters, digits and "-" only, e.g. X-Schema-Revision',
+        `Use letters, digits and "-" only, e.g. ${DEFAULT_HEADER_NAMES.schemaRevision}`,
       );
     }
     names[key as keyof HeaderNames] = value;
@@ -54,7 +31,7 @@ export function headerNamesOf(overrides: Partial<HeaderNames> | undefined): Head
 export function versionPathOf(path: string | undefined): string {
   const versionPath = path ?? DEFAULT_VERSION_PATH;
   if (!ENDPOINT_PATH.test(versionPath)) {
-    throw new HandshakeServerError(`Invalid versionPath "${versionPath}"`, 'Use an absolute path such as /api/v1/config/version');
+    throw new HandshakeServerError(`Invalid versionPath "${versionPath}"`, `Use an absolute path such as ${DEFAULT_VERSION_PATH}`);
   }
   return versionPath;
 }

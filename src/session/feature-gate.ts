@@ -1,6 +1,8 @@
 import { ErrorCode, HandshakeError } from '../errors.js';
 import type { Observation } from '../handshake/observe.js';
 import { hint } from '../hint.js';
+import { matrixName } from '../matrix/load.js';
+import { pluralWord } from '../text.js';
 import { unknownFeatures } from '../verdict/features.js';
 import { type FeatureNeed, featureGate } from '../verdict/verdict.js';
 import { buildReport, type CompatReport, type Session } from './session.js';
@@ -28,7 +30,7 @@ export function assertKnownFeatures(session: Pick<Session, 'matrix'>, need: Feat
   const who = need.command ? `${need.command} needs` : 'asked for';
   throw new HandshakeError(
     ErrorCode.Usage,
-    `${who} feature${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, which the compat matrix ${session.matrix.source} does not declare (${declared.length ? `it declares ${declared.join(', ')}` : 'it declares no features'})`,
+    `${who} ${pluralWord(unknown.length, 'feature')} ${unknown.join(', ')}, which ${matrixName(session.matrix)} does not declare (${declared.length ? `it declares ${declared.join(', ')}` : 'it declares no features'})`,
     {
       hint: hint.text(
         declared.length

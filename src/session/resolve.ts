@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { type Config, currentServer, findConfigPath, lookupServer, namedServers, tryLoadConfig } from '../config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError, MatrixError } from '../errors.js';
-import { type Hint, hint, type ServerRef } from '../hint.js';
+import { type Hint, hint, type ServerRef, type Source } from '../hint.js';
 import { tokenFromEnv } from '../input/index.js';
 import { BUNDLED, loadMatrix, type Matrix, MatrixReadError } from '../matrix/load.js';
 import { packageRoot } from '../package-root.js';
@@ -59,7 +59,8 @@ export interface ResolveOptions {
   mounted?: boolean;
 }
 
-export type MatrixState = { ok: true; matrix: Matrix; origin: string } | { ok: false; error: HandshakeError; origin: string; file: string };
+/** The matrix of a run; `origin`: how it was chosen (`--compat`, `<PREFIX>_COMPAT_FILE`, else the one the CLI ships), said by `render/`. */
+export type MatrixState = { ok: true; matrix: Matrix; origin: Source } | { ok: false; error: HandshakeError; origin: Source; file: string };
 
 export type ConfigState =
   | { path: string; state: 'missing' }
@@ -69,14 +70,15 @@ export type ConfigState =
 /** Which server a run talks to, and where that came from. */
 export type ServerTarget =
   | { kind: 'none' }
-  | { kind: 'invalid'; source: string; error: HandshakeError }
+  /** `configFile`: the server was to be looked up in a config file that is invalid. */
+  | { kind: 'invalid'; source: Source; configFile?: boolean; error: HandshakeError }
   | {
       kind: 'ok';
       url: URL;
       /** The configured name, when the server is one of the config file's. */
       name: string | null;
-      /** `--server`, `<PREFIX>_SERVER`, or the config file's current server. */
-      source: string;
+      /** `--server`, `<PREFIX>_SERVER`, or the config file's current server: data, said by `render/`. */
+      source: Source;
       token: string | null;
       tokenSource: string | null;
       /** The token is the one stored with this server in the config file (not the variable's): fixed by storing another. */
@@ -120,7 +122,7 @@ export function resolveRun(options: ResolveOptions): Resolution {
   const requestMatrix = matrix.ok ? matrix.matrix : fallbackMatrix(options.defaultCompatFile, mounted);
   const serverInput = options.server || env[`${envPrefix}_SERVER`] || undefined;
   const config = resolveConfig(env, product);
-  const server = resolveServer(options.server, env, envPrefix, bin, config);
+  const server = resolveServer(options.server, env, envPrefix, config);
   const headers: Record<string, string> = {
     'user-agent': `${product}/${options.cliVersion} (node ${process.version}; ${process.platform})`,
   };
@@ -173,7 +175,12 @@ export function resolveMatrixState(
   const variable = `${prefix}_COMPAT_FILE`;
   const envFile = options.compatFile === undefined ? env[variable] || undefined : undefined;
   const explicit = options.compatFile || envFile;
-  const origin = options.compatFile !== undefined ? '--compat' : envFile !== undefined ? variable : BUNDLED;
+  const origin: Source =
+    options.compatFile !== undefined
+      ? { kind: 'flag', flag: 'compat' }
+      : envFile !== undefined
+        ? { kind: 'variable', name: 'COMPAT_FILE' }
+        : { kind: 'bundled' };
   const mounted = isMounted(options);
   const bin = options.bin ?? options.product ?? OWN_NAME;
   const host = options.defaultCompatFile;
@@ -208,7 +215,7 @@ export function resolveMatrixState(
 }
 
 /** A mounted CLI that ships no matrix of its own: where it was looked for, and how to ship it (docs/embedding.md). */
-function missingMatrix(bin: string, root: string | undefined, origin: string, file?: string): MatrixState {
+function missingMatrix(bin: string, root: string | undefined, origin: Source, file?: string): MatrixState {
   const where = file ?? (root ? join(root, 'compat.json') : null);
   const pkg = root ? join(root, 'package.json') : 'its package.json';
   const shipped = where ? (root ? relative(root, where) : basename(where)) : 'compat.json';
@@ -265,18 +272,18 @@ function resolveConfig(env: NodeJS.ProcessEnv, product: string): ConfigState {
  * The environment token goes to the server chosen; a token from the config file only to the server it
  * was stored with. A URL needs no config file: one that does not parse only matters for a name.
  */
-function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv, prefix: string, bin: string, config: ConfigState): ServerTarget {
+function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv, prefix: string, config: ConfigState): ServerTarget {
   const envServer = env[`${prefix}_SERVER`] || undefined;
   const input = flag || envServer;
-  const source = !input ? "the config file's current server" : flag ? '--server' : `${prefix}_SERVER`;
+  const source: Source = !input ? { kind: 'config' } : flag ? { kind: 'flag', flag: 'server' } : { kind: 'variable', name: 'SERVER' };
   const isUrl = input !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(input.trim());
-  if (config.state === 'invalid' && !isUrl) return { kind: 'invalid', source: `${source} (config file)`, error: config.error };
+  if (config.state === 'invalid' && !isUrl) return { kind: 'invalid', source, configFile: true, error: config.error };
   const fromFile: Config = config.state === 'ok' ? config.config : { servers: {} };
   const choice = input ?? currentServer(fromFile);
   if (!choice) return { kind: 'none' };
   let found: ReturnType<typeof lookupServer>;
   try {
-    found = lookupServer(fromFile, choice, bin);
+    found = lookupServer(fromFile, choice);
   } catch (err) {
     return { kind: 'invalid', source, error: asHandshakeError(err) };
   }
@@ -285,7 +292,7 @@ function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv, prefix:
     // A token with a line break or a control byte is the user's mistake: a usage error naming the variable, nothing sent.
     envToken = tokenFromEnv(env, `${prefix}_TOKEN`) ?? undefined;
   } catch (err) {
-    return { kind: 'invalid', source: `${prefix}_TOKEN`, error: asHandshakeError(err) };
+    return { kind: 'invalid', source: { kind: 'variable', name: 'TOKEN' }, error: asHandshakeError(err) };
   }
   const tokenSource = envToken ? `${prefix}_TOKEN` : found.token ? `the config file, server "${found.name}"` : null;
   const ref: ServerRef = !input

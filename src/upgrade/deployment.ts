@@ -1,4 +1,5 @@
-import { ErrorCode, HandshakeError } from '../errors.js';
+import { inputError } from '../errors.js';
+import { type Hint, hint } from '../hint.js';
 import { DEPLOYMENT_PATTERN, type MatrixDocument, type ServerSteps } from '../matrix/schema.js';
 import { fillTemplate, stepsFor } from '../matrix/templates.js';
 
@@ -13,6 +14,9 @@ export interface RejectedValue {
   reason: string;
 }
 
+/** A note of a plan: words, or data where it names a flag (`--deployment` on a command line), said by `render/`. */
+export type PlanNote = string | Hint;
+
 export interface DeploymentChoice {
   /** The deployment kind in use (validated), or null when neither the server nor `--deployment` named one. */
   kind: string | null;
@@ -25,7 +29,7 @@ export interface DeploymentChoice {
 /** Checks `--deployment`: a deployment kind, like the matrix's own keys. Throws a usage error. */
 export function parseDeploymentFlag(matrix: MatrixDocument, kind: string): string {
   if (!DEPLOYMENT_PATTERN.test(kind)) {
-    throw new HandshakeError(ErrorCode.Usage, `--deployment "${kind}" is not a deployment kind (a short lower-case word)`, {
+    throw inputError({ flag: 'deployment', value: kind, quote: true }, '{flag} is not a deployment kind (a short lower-case word)', {
       remedy: `Use one of: ${knownKinds(matrix).join(', ')}; any other kind gets the generic steps`,
     });
   }
@@ -45,8 +49,8 @@ export function chooseDeployment(
   matrix: MatrixDocument,
   reported: string | null,
   flag: string | null | undefined,
-): { choice: DeploymentChoice; notes: string[]; rejected: RejectedValue[] } {
-  const notes: string[] = [];
+): { choice: DeploymentChoice; notes: PlanNote[]; rejected: RejectedValue[] } {
+  const notes: PlanNote[] = [];
   const rejected: RejectedValue[] = [];
   const reportedValid = reported !== null && DEPLOYMENT_PATTERN.test(reported);
   if (reported !== null && !reportedValid) {
@@ -59,13 +63,13 @@ export function chooseDeployment(
   const flagKind = flag ? parseDeploymentFlag(matrix, flag) : null;
   const kind = flagKind ?? (reportedValid ? reported : null);
   const source: DeploymentChoice['source'] = flagKind ? 'flag' : kind ? 'server' : 'none';
-  if (flagKind && reportedValid && reported !== flagKind) notes.push(`--deployment ${flagKind} overrides the server's "${reported}"`);
+  if (flagKind && reportedValid && reported !== flagKind)
+    notes.push(hint.flag('deployment', flagKind, `{flag} overrides the server's "${reported}"`));
   const { templates } = stepsFor(matrix, kind);
   const kinds = knownKinds(matrix);
   if (kind === null) {
-    notes.push(
-      `the server reports no usable deployment kind, so these are the generic steps${kinds.length ? `; pass --deployment ${kinds.join('|')} for specific ones` : ''}`,
-    );
+    const generic = 'the server reports no usable deployment kind, so these are the generic steps';
+    notes.push(kinds.length ? hint.flag('deployment', kinds.join('|'), `${generic}; pass {flag} for specific ones`) : generic);
   } else if (templates === 'generic') {
     notes.push(`this CLI has no templates for deployment "${kind}", so these are the generic steps`);
   }

@@ -2,7 +2,7 @@ import type { Matrix } from '../matrix/load.js';
 import { SERVER_PLACEHOLDERS } from '../matrix/schema.js';
 import { fillTemplate } from '../matrix/templates.js';
 import { plainRelease } from '../matrix/versions.js';
-import type { DeploymentChoice } from './deployment.js';
+import type { DeploymentChoice, PlanNote } from './deployment.js';
 import { restoreTemplates, stepsFor } from './deployment.js';
 import type { HopGoal } from './goal.js';
 import type { StopOnTheWay } from './stops.js';
@@ -48,7 +48,7 @@ export interface HopsInput {
   baselineSteps: readonly string[];
   serverMigrates: boolean;
   /** Where a note about placeholders left unfilled goes. */
-  notes: string[];
+  notes: PlanNote[];
 }
 
 /** `YYYYMMDD-HHMMSS` in UTC. */

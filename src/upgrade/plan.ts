@@ -1,11 +1,12 @@
 import semver from 'semver';
-import { ErrorCode, HandshakeError } from '../errors.js';
+import { inputError } from '../errors.js';
 import { type Hint, hint } from '../hint.js';
 import { createMatrix, type Matrix } from '../matrix/load.js';
 import { type MatrixDocument, REVISION_PATTERN } from '../matrix/schema.js';
 import { RANGE_OPTIONS } from '../matrix/versions.js';
 import type { StatusReport } from '../session/session.js';
-import { chooseDeployment, type DeploymentChoice, type RejectedValue, restoreCommands } from './deployment.js';
+import { plural, pluralWord } from '../text.js';
+import { chooseDeployment, type DeploymentChoice, type PlanNote, type RejectedValue, restoreCommands } from './deployment.js';
 import { type GoalReport, isUpToDate } from './goal.js';
 import { buildHops, type Hop } from './hops.js';
 import { stopsBetween } from './stops.js';
@@ -70,8 +71,8 @@ export interface UpgradePlan {
   target_source: 'to' | 'recommended' | 'current';
   deployment: DeploymentChoice;
   hops: Hop[];
-  /** Things the operator should know about the plan, one sentence each. */
-  notes: string[];
+  /** Things the operator should know about the plan, one sentence each (data where one names a flag: `render/` says it). */
+  notes: PlanNote[];
   rejected: RejectedValue[];
   /** The database predates the chain: the matrix's baseline steps run first (in hop 1). */
   baseline: { revision: string; note: string | null } | null;
@@ -117,21 +118,25 @@ export function parseTarget(matrix: MatrixDocument, to: string): string {
   });
   const version = semver.valid(to.trim());
   if (version === null) {
-    throw new HandshakeError(ErrorCode.Usage, `--to "${to}" is not a semver version such as ${matrix.recommended_server_version}`, {
-      hint: example,
-    });
+    throw inputError(
+      { flag: 'to', value: to, quote: true },
+      `{flag} is not a semver version such as ${matrix.recommended_server_version}`,
+      {
+        hint: example,
+      },
+    );
   }
   if (semver.gtr(version, range, RANGE_OPTS)) {
-    throw new HandshakeError(
-      ErrorCode.Usage,
-      `--to ${version} is newer than this CLI (${matrix.cli_version}) supports (${range}): it could not check the result`,
+    throw inputError(
+      { flag: 'to', value: version },
+      `{flag} is newer than this CLI (${matrix.cli_version}) supports (${range}): it could not check the result`,
       { hint: example },
     );
   }
   if (!semver.satisfies(version, range, RANGE_OPTS) || semver.lt(version, matrix.min_server_version)) {
-    throw new HandshakeError(
-      ErrorCode.Usage,
-      `--to ${version} is older than this CLI (${matrix.cli_version}) supports (${range}): the server would still be incompatible`,
+    throw inputError(
+      { flag: 'to', value: version },
+      `{flag} is older than this CLI (${matrix.cli_version}) supports (${range}): the server would still be incompatible`,
       { hint: example },
     );
   }
@@ -144,7 +149,7 @@ interface PlanContext {
   report: PlanReport & GoalReport;
   to: string | null;
   deployment: DeploymentChoice;
-  notes: string[];
+  notes: PlanNote[];
   rejected: RejectedValue[];
   /** The reported revision when it passed validation. */
   revision: string | null;
@@ -321,9 +326,9 @@ function chooseTarget(ctx: PlanContext, from: string): { version: string; source
   const doc = ctx.matrix.doc;
   if (ctx.to) {
     if (semver.lt(ctx.to, from)) {
-      throw new HandshakeError(
-        ErrorCode.Usage,
-        `--to ${ctx.to} is older than the server's ${ctx.report.server.version}: servers are never downgraded`,
+      throw inputError(
+        { flag: 'to', value: ctx.to },
+        `{flag} is older than the server's ${ctx.report.server.version}: servers are never downgraded`,
         {
           hint: hint.flag('to', from, 'Use {flag} or newer, or leave it out'),
         },
@@ -377,7 +382,7 @@ function planNotes(
   const { notes } = ctx;
   if (p.stops.length) {
     notes.push(
-      `${p.stops.join(', ')} ${p.stops.length === 1 ? 'is a required upgrade stop' : 'are required upgrade stops'}: one hop each, none skipped; any release of a stop's minor at or above it counts`,
+      `${p.stops.join(', ')} ${pluralWord(p.stops.length, 'is a required upgrade stop', 'are required upgrade stops')}: one hop each, none skipped; any release of a stop's minor at or above it counts`,
     );
   }
   if (p.baseline) {
@@ -390,7 +395,7 @@ function planNotes(
   const m = p.serverMigration;
   if (m) {
     notes.push(
-      `the server backs up and applies ${m.migrations.length} migration${m.migrations.length === 1 ? '' : 's'} of its own release itself, up to ${m.target_revision}`,
+      `the server backs up and applies ${plural(m.migrations.length, 'migration')} of its own release itself, up to ${m.target_revision}`,
     );
   } else if (p.sameRelease) {
     notes.push(`the server already runs ${p.target}: the hop re-runs its upgrade steps to apply the pending migrations`);

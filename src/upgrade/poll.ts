@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ErrorCode, isHandshakeError } from '../errors.js';
 import type { Observation } from '../handshake/observe.js';
 import type { StatusReport } from '../session/session.js';
+import { plural } from '../text.js';
 import { progressText } from '../verdict/verdict.js';
 
 /**
@@ -91,11 +92,11 @@ export function describeState(probe: Probe): PollState {
   const parts = [d.server_version];
   if (d.schema_revision) parts.push(`schema ${d.schema_revision}`);
   const n = (r.findings?.migrations.counted ?? d.pending_migrations).length;
-  if (n) parts.push(`${n} migration${n === 1 ? '' : 's'} pending`);
+  if (n) parts.push(`${plural(n, 'migration')} pending`);
   if (d.migration_status === 'running') parts.push(`migration running (${progressText(d.migration_progress)})`);
   if (d.migration_status === 'failed') parts.push('migration failed');
   const bg = d.background_migrations_pending ?? 0;
-  if (bg > 0) parts.push(`${bg} background migration${bg === 1 ? '' : 's'} running`);
+  if (bg > 0) parts.push(`${plural(bg, 'background migration')} running`);
   if (r.status !== 'compatible' && r.status !== 'migration_running') parts.push(r.status);
   const summary = parts.join(', ');
   return { key: `doc:${summary}`, summary, outage: false };

@@ -1,6 +1,7 @@
 import { ErrorCode, isHandshakeError } from '../errors.js';
 import { type Hint, hint } from '../hint.js';
 import { buildReport, observeServer, remedyContext, requireServer, type Session, type StatusReport } from '../session/session.js';
+import { formatSeconds, plural } from '../text.js';
 import { UNCHECKED_STATUSES } from '../verdict/verdict.js';
 import { ADMIN_TOKEN, adminToken, type MigrationStart, migrateEndpoint, type StartOptions, startServerMigration } from './admin.js';
 import { parseDeploymentFlag, statusCommands } from './deployment.js';
@@ -282,6 +283,7 @@ function askServer(parsed: Parsed, plan: UpgradePlan, endpoint: URL): Promise<Mi
     headers: parsed.session.headers,
     timeoutMs: parsed.session.timeoutMs,
     signal: parsed.signal,
+    env: parsed.session.env,
   });
 }
 
@@ -391,11 +393,5 @@ function interrupted(plan: UpgradePlan, hop: number, when: string) {
 }
 
 function hopsPhrase(plan: UpgradePlan): string {
-  return `${plan.from.version} → ${plan.target} in ${plan.hops.length} hop${plan.hops.length === 1 ? '' : 's'}`;
-}
-
-/** `0.5 s`, `2 s`, `600 s`. */
-export function formatSeconds(ms: number): string {
-  const s = ms / 1000;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+  return `${plan.from.version} → ${plan.target} in ${plural(plan.hops.length, 'hop')}`;
 }

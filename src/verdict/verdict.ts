@@ -7,6 +7,7 @@ import { DEPLOYMENT_PATTERN } from '../matrix/schema.js';
 import { cliInstallCommand, restoreCommands } from '../matrix/templates.js';
 import { plainRelease, RANGE_OPTIONS } from '../matrix/versions.js';
 import { DEV_VERSION, type MigrationProgress, type PendingMigration, type VersionDocument } from '../protocol/version-document.js';
+import { plural, shortList } from '../text.js';
 import { redactUrl, suggestBase } from '../url.js';
 import { type FeatureFinding, type FeatureNeeds, featureFindings, featureHint, needsText } from './features.js';
 
@@ -380,15 +381,6 @@ export function progressText(p: MigrationProgress | null | undefined): string {
   return `${p.applied} of ${p.total} applied${p.current ? `, now ${p.current}` : ''}`;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** Up to `max` items, then how many more: how messages list revisions. */
-export function shortList(items: readonly string[], max = 3): string {
-  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
-}
-
 /** What every rule reads: the document, the findings, and the phrases messages share. */
 interface Decide {
   matrix: Matrix;
@@ -531,8 +523,9 @@ const warnings: Rule = ({ matrix, d, f, cli, install, server, schema }) => {
   return make(
     'schema_unknown',
     `${server} schema ${d.schema_revision} is not in CLI ${cli.version}'s chain, though the chain covers release ${d.server_version}: the schema diverged or was never stamped`,
-    hint.text(
-      `Compare the database's migration history with the release's migrations (${doc.cli.bin} compat show lists the chain); stamp or repair the revision before upgrading`,
+    hint.say(
+      "Compare the database's migration history with the release's migrations ({0} lists the chain); stamp or repair the revision before upgrading",
+      hint.run(['compat', 'show']),
     ),
   );
 };

@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runCli, sandbox } from '../helpers/cli.js';
@@ -367,6 +367,26 @@ describe('handshake api: every mistake in what the user typed or set is a usage 
     expect(r.stderr).toContain('HANDSHAKE_TOKEN');
     const help = await runCli(['api', '--help'], { env: box.env });
     expect(help.stdout).toContain('HANDSHAKE_TOKEN');
+  });
+
+  it("a refused token says where it came from as doctor does: the variable, or the config file's server that stored it", async () => {
+    const server = await fakeServer({
+      doc: { server_version: '1.4.2', schema_revision: HEAD },
+      status: 401,
+      body: '{"error":"unauthorized"}',
+    });
+    const box = freshBox();
+    mkdirSync(join(box.env.XDG_CONFIG_HOME as string, 'handshake'), { recursive: true, mode: 0o700 });
+    const file = join(box.env.XDG_CONFIG_HOME as string, 'handshake', 'config.json');
+    writeFileSync(file, JSON.stringify({ current: 'prod', servers: { prod: { url: server.url, token: 'stored-token-4e5f6a' } } }), {
+      mode: 0o600,
+    });
+    const stored = await runCli(['api', '/x', '--server', 'prod'], { env: box.env });
+    expect(stored.code).toBe(4);
+    expect(stored.stderr).toContain('The token from the config file, server "prod" was refused');
+    expect(stored.stderr).not.toContain('stored-token-4e5f6a');
+    const fromEnv = await runCli(['api', '/x', '--server', 'prod'], { env: { ...box.env, HANDSHAKE_TOKEN: 'env-token-7a8b9c' } });
+    expect(fromEnv.stderr).toContain('The token from HANDSHAKE_TOKEN was refused');
   });
 
   it('a cache directory under /proc never fails the command, and never spins', async () => {

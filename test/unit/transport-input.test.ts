@@ -9,6 +9,7 @@ import { HandshakeCache } from '../../src/cache/cache.js';
 import { addServer, jsonErrorPosition, loadConfig, lookupServer, removeServer, tryLoadConfig, useServer } from '../../src/config/config.js';
 import { ErrorCode, type HandshakeError, isHandshakeError } from '../../src/errors.js';
 import { ensureDirectory, homeDirectory, normalizeProxy, proxySettings, readUserFile, tokenFromEnv } from '../../src/input/index.js';
+import { OWN_WORDS, remedyFor } from '../../src/render/remedy.js';
 import { createAgent, httpRequest } from '../../src/transport/request.js';
 import { parseServerUrl, suggestBase } from '../../src/url.js';
 import { parseFlag } from '../helpers/flags.js';
@@ -211,15 +212,26 @@ describe('the config file', () => {
   it('server add refuses to replace a name with another URL unless asked; unknown names list the configured ones', () => {
     const one = addServer({ servers: {} }, 'prod', 'https://a.example', 'tok', false);
     expect(addServer(one, 'prod', 'https://a.example', undefined, false).servers.prod?.token).toBe('tok');
-    expect(usage(() => addServer(one, 'prod', 'https://b.example', undefined, false)).remedy).toContain('--force');
+    // The remedy is data (src/hint.ts), said in the host's words by render/.
+    expect(
+      remedyFor(
+        usage(() => addServer(one, 'prod', 'https://b.example', undefined, false)),
+        OWN_WORDS,
+      ),
+    ).toContain('--force');
     expect(addServer(one, 'prod', 'https://b.example', undefined, false, true).servers.prod?.url).toBe('https://b.example');
     expect(usage(() => addServer(one, 'bad', 'localhost:8080', undefined, false)).message).toContain('URL argument');
-    for (const fn of [() => useServer(one, 'nope', 'handshake'), () => removeServer(one, 'nope', 'handshake')]) {
+    for (const fn of [() => useServer(one, 'nope'), () => removeServer(one, 'nope')]) {
       const err = usage(fn);
-      expect(`${err.message} ${err.remedy}`).toContain('prod');
-      expect(err.remedy).not.toMatch(/full URL/);
+      expect(`${err.message} ${remedyFor(err, OWN_WORDS)}`).toContain('prod');
+      expect(remedyFor(err, OWN_WORDS)).not.toMatch(/full URL/);
     }
-    expect(usage(() => lookupServer(one, 'ops.example.com', 'handshake')).remedy).toContain('https://ops.example.com');
+    expect(
+      remedyFor(
+        usage(() => lookupServer(one, 'ops.example.com')),
+        OWN_WORDS,
+      ),
+    ).toContain('https://ops.example.com');
   });
 });
 

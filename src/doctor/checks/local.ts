@@ -10,16 +10,17 @@ import { normalizeProxy, readRegularFile } from '../../input/index.js';
 import { BUNDLED } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
 import { packageRoot } from '../../package-root.js';
+import { plural } from '../../text.js';
 import { redactUrl } from '../../url.js';
 import type { DoctorContext } from '../context.js';
-import type { CheckOutcome, DoctorCheck } from '../framework.js';
+import type { CheckOutcome, DoctorCheck, Words } from '../framework.js';
 import { describeProxy, noProxyMatch, readProxySettings, routeFor } from '../proxy.js';
 import { SECTION } from './sections.js';
 
 /** The largest NODE_EXTRA_CA_CERTS read: a bundle of every public CA is about 250 KiB. */
 const MAX_CA_FILE_BYTES = 16 * 1024 * 1024;
 
-const pass = (detail: string, facts?: Record<string, string>): CheckOutcome => ({ status: 'pass', detail, facts });
+const pass = (detail: Words, facts?: Record<string, Words>): CheckOutcome => ({ status: 'pass', detail, facts });
 
 /** The CLI itself: version and install method, Node, the matrix, the config file, the token. */
 export function cliChecks(): DoctorCheck<DoctorContext>[] {
@@ -57,23 +58,27 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
       section: SECTION.cli,
       run(ctx) {
         const m = ctx.matrix;
-        const where = m.origin === BUNDLED ? BUNDLED : `${m.ok ? m.matrix.source : m.file} (from ${m.origin})`;
         if (!m.ok) return { status: 'fail', detail: m.error.message, remedy: m.error.remedy, hint: m.error.hint };
+        // Where it came from is data (`--compat`, the variable): render/ names it in the host's words.
+        const bundled = m.origin.kind === 'bundled';
+        const origin = hint.say('{0} (from {1})', hint.text(m.matrix.source), hint.source(m.origin));
+        // `{0}` in `text` is where the matrix came from; every other value is a part too, so none is read as a placeholder.
+        const where = (text: string, ...values: string[]): Words =>
+          hint.say(text, bundled ? hint.text(BUNDLED) : origin, ...values.map((v) => hint.text(v)));
         const d = m.matrix.doc;
         const summary = `servers ${d.supported_server_range}, schema ${d.min_schema_revision} or later`;
-        const facts = { Matrix: where };
+        const facts = { Matrix: bundled ? BUNDLED : origin };
         if (d.cli_version !== ctx.cli.version) {
           return {
             status: 'warn',
-            detail: `${where} was written for CLI ${d.cli_version}, this is CLI ${ctx.cli.version}`,
-            remedy:
-              m.origin === BUNDLED
-                ? `Reinstall ${ctx.product}: its bundled matrix does not match its version`
-                : `Use the compat.json that ships with CLI ${ctx.cli.version}, or drop ${m.origin}`,
+            detail: where('{0} was written for CLI {1}, this is CLI {2}', d.cli_version, ctx.cli.version),
+            ...(bundled
+              ? { remedy: `Reinstall ${ctx.product}: its bundled matrix does not match its version` }
+              : { hint: hint.say(`Use the compat.json that ships with CLI ${ctx.cli.version}, or drop {0}`, hint.source(m.origin)) }),
             facts,
           };
         }
-        return pass(`${where}, valid: ${summary}`, facts);
+        return pass(where('{0}, valid: {1}', summary), facts);
       },
     },
     {
@@ -89,7 +94,7 @@ export function cliChecks(): DoctorCheck<DoctorContext>[] {
         const current = currentServer(c.config);
         const withTokens = names.filter((n) => servers[n]?.token).length;
         const what = names.length
-          ? `${names.length} server${names.length === 1 ? '' : 's'} (${names.join(', ')})${current ? `, current "${current}"` : ', none current'}${withTokens ? `, ${withTokens} with a token` : ''}`
+          ? `${plural(names.length, 'server')} (${names.join(', ')})${current ? `, current "${current}"` : ', none current'}${withTokens ? `, ${withTokens} with a token` : ''}`
           : 'no servers';
         const warning = c.warnings[0];
         if (warning) {
@@ -179,7 +184,7 @@ export function networkChecks(): DoctorCheck<DoctorContext>[] {
             remedy: 'Point NODE_EXTRA_CA_CERTS at a PEM file (-----BEGIN CERTIFICATE-----)',
           };
         }
-        return pass(`NODE_EXTRA_CA_CERTS=${file}: readable, ${count} certificate${count === 1 ? '' : 's'}`);
+        return pass(`NODE_EXTRA_CA_CERTS=${file}: readable, ${plural(count, 'certificate')}`);
       },
     },
   ];

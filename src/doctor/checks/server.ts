@@ -1,18 +1,19 @@
 import semver from 'semver';
 import { ErrorCode } from '../../errors.js';
 import { readVersionHeaders } from '../../handshake/observe.js';
-import { type Hint, hint } from '../../hint.js';
+import { type Hint, hint, type Source } from '../../hint.js';
 import { parseHttpDate } from '../../http-date.js';
 import type { Matrix } from '../../matrix/load.js';
 import { cliInstallCommand } from '../../matrix/templates.js';
 import type { StatusReport } from '../../session/session.js';
+import { plural, pluralWord, roughDuration, shortList } from '../../text.js';
 import { classifyError } from '../../transport/errors.js';
 import { type HttpResponse, headerValue } from '../../transport/request.js';
 import { isLoopback, redactUrl } from '../../url.js';
 import { featureHint, featureSpecs } from '../../verdict/features.js';
-import { type Findings, INCONSISTENT_REJECTION, inconsistentRejection, shortList } from '../../verdict/verdict.js';
+import { type Findings, INCONSISTENT_REJECTION, inconsistentRejection } from '../../verdict/verdict.js';
 import type { DoctorContext, HttpProbe, VersionProbe } from '../context.js';
-import type { CheckOutcome, CheckStatus, DoctorCheck } from '../framework.js';
+import type { CheckOutcome, CheckStatus, DoctorCheck, Words } from '../framework.js';
 import { describeProxy, readProxySettings, routeFor } from '../proxy.js';
 import { SECTION } from './sections.js';
 
@@ -21,10 +22,10 @@ export const MAX_CLOCK_SKEW_MS = 60_000;
 /** A certificate expiring sooner than this is a warning. */
 export const CERT_WARN_DAYS = 14;
 
-type Target = { url: URL; name: string | null; source: string; matrix: Matrix };
+type Target = { url: URL; name: string | null; source: Source; matrix: Matrix };
 type Run = (ctx: DoctorContext, target: Target, signal: AbortSignal) => Promise<CheckOutcome>;
 
-const skip = (detail: string, fix: Hint | null = null): CheckOutcome => ({ status: 'skip', detail, hint: fix });
+const skip = (detail: Words, fix: Hint | null = null): CheckOutcome => ({ status: 'skip', detail, hint: fix });
 
 /** The fix an error carries, as data or words: `src/render/` says it in the host's words. */
 const fixOf = (x: { hint?: Hint | null; remedy?: string | null }): Pick<CheckOutcome, 'hint' | 'remedy'> => ({
@@ -33,6 +34,13 @@ const fixOf = (x: { hint?: Hint | null; remedy?: string | null }): Pick<CheckOut
 });
 
 const EXAMPLE_SERVER = 'https://your-server.example.com';
+
+/**
+ * Words with values in them, `{0}`, `{1}`… in `text`: a value is a part, never read as a placeholder. Where the server
+ * came from (`--server`, the variable) is data (`hint.source`), said by `src/render/` in the host's words.
+ */
+const words = (text: string, ...values: Array<string | Hint>): Hint =>
+  hint.say(text, ...values.map((v) => (typeof v === 'string' ? hint.text(v) : v)));
 
 /**
  * A server check: skipped with the reason when network checks are off, no
@@ -45,7 +53,7 @@ function serverCheck(id: string, title: string, run: Run, primary = false): Doct
     title,
     section: SECTION.server,
     async run(ctx, signal) {
-      if (!ctx.network) return skip('not checked: network checks are off (--no-network)');
+      if (!ctx.network) return skip(hint.flag('no-network', undefined, 'not checked: network checks are off ({flag})'));
       const s = ctx.server;
       if (s.kind === 'none') {
         return skip(
@@ -62,7 +70,11 @@ function serverCheck(id: string, title: string, run: Run, primary = false): Doct
       }
       if (s.kind === 'invalid') {
         return primary
-          ? { status: 'fail', detail: `${s.error.message}; server from ${s.source}`, ...fixOf(s.error) }
+          ? {
+              status: 'fail',
+              detail: words(`{0}; server from {1}${s.configFile ? ' (config file)' : ''}`, s.error.message, hint.source(s.source)),
+              ...fixOf(s.error),
+            }
           : skip('not checked: the server URL is invalid');
       }
       if (!ctx.requestMatrix) return skip('not checked: no valid compat matrix');
@@ -96,15 +108,6 @@ function notChecked(p: VersionProbe): string {
 
 const SEVERITY_STATUS: Record<'ok' | 'warn' | 'error', CheckStatus> = { ok: 'pass', warn: 'warn', error: 'fail' };
 
-function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s} s`;
-  const m = Math.round(s / 60);
-  if (m < 120) return `${m} min`;
-  const h = Math.round(m / 60);
-  return h < 48 ? `${h} h` : `${Math.round(h / 24)} days`;
-}
-
 /** Server health: reachability, TLS, versions, migrations, the verdict, header drift, clock skew, the CLI window. */
 export function serverChecks(): DoctorCheck<DoctorContext>[] {
   return [
@@ -125,21 +128,29 @@ export function serverChecks(): DoctorCheck<DoctorContext>[] {
 const reachable: Run = async (ctx, t) => {
   const p = await ctx.versionProbe();
   const base = t.name ? `"${t.name}" ${redactUrl(t.url)}` : redactUrl(t.url);
-  const facts = { Server: `${base} (from ${t.source})` };
+  const from = hint.source(t.source);
+  const facts = { Server: words('{0} (from {1})', base, from) };
   if (p.error || !p.response) {
     return {
       status: 'fail',
-      detail: `${p.error?.message ?? 'no answer'}; server URL from ${t.source}`,
+      detail: words('{0}; server URL from {1}', p.error?.message ?? 'no answer', from),
       ...(p.error ? fixOf(p.error) : {}),
       facts,
     };
   }
   const status = p.response.status;
-  const answered = `${base} (from ${t.source}): ${t.matrix.doc.version_endpoint} answered HTTP ${status} in ${p.elapsedMs} ms`;
+  const answered = words(
+    '{0} (from {1}): {2} answered HTTP {3} in {4} ms',
+    base,
+    from,
+    t.matrix.doc.version_endpoint,
+    `${status}`,
+    `${p.elapsedMs}`,
+  );
   if (p.observation.kind === 'unreachable') {
     const why =
       status === 429 ? ': too many requests' : status >= 502 && status <= 504 ? ': the server behind the proxy is down or restarting' : '';
-    return { status: 'fail', detail: `${answered}${why}`, ...fixOf(p.observation), facts };
+    return { status: 'fail', detail: words(`{0}${why}`, answered), ...fixOf(p.observation), facts };
   }
   if (p.observation.kind === 'not_found') {
     // Something answers, but not the server's API at this URL (a prefix that doubles /api, a wrong base): that is not "reachable".
@@ -147,7 +158,7 @@ const reachable: Run = async (ctx, t) => {
     const url = p.observation.url ?? p.url;
     return {
       status: 'fail',
-      detail: `${base} (from ${t.source}): ${url} answered HTTP ${status}: no version endpoint there`,
+      detail: words('{0} (from {1}): {2} answered HTTP {3}: no version endpoint there', base, from, url, `${status}`),
       hint: report?.hint ?? null,
       facts,
     };
@@ -155,7 +166,7 @@ const reachable: Run = async (ctx, t) => {
   if (p.elapsedMs > ctx.timeoutMs / 2) {
     return {
       status: 'warn',
-      detail: `${answered}, over half of the ${ctx.timeoutMs} ms timeout`,
+      detail: words(`{0}, over half of the ${ctx.timeoutMs} ms timeout`, answered),
       hint: hint.flag('timeout', 'MS', 'Check the load on the server and the network path to it, or allow more time with {flag}'),
       facts,
     };
@@ -212,7 +223,7 @@ const tls: Run = async (ctx, t) => {
   if (probe.validToMs === null) return { status: 'pass', detail: `${protocol}, ${issued}` };
   const days = Math.floor((probe.validToMs - ctx.now()) / 86_400_000);
   const date = new Date(probe.validToMs).toISOString().slice(0, 10);
-  const detail = `${protocol}, ${issued}, expires in ${days} day${days === 1 ? '' : 's'} (${date})`;
+  const detail = `${protocol}, ${issued}, expires in ${plural(days, 'day')} (${date})`;
   if (days < 0) return { status: 'fail', detail: `${protocol}, ${issued}, expired on ${date}`, remedy: 'Renew the server certificate' };
   if (days < CERT_WARN_DAYS) return { status: 'warn', detail, remedy: 'Renew the server certificate before it expires' };
   if (protocol === 'TLSv1' || protocol === 'TLSv1.1') {
@@ -311,7 +322,7 @@ const schemaRevision: Run = (ctx) =>
         const behind = p?.known ? -p.distance : 0;
         return {
           status: 'fail',
-          detail: `${rev} is ${behind} revision${behind === 1 ? '' : 's'} behind ${d.min_schema_revision}, which this CLI needs`,
+          detail: `${rev} is ${plural(behind, 'revision')} behind ${d.min_schema_revision}, which this CLI needs`,
           hint: UPGRADE_HINT,
           facts,
         };
@@ -345,7 +356,7 @@ const migrations: Run = (ctx) =>
     if (missing.length) {
       return {
         status: 'fail',
-        detail: `${missing.length} migration${missing.length === 1 ? '' : 's'} of release ${f.server.reported} never ran (${shortList(missing)}); ${pendingText}`,
+        detail: `${plural(missing.length, 'migration')} of release ${f.server.reported} never ran (${shortList(missing)}); ${pendingText}`,
         hint: UPGRADE_HINT,
       };
     }
@@ -530,7 +541,7 @@ const headerDrift: Run = async (ctx, t) => {
   }
   const drift = [...claims.values()].map(
     (c) =>
-      `${c.where.join(' and ')} send${c.where.length === 1 ? 's' : ''} ${c.header} ${c.value}, the version document says ${c.expected}`,
+      `${c.where.join(' and ')} ${pluralWord(c.where.length, 'sends', 'send')} ${c.header} ${c.value}, the version document says ${c.expected}`,
   );
   if (drift.length) {
     return {
@@ -567,13 +578,13 @@ const clockSkew: Run = async (ctx) => {
   if (abs > MAX_CLOCK_SKEW_MS) {
     return {
       status: 'warn',
-      detail: `the server's clock is ${duration(abs)} ${skew > 0 ? 'ahead of' : 'behind'} this machine's (Date: ${date})`,
+      detail: `the server's clock is ${roughDuration(abs)} ${skew > 0 ? 'ahead of' : 'behind'} this machine's (Date: ${date})`,
       remedy: 'Sync the clocks of this machine and the server (NTP): token expiry, certificates and logs depend on them',
     };
   }
   const s = Math.round(abs / 1000);
   return {
     status: 'pass',
-    detail: s <= 1 ? 'in sync with this machine (within 1 s)' : `${s} s ${skew > 0 ? 'ahead of' : 'behind'} this machine`,
+    detail: s <= 1 ? 'in sync with this machine (within 1 s)' : `${roughDuration(abs)} ${skew > 0 ? 'ahead of' : 'behind'} this machine`,
   };
 };

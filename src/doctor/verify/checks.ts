@@ -3,8 +3,9 @@ import type { z } from 'zod';
 import { isJsonContentType, maintenance, parseRetryAfter } from '../../handshake/observe.js';
 import { hint } from '../../hint.js';
 import { CAPABILITY_PATTERN, REVISION_PATTERN } from '../../matrix/schema.js';
+import { DEFAULT_HEADER_NAMES, ENDPOINT_PATH } from '../../protocol/defaults.js';
 import { DEV_VERSION, type VersionDocument, versionDocumentSchema } from '../../protocol/version-document.js';
-import { DEFAULT_HEADER_NAMES, ENDPOINT_PATH } from '../../server/options.js';
+import { plural, shortList } from '../../text.js';
 import { type HttpResponse, headerValue } from '../../transport/request.js';
 import type { CheckOutcome, DoctorCheck } from '../framework.js';
 import { ANCIENT_CLI, type Probe, type VerifyContext } from './context.js';
@@ -147,7 +148,7 @@ const versionDocument: Run = reached(async (ctx) => {
   if (!parsed.success) {
     const problems = parsed.error.issues.map(describeIssue);
     return fail(
-      `the document is invalid, so every CLI reads it as invalid_response: ${problems.slice(0, 6).join('; ')}${problems.length > 6 ? `; and ${problems.length - 6} more` : ''}`,
+      `the document is invalid, so every CLI reads it as invalid_response: ${shortList(problems, { max: 6, separator: '; ', beforeMore: '; ' })}`,
       "Fix those fields (types, enums and lengths as docs/protocol.md §1.1 lists them); validate the document against version-document.schema.json in your server's tests",
     );
   }
@@ -198,10 +199,7 @@ const revisions: Run = reached(async (ctx) => {
   const bad = ids.filter((id) => typeof id.value !== 'string' || !REVISION_PATTERN.test(id.value));
   if (bad.length) {
     return fail(
-      `not revision ids: ${bad
-        .slice(0, 4)
-        .map((b) => `${b.where} ${show(b.value)}`)
-        .join(', ')}${bad.length > 4 ? ` and ${bad.length - 4} more` : ''}`,
+      `not revision ids: ${shortList(bad, { max: 4, show: (b) => `${b.where} ${show(b.value)}` })}`,
       'Report each revision exactly as the migration tool records it: 1 to 256 printable characters, no control or format characters, no space at either end',
     );
   }
@@ -404,7 +402,7 @@ const errorBodies: Run = reached(async (ctx) => {
       'Answer unknown API routes with 404 and a JSON error body',
     );
   if (errors === 0) return skip('not checked: no request got an error answer');
-  return pass(`${errors} error answer${errors === 1 ? '' : 's'} seen, each with a JSON body`);
+  return pass(`${plural(errors, 'error answer')} seen, each with a JSON body`);
 });
 
 const noEcho: Run = reached(async (ctx) => {
@@ -425,7 +423,7 @@ const noEcho: Run = reached(async (ctx) => {
   }
   if (seen === 0) return skip('not checked: no request carried a token');
   return pass(
-    `none of the ${seen} answer${seen === 1 ? '' : 's'} to a request with a token repeats it${ctx.token ? '' : ' (a made-up token, as none is set)'}`,
+    `none of the ${plural(seen, 'answer')} to a request with a token repeats it${ctx.token ? '' : ' (a made-up token, as none is set)'}`,
   );
 });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { ErrorCode, type HandshakeError, isHandshakeError } from '../../errors.js';
 import type { Matrix } from '../../matrix/load.js';
-import { ENDPOINT_PATH } from '../../server/options.js';
+import { ENDPOINT_PATH } from '../../protocol/defaults.js';
 import type { Resolution } from '../../session/resolve.js';
 import { createAgent, type HttpResponse, httpRequest } from '../../transport/request.js';
 import { destroyDispatcher } from '../../transport/undici.js';
@@ -90,7 +90,7 @@ export function createVerifyContext(options: VerifyContextOptions): VerifyContex
   let own: Dispatcher | undefined;
   const dispatcher = (): Dispatcher => {
     if (options.dispatcher) return options.dispatcher;
-    own ??= createAgent({ connectTimeoutMs: timeoutMs });
+    own ??= createAgent({ connectTimeoutMs: timeoutMs, env: resolution.env });
     return own;
   };
 
