@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, spawnServe } from '../../examples/reference-server/index.js';
 import { linkVendorCli, parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 // Features (docs/matrix.md "Features"): acme's `projects retention` needs `retention` (server 1.4.0, revision
 // 0005_add_retention_policy, capability retention). Three reference servers: release 1.3.0 (schema 0004), release
@@ -114,7 +115,8 @@ describe('a command that needs a feature (acme projects retention)', () => {
 });
 
 describe('compat check --feature, server status, doctor, compat show', () => {
-  const handshake = (args: string[]) => runCli(args, { env: box.env, timeoutMs: 120_000 });
+  // handshake's own commands run in process (test/helpers/in-process.ts); acme above is a vendor CLI, spawned.
+  const handshake = (args: string[]) => runInProcess(args, { env: box.env });
 
   it('compat check --feature gates CI: 3 on 1.3.0 and with the capability off, 0 on 1.4.2; features in --json', async () => {
     const old = await handshake(['compat', 'check', '--feature', 'retention', '--json', '--server', url('old')]);

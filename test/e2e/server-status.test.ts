@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, sandbox } from '../helpers/cli.js';
 import { closeAfterAll, closedPort, type TestServer, versionServer } from '../helpers/http-server.js';
+import { runInProcess } from '../helpers/in-process.js';
+
+// What server status says and decides runs in process (test/helpers/in-process.ts); the first test spawns the built CLI.
 
 const box = sandbox();
 afterAll(() => box.cleanup());
@@ -51,7 +54,7 @@ describe('server status', () => {
       deployment: 'docker-compose',
       migration_status: 'running',
     });
-    const r = await runCli(['server', 'status', '--server', s.url], { env: box.env });
+    const r = await runInProcess(['server', 'status', '--server', s.url], { env: box.env });
     // A runner in the middle of its migrations: migration_running, the server cannot be judged now (exit 4).
     expect(r.code).toBe(4);
     expect(r.stdout).toContain('migration_running');
@@ -74,34 +77,34 @@ describe('server status', () => {
   it('9,999 pending migrations: the first and last five and how many lie between, not 10,000 lines; --json has them all', async () => {
     const pending = Array.from({ length: 9999 }, (_, i) => `${String(i + 6).padStart(5, '0')}_step_${i}`);
     const s = await serve({ server_version: '1.4.2', schema_revision: '0005_add_retention_policy', pending_migrations: pending });
-    const r = await runCli(['server', 'status', '--server', s.url], { env: box.env, timeoutMs: 60_000 });
+    const r = await runInProcess(['server', 'status', '--server', s.url], { env: box.env });
     const lines = r.stdout.split('\n');
     expect(lines.length).toBeLessThan(40);
     expect(r.stdout).toContain('Pending migrations  9999');
     expect(r.stdout).toContain('    … and 9989 more (--json lists them all)');
     for (const shown of [pending[0], pending[4], pending[9994], pending[9998]]) expect(r.stdout).toContain(`- ${shown}`);
     expect(r.stdout).not.toContain(`- ${pending[5]}`);
-    const json = await runCli(['server', 'status', '--server', s.url, '--json'], { env: box.env, timeoutMs: 60_000 });
+    const json = await runInProcess(['server', 'status', '--server', s.url, '--json'], { env: box.env });
     expect(parseJson<StatusDoc>(json).pending_migrations).toHaveLength(9999);
   }, 90_000);
 
   it('compatible → exit 0', async () => {
     const s = await serve({ server_version: '1.4.2', schema_revision: '0005_add_retention_policy' });
-    const r = await runCli(['server', 'status', '--server', s.url, '--json'], { env: box.env });
+    const r = await runInProcess(['server', 'status', '--server', s.url, '--json'], { env: box.env });
     expect(r.code).toBe(0);
     expect(parseJson<StatusDoc>(r)).toMatchObject({ status: 'compatible', pending_migrations: [], deployment: null });
   });
 
   it('a warning (dev build) → exit 0, as compat check', async () => {
     const s = await serve({ server_version: 'dev' });
-    const r = await runCli(['server', 'status', '--server', s.url, '--json'], { env: box.env });
+    const r = await runInProcess(['server', 'status', '--server', s.url, '--json'], { env: box.env });
     expect(r.code).toBe(0);
     expect(parseJson<StatusDoc>(r).status).toBe('dev_server');
   });
 
   it('unreachable → exit 4', async () => {
     const port = await closedPort();
-    const r = await runCli(['server', 'status', '--server', `http://127.0.0.1:${port}`, '--json'], { env: box.env });
+    const r = await runInProcess(['server', 'status', '--server', `http://127.0.0.1:${port}`, '--json'], { env: box.env });
     expect(r.code).toBe(4);
     expect(parseJson<StatusDoc>(r).status).toBe('unreachable');
   });
@@ -112,7 +115,7 @@ describe('server status', () => {
       schema_revision: '0004_split_events_table',
       pending_migrations: [{ revision: '0005_add_retention_policy', description: 'evil \u001b[2J\u001b]0;pwned\u0007 text' }],
     });
-    const r = await runCli(['server', 'status', '--server', s.url], { env: box.env });
+    const r = await runInProcess(['server', 'status', '--server', s.url], { env: box.env });
     expect(r.stdout).not.toContain('\u001b');
     expect(r.stdout).not.toContain('\u0007');
     expect(r.stdout).toContain('evil');

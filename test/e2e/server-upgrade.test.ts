@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, sandbox, signalWhen } from '../helpers/cli.js';
 import { closedPort } from '../helpers/http-server.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { scenarios } from '../helpers/upgrade-server.js';
 
 const box = sandbox();
@@ -48,8 +49,11 @@ interface UpgradeDoc {
 }
 
 const FAST = ['--interval', '0.2']; // the floor (docs/commands.md "Upgrading the server")
-const upgrade = (url: string, args: string[], timeoutMs = 20_000) =>
-  runCli(['server', 'upgrade', '--server', url, ...args], { env: box.env, timeoutMs });
+/**
+ * `server upgrade` run in process (test/helpers/in-process.ts): its plan, polling and outcome. Ctrl-C below, a
+ * signal to the process, is spawned (so is the upgrade's first look, in hostile.test.ts and server-upgrade-tty).
+ */
+const upgrade = (url: string, args: string[]) => runInProcess(['server', 'upgrade', '--server', url, ...args], { env: box.env });
 
 /** The lines of stdout that are commands (not headings, notes or the summary block). */
 const commandLines = (stdout: string) =>

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, sandbox } from '../helpers/cli.js';
 import { closedPort } from '../helpers/http-server.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { type Breakage, PROTO_TOKEN, type ProtocolServer, protocolServer } from '../helpers/protocol-server.js';
 
 /**
@@ -27,6 +28,7 @@ interface VerifyJson {
   checks: Array<{ id: string; title: string; status: string; detail: string; remedy: string | null; section: string }>;
 }
 
+// What server verify checks and says runs in process (test/helpers/in-process.ts); the first test spawns the built CLI.
 describe('handshake server verify', () => {
   it('a conforming server: exit 0, the JSON document of docs/protocol.md §1c', async () => {
     const s = await serve({ requireToken: true });
@@ -45,7 +47,7 @@ describe('handshake server verify', () => {
 
   it('a check failed: exit 3, the failure with its section and a remedy for the server author, in text', async () => {
     const s = await serve({ noHeadersOnErrors: true });
-    const r = await runCli(['server', 'verify', '--server', s.url], { env: box.env });
+    const r = await runInProcess(['server', 'verify', '--server', s.url], { env: box.env });
     expect(r.code, r.stderr).toBe(3);
     expect(r.stdout).toContain('§1.4 Headers on every response');
     expect(r.stdout).toMatch(/FAIL\s+On a 404/);
@@ -55,7 +57,7 @@ describe('handshake server verify', () => {
 
   it('--markdown: a block for a pull request', async () => {
     const s = await serve({ echoAuthorization: true });
-    const r = await runCli(['server', 'verify', '--server', s.url, '--markdown'], { env: box.env });
+    const r = await runInProcess(['server', 'verify', '--server', s.url, '--markdown'], { env: box.env });
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^### `handshake server verify`: 1 failed/);
     expect(r.stdout).toContain('§1.8 Error bodies › No token echoed');
@@ -73,7 +75,9 @@ describe('handshake server verify', () => {
 
   it('nothing answers: exit 4', async () => {
     const port = await closedPort();
-    const r = await runCli(['server', 'verify', '--server', `http://127.0.0.1:${port}`, '--json', '--timeout', '2000'], { env: box.env });
+    const r = await runInProcess(['server', 'verify', '--server', `http://127.0.0.1:${port}`, '--json', '--timeout', '2000'], {
+      env: box.env,
+    });
     expect(r.code).toBe(4);
     const doc = parseJson<VerifyJson>(r);
     expect(doc.ok).toBe(false);
@@ -81,7 +85,7 @@ describe('handshake server verify', () => {
   });
 
   it('no server named: a usage error naming --server and the variable, exit 2', async () => {
-    const r = await runCli(['server', 'verify', '--json'], { env: box.env });
+    const r = await runInProcess(['server', 'verify', '--json'], { env: box.env });
     expect(r.code).toBe(2);
     const doc = parseJson<{ error: { code: string; remedy: string } }>(r);
     expect(doc.error.code).toBe('E_NO_SERVER');
@@ -91,7 +95,7 @@ describe('handshake server verify', () => {
   it('never sends HANDSHAKE_ADMIN_TOKEN, and only reads (plus the refused admin POSTs)', async () => {
     const s = await serve();
     const admin = 'env-admin-token-a1b2c3d4e5f6';
-    const r = await runCli(['server', 'verify', '--server', s.url], { env: { ...box.env, HANDSHAKE_ADMIN_TOKEN: admin } });
+    const r = await runInProcess(['server', 'verify', '--server', s.url], { env: { ...box.env, HANDSHAKE_ADMIN_TOKEN: admin } });
     expect(r.code, r.stdout).toBe(0);
     for (const req of s.requests) {
       expect(JSON.stringify(req.headers)).not.toContain(admin);

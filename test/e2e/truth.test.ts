@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseJson, runCli, sandbox } from '../helpers/cli.js';
+import { parseJson, sandbox } from '../helpers/cli.js';
 import { closeAfterAll, json, startServer } from '../helpers/http-server.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 /**
  * The statuses of the truth round (docs/verdicts.md), each reached by the built CLI against a loopback server,
@@ -84,20 +85,22 @@ function scenarioServer(s: Scenario) {
   );
 }
 
+// What every command says of one server: run in process (test/helpers/in-process.ts); the built CLI is spawned for
+// the same commands in compat-check, server-status, doctor and api.
 describe('every status of the truth round, the same from every command', () => {
   it.each(SCENARIOS)('$name → $status (exit $exit)', async (s) => {
     const server = await scenarioServer(s);
     const env = { ...box.env };
-    const check = await runCli(['compat', 'check', '--json', '--server', server.url], { env });
+    const check = await runInProcess(['compat', 'check', '--json', '--server', server.url], { env });
     expect(check.code, check.stderr).toBe(s.exit);
     const report = parseJson<{ status: string; remedy: string | null }>(check);
     expect(report.status).toBe(s.status);
 
-    const status = await runCli(['server', 'status', '--json', '--server', server.url], { env });
+    const status = await runInProcess(['server', 'status', '--json', '--server', server.url], { env });
     expect(status.code).toBe(s.exit);
     expect(parseJson<{ status: string }>(status).status).toBe(s.status);
 
-    const doctor = await runCli(['doctor', '--json', '--server', server.url], { env });
+    const doctor = await runInProcess(['doctor', '--json', '--server', server.url], { env });
     const doc = parseJson<{ summary: { verdict: string }; sections: Array<{ checks: Array<{ id: string; detail: string }> }> }>(doctor);
     expect(doc.summary.verdict).toBe(s.status);
     const verdict = doc.sections.flatMap((x) => x.checks).find((c) => c.id === 'server.verdict');
@@ -105,12 +108,12 @@ describe('every status of the truth round, the same from every command', () => {
 
     if (s.maintenance) {
       // A maintenance-mode 503 on an ordinary call: the server is migrating, said as such (never "unreachable").
-      const api = await runCli(['api', '/api/v1/projects', '--server', server.url], { env });
+      const api = await runInProcess(['api', '/api/v1/projects', '--server', server.url], { env });
       expect(api.code).toBe(4);
       expect(api.stderr).toMatch(/applying its migrations/);
     } else {
       // The passive check on an ordinary call agrees: the verdict's exit code, a warning only when not compatible.
-      const api = await runCli(['api', '/api/v1/projects', '--server', server.url], {
+      const api = await runInProcess(['api', '/api/v1/projects', '--server', server.url], {
         env: { ...box.env, HANDSHAKE_CACHE_DIR: `${box.dir}/c-${Math.random()}` },
       });
       expect(api.code, api.stderr).toBe(s.exit);
@@ -123,7 +126,7 @@ describe('every status of the truth round, the same from every command', () => {
         json(res, 503, { error: 'migrating', migration_progress: { applied: 1, total: 2, current: null } }, { 'Retry-After': '3' }),
       ),
     );
-    const r = await runCli(['compat', 'check', '--json', '--server', server.url], { env: box.env });
+    const r = await runInProcess(['compat', 'check', '--json', '--server', server.url], { env: box.env });
     expect(r.code).toBe(4);
     const report = parseJson<{ status: string; message: string }>(r);
     expect(report.status).toBe('migration_running');
@@ -132,10 +135,10 @@ describe('every status of the truth round, the same from every command', () => {
 
   it('migration_failed names the restore; schema_unknown on a covered release is not told to upgrade the CLI', async () => {
     const failed = await scenarioServer(SCENARIOS[3] as Scenario);
-    const f = parseJson<{ remedy: string }>(await runCli(['compat', 'check', '--json', '--server', failed.url], { env: box.env }));
+    const f = parseJson<{ remedy: string }>(await runInProcess(['compat', 'check', '--json', '--server', failed.url], { env: box.env }));
     expect(f.remedy).toContain('pg_restore');
     const diverged = await scenarioServer(SCENARIOS[4] as Scenario);
-    const d = parseJson<{ remedy: string }>(await runCli(['compat', 'check', '--json', '--server', diverged.url], { env: box.env }));
+    const d = parseJson<{ remedy: string }>(await runInProcess(['compat', 'check', '--json', '--server', diverged.url], { env: box.env }));
     expect(d.remedy).not.toMatch(/npm install/);
   });
 });

@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -36,8 +36,14 @@ const TOPICS = new Set(['compat', 'server']);
 /** The command `argv` names and the arguments after it, from the topic-separated spelling a user types. */
 function commandOf(argv: readonly string[]): { id: string; file: string; rest: string[] } {
   const [first = '', second = ''] = argv;
-  if (TOPICS.has(first) && /^[a-z-]+$/.test(second)) return { id: `${first}:${second}`, file: `${first}/${second}`, rest: argv.slice(2) };
-  if (/^[a-z-]+$/.test(first)) return { id: first, file: first, rest: argv.slice(1) };
+  const word = /^[a-z][a-z-]*$/;
+  const found =
+    TOPICS.has(first) && word.test(second)
+      ? { id: `${first}:${second}`, file: `${first}/${second}`, rest: argv.slice(2) }
+      : word.test(first)
+        ? { id: first, file: first, rest: argv.slice(1) }
+        : null;
+  if (found && existsSync(join(ROOT, 'commands', `${found.file}.ts`))) return found;
   throw new Error(`runInProcess: no command in ${JSON.stringify(argv)} (help, version and unknown commands are oclif's: use runCli)`);
 }
 
