@@ -25,16 +25,16 @@ Exit codes: 0 on 2xx, 2 for a flag, file or variable that cannot be used, 4 on a
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Api);
     const tokenVariable = envName(hostBranding(this.config).envPrefix, 'TOKEN');
-    const req = prepareRequest(flags, tokenVariable);
+    const req = prepareRequest(flags, tokenVariable, this.io);
     const session = this.openSession(flags);
-    const client = new CheckedClient(session);
+    const client = new CheckedClient(session, { now: this.io.now });
     const res = await send(client, args.path, req);
     if (flags.include) this.out(formatHttpHead(res));
     // The body is the data the user asked for (like curl or gh api): byte for byte, the one raw write.
-    process.stdout.write(res.body);
+    this.io.stdout.write(res.body);
     // On a terminal, what follows (a warning, the status line, the shell's prompt) starts on a line of its own; a pipe
     // gets the body unchanged.
-    if (process.stdout.isTTY && res.body.length > 0 && res.body[res.body.length - 1] !== 0x0a) this.out('\n');
+    if (this.io.stdout.isTTY && res.body.length > 0 && res.body[res.body.length - 1] !== 0x0a) this.out('\n');
     if (res.status < 200 || (res.status >= 300 && res.status !== 426)) {
       const retryAfter = res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers) : null;
       this.err(formatApiStatus(this.config.bin, args.path, res.status, retryAfter));

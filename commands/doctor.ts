@@ -29,8 +29,11 @@ export default class Doctor extends BaseCommand {
     const resolution = this.resolve(flags);
     const server = resolution.server.kind === 'ok' && !flags['no-network'] ? ` of ${redactUrl(resolution.server.url)}` : '';
     const target = `the checks${server} (each up to ${formatSeconds(resolution.timeoutMs)})`;
-    const report = await this.waitingFor(target, runDoctor({ cliVersion: this.config.version, resolution, network: !flags['no-network'] }));
-    const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+    const report = await this.waitingFor(
+      target,
+      runDoctor({ cliVersion: this.config.version, resolution, network: !flags['no-network'], now: this.io.now }),
+    );
+    const width = this.io.stdout.isTTY ? this.io.stdout.columns : undefined;
     this.emit(doctorDocument(report), (_, style) =>
       flags.markdown ? formatDoctorMarkdown(report, { bin: this.config.bin }) : formatDoctor(report, style, { width }),
     );

@@ -5,6 +5,7 @@ import type { CheckedClient } from '../../src/session/checked-client.js';
 import { DEFAULT_MAX_BYTES, type HttpResponse } from '../../src/transport/request.js';
 import { commonFlags, serverFlags } from './base.js';
 import { headersFrom, maxBytesFlag, parseMethod } from './flags.js';
+import { currentIO, type IO } from './io.js';
 
 /** `api`'s arguments and flags. */
 export const apiArgs = { path: Args.string({ required: true, description: 'API path, e.g. /api/v1/projects' }) };
@@ -36,11 +37,12 @@ export interface ApiRequest {
 export function prepareRequest(
   flags: { method?: string; data?: string; header?: string[]; 'max-bytes': number },
   tokenVariable: string,
+  io: IO = currentIO(),
 ): ApiRequest {
-  tokenFromEnv(process.env, tokenVariable);
+  tokenFromEnv(io.env, tokenVariable);
   const method = flags.method === undefined ? undefined : parseMethod(flags.method);
   const headers = headersFrom(flags.header ?? []);
-  const body = flags.data === undefined ? undefined : readBody(flags.data);
+  const body = flags.data === undefined ? undefined : readBody(flags.data, io.stdin.fd);
   return {
     method: method ?? (body === undefined ? 'GET' : 'POST'),
     headers: { ...contentType(body), ...headers },
@@ -62,8 +64,8 @@ export async function send(client: CheckedClient, path: string, req: ApiRequest)
   }
 }
 
-function readBody(data: string): string | Buffer {
-  return data.startsWith('@') ? readUserFile(data.slice(1), 'the request body file (-d @file)') : data;
+function readBody(data: string, stdinFd: number): string | Buffer {
+  return data.startsWith('@') ? readUserFile(data.slice(1), 'the request body file (-d @file)', stdinFd) : data;
 }
 
 function contentType(body: string | Buffer | undefined): Record<string, string> {

@@ -17,6 +17,7 @@ import { closeDefaultDispatcher } from '../../src/transport/request.js';
 import { redactText } from '../../src/url.js';
 import { hostBranding } from './branding.js';
 import { flagValueError, headersFrom } from './flags.js';
+import { currentIO, type IO } from './io.js';
 import { suggestFlag } from './suggest.js';
 
 export { commonFlags, serverFlags } from './flags.js';
@@ -44,13 +45,15 @@ export abstract class BaseCommand extends Command {
    */
   static features: readonly string[] = [];
 
+  /** The process this run writes to and reads from (commands/_lib/io.ts): the real one, or a test's. */
+  protected readonly io: IO = currentIO();
   #secrets: string[] = [];
   #redactor: Redactor = createSecretRedactor([]);
   #remedies: RemedyContext | null = null;
 
   override async init(): Promise<void> {
     await super.init();
-    this.addSecrets(environmentSecrets(process.env, hostBranding(this.config).envPrefix));
+    this.addSecrets(environmentSecrets(this.io.env, hostBranding(this.config).envPrefix));
   }
 
   /** Values that must never be printed (a session's tokens and passwords). */
@@ -86,6 +89,7 @@ export abstract class BaseCommand extends Command {
       cliVersion: this.config.version,
       bin: this.config.bin,
       root: this.config.root,
+      env: this.io.env,
       ...hostBranding(this.config),
     });
     this.addSecrets(resolution.secrets);
@@ -99,12 +103,18 @@ export abstract class BaseCommand extends Command {
 
   /** The user's config file, for the commands that edit it. */
   protected configFile(): string {
-    return configPath(process.env, hostBranding(this.config).product);
+    return configPath(this.io.env, hostBranding(this.config).product);
   }
 
   /** The matrix for commands that need no server (`compat show`). */
   protected openMatrix(flags: { compat?: string }): Matrix {
-    return resolveMatrix({ compatFile: flags.compat, bin: this.config.bin, root: this.config.root, ...hostBranding(this.config) });
+    return resolveMatrix({
+      compatFile: flags.compat,
+      bin: this.config.bin,
+      root: this.config.root,
+      env: this.io.env,
+      ...hostBranding(this.config),
+    });
   }
 
   /** Text as it may reach a terminal: secrets redacted, unsafe characters escaped, only this CLI's own colours kept. */
@@ -114,17 +124,17 @@ export abstract class BaseCommand extends Command {
 
   /** Human text on stdout. */
   protected out(text: string): void {
-    process.stdout.write(this.clean(text, this.style));
+    this.io.stdout.write(this.clean(text, this.style));
   }
 
   /** Human text on stderr. */
   protected err(text: string): void {
-    process.stderr.write(this.clean(text, this.errStyle));
+    this.io.stderr.write(this.clean(text, this.errStyle));
   }
 
   /** One JSON document on stdout: secrets redacted, control and bidi characters escaped. */
   protected outJson(doc: unknown): void {
-    process.stdout.write(`${safeJson(this.#redactor.value(doc))}\n`);
+    this.io.stdout.write(`${safeJson(this.#redactor.value(doc))}\n`);
   }
 
   /** --json before any `--` (oclif's own reading, `jsonEnabled`; our `json` flag keeps its description). */
@@ -133,11 +143,11 @@ export abstract class BaseCommand extends Command {
   }
 
   protected get style(): Style {
-    return createStyle(!this.jsonMode && wantsColor(process.stdout, process.env));
+    return createStyle(!this.jsonMode && wantsColor(this.io.stdout, this.io.env));
   }
 
   protected get errStyle(): Style {
-    return createStyle(wantsColor(process.stderr, process.env));
+    return createStyle(wantsColor(this.io.stderr, this.io.env));
   }
 
   /** Prints the result: `doc` as JSON under --json, else the human rendering. */
@@ -157,7 +167,7 @@ export abstract class BaseCommand extends Command {
    * in CI, nothing: the result says it all.
    */
   protected async waitingFor<T>(what: string, work: Promise<T>): Promise<T> {
-    if (!process.stderr.isTTY) return work;
+    if (!this.io.stderr.isTTY) return work;
     const timer = setTimeout(() => this.note(`${this.config.bin}: waiting for ${what}…`), 500);
     timer.unref();
     try {
@@ -185,33 +195,33 @@ export abstract class BaseCommand extends Command {
   }
 
   protected setExit(code: number): void {
-    process.exitCode = code;
+    this.io.exitCode = code;
   }
 
   override async finally(err: Error | undefined): Promise<unknown> {
-    await closeDefaultDispatcher();
+    await closeDefaultDispatcher(this.io.env);
     return super.finally(err);
   }
 
   override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
     if (err instanceof Errors.ExitError) {
-      process.exitCode = err.oclif.exit;
+      this.io.exitCode = err.oclif.exit;
       return;
     }
     if (err instanceof FeatureUnavailableError) {
       // The verdict that stopped the command before it sent anything: its document under --json, as compat check's.
-      process.exitCode = exitCodeForError(err);
+      this.io.exitCode = exitCodeForError(err);
       if (this.jsonMode) this.outJson(compatDocument(err.report));
       else this.err(formatCompatReport(err.report, this.errStyle));
       return;
     }
     const coded = toHandshakeError(err, this.id ?? '', this.config.bin, this.ctor.flags);
     const exit = exitCodeForError(coded);
-    process.exitCode = exit;
+    this.io.exitCode = exit;
     const ctx = this.#remedies ?? { bin: this.config.bin, envPrefix: hostBranding(this.config).envPrefix };
     if (this.jsonMode) this.outJson(errorDocument(coded, ctx));
     else this.err(formatError(coded, this.errStyle, ctx));
-    if (exit === ExitCode.Bug && process.env.DEBUG) this.err(`${redactText(err.stack ?? '')}\n`);
+    if (exit === ExitCode.Bug && this.io.env.DEBUG) this.err(`${redactText(err.stack ?? '')}\n`);
   }
 }
 
@@ -221,13 +231,14 @@ export abstract class BaseCommand extends Command {
  * document under `--json` — with the usage exit code set.
  */
 export function printOutsideCommand(err: HandshakeError, options: { json: boolean; bin: string; envPrefix: string }): void {
-  const redactor = createSecretRedactor(environmentSecrets(process.env, options.envPrefix));
+  const io = currentIO();
+  const redactor = createSecretRedactor(environmentSecrets(io.env, options.envPrefix));
   const ctx = { bin: options.bin, envPrefix: options.envPrefix };
-  process.exitCode = exitCodeForError(err);
-  if (options.json) process.stdout.write(`${safeJson(redactor.value(errorDocument(err, ctx)))}\n`);
+  io.exitCode = exitCodeForError(err);
+  if (options.json) io.stdout.write(`${safeJson(redactor.value(errorDocument(err, ctx)))}\n`);
   else {
-    const style = createStyle(wantsColor(process.stderr, process.env));
-    process.stderr.write(sanitizeOutput(redactor.text(formatError(err, style, ctx)), { keepStyle: style.color }));
+    const style = createStyle(wantsColor(io.stderr, io.env));
+    io.stderr.write(sanitizeOutput(redactor.text(formatError(err, style, ctx)), { keepStyle: style.color }));
   }
 }
 

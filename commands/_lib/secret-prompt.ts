@@ -1,4 +1,5 @@
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
+import { currentIO } from './io.js';
 
 /**
  * Reads one line from a terminal without echoing it (a token typed or pasted): the prompt said
@@ -6,7 +7,11 @@ import { ErrorCode, HandshakeError } from '../../src/errors.js';
  * Ctrl-C aborts (the caller exits 130) and Ctrl-D on an empty line ends it empty. The terminal is
  * put back however it ends.
  */
-export function readSecretLine(prompt: string, say: (text: string) => void, stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
+export function readSecretLine(
+  prompt: string,
+  say: (text: string) => void,
+  stdin: NodeJS.ReadStream = currentIO().stdin.stream,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let value = '';
     // Echo off before the prompt shows: a token typed the moment it appears is never echoed.

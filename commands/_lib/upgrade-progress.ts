@@ -5,6 +5,7 @@ import { sanitize } from '../../src/render/sanitize.js';
 import { formatHopStart, formatPollState, formatWaiting, upgradeExitCode } from '../../src/render/upgrade.js';
 import type { Hop, UpgradePlan } from '../../src/upgrade/plan.js';
 import type { PollEvent, PollState } from '../../src/upgrade/poll.js';
+import { currentIO, type IO } from './io.js';
 
 /** Where progress goes: the base command's stderr writer and its cleaner (redaction + sanitizer). */
 export interface ProgressSink {
@@ -36,26 +37,27 @@ export class UpgradeProgress {
     private readonly ora: typeof import('ora').default | null,
     private readonly intervalMs: number,
     private readonly waitMs: number,
+    private readonly io: IO,
   ) {
-    process.on('SIGINT', this.#onSigint);
-    process.on('SIGTERM', this.#onSigterm);
+    io.onSignal('SIGINT', this.#onSigint);
+    io.onSignal('SIGTERM', this.#onSigterm);
   }
 
   #interrupt(signal: 'SIGINT' | 'SIGTERM'): void {
     // A second signal does not wait for anything.
     if (this.signal) {
       this.#spinner?.stop();
-      process.exit(upgradeExitCode('interrupted', signal));
+      this.io.exit(upgradeExitCode('interrupted', signal));
     }
     this.signal = signal;
     this.controller.abort(signal);
   }
 
   /** ora takes tens of ms to load: only where a spinner will show. */
-  static async start(sink: ProgressSink, intervalMs: number, waitMs: number, env = process.env): Promise<UpgradeProgress> {
-    const stderr = process.stderr;
+  static async start(sink: ProgressSink, intervalMs: number, waitMs: number, io: IO = currentIO()): Promise<UpgradeProgress> {
+    const { stderr, env } = io;
     const spin = Boolean(stderr.isTTY && stderr.columns) && env.TERM !== 'dumb' && !env.NO_COLOR;
-    return new UpgradeProgress(sink, spin ? (await import('ora')).default : null, intervalMs, waitMs);
+    return new UpgradeProgress(sink, spin ? (await import('ora')).default : null, intervalMs, waitMs, io);
   }
 
   /** The poll starts its clock (`--wait` counts for all hops together). */
@@ -67,7 +69,7 @@ export class UpgradeProgress {
     if (!this.ora) return;
     const color = this.sink.color ? 'cyan' : false;
     this.#spinner = this.ora({
-      stream: process.stderr,
+      stream: this.io.stderr as NodeJS.WriteStream,
       text: this.#waiting(hop, plan),
       discardStdin: false,
       isEnabled: true,
@@ -83,7 +85,7 @@ export class UpgradeProgress {
   /** One line that fits the terminal: a wrapped spinner line cannot be redrawn in place. */
   #waiting(hop: Hop, plan: UpgradePlan): string {
     const line = formatWaiting(hop, plan.hops.length, performance.now() - this.#started, this.waitMs, this.#last);
-    const room = Math.max(20, (process.stderr.columns || 80) - 3);
+    const room = Math.max(20, (this.io.stderr.columns || 80) - 3);
     // Redact and escape first, then cut: a cut never keeps part of a secret, and the escapes count in the width.
     const clean = this.sink.clean(line);
     return clean.length > room ? `${clean.slice(0, room - 1)}…` : clean;
@@ -124,7 +126,7 @@ export class UpgradeProgress {
     const question = plan.server_migration
       ? `Ask the server to back up and apply its ${plan.server_migration.migrations.length} pending migration(s) now? [y/N] `
       : `Run the commands above on the server host; this CLI then waits for ${sanitize(plan.target)}${hops}. Continue? [y/N] `;
-    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    const rl = createInterface({ input: this.io.stdin.stream, output: this.io.stderr, terminal: true });
     const local = new AbortController();
     const stop = () => local.abort();
     const { signal } = this.controller;
@@ -151,7 +153,7 @@ export class UpgradeProgress {
   stop(): void {
     this.#stopTicker();
     this.#spinner?.stop();
-    process.off('SIGINT', this.#onSigint);
-    process.off('SIGTERM', this.#onSigterm);
+    this.io.offSignal('SIGINT', this.#onSigint);
+    this.io.offSignal('SIGTERM', this.#onSigterm);
   }
 }

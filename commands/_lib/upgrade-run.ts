@@ -2,6 +2,7 @@ import { ErrorCode, HandshakeError } from '../../src/errors.js';
 import { type FlagArg, hint } from '../../src/hint.js';
 import { formatPlan } from '../../src/render/upgrade.js';
 import type { UpgradeHooks } from '../../src/upgrade/upgrade.js';
+import { currentIO, type IO } from './io.js';
 import type { UpgradeProgress } from './upgrade-progress.js';
 
 /** The flags of `server upgrade` its confirmation remedy repeats (interval and wait in ms, as parsed). */
@@ -22,8 +23,11 @@ export function upgradeHooks(opts: {
   style: Parameters<typeof formatPlan>[2];
   /** The flags the command was run with, so the remedy repeats its command line with `--yes` added. */
   flags?: UpgradeCommandFlags;
+  /** Where the confirmation is asked (default the run's, commands/_lib/io.ts). */
+  io?: IO;
 }): UpgradeHooks {
   const { progress } = opts;
+  const io = opts.io ?? currentIO();
   return {
     plan: (plan, before) => {
       if (!opts.json) opts.out(formatPlan(plan, before, opts.style));
@@ -31,7 +35,7 @@ export function upgradeHooks(opts: {
     confirm: async (plan) => {
       if (opts.yes) return true;
       // Asked on stderr: `server upgrade | tail` on a terminal can still be confirmed (stdout is not needed).
-      if (!(process.stdin.isTTY && process.stderr.isTTY)) {
+      if (!(io.stdin.isTTY && io.stderr.isTTY)) {
         throw new HandshakeError(ErrorCode.Usage, 'confirmation needed, and there is no terminal to ask on', {
           hint: confirmHint(opts.flags ?? {}, opts.json),
         });

@@ -33,23 +33,27 @@ Adding a name that is already configured with another URL is refused unless --fo
    * stdin to its end, capped (a token is one line; /dev/zero must not fill the memory).
    */
   private async readToken(name: string): Promise<string> {
-    if (process.stdin.isTTY)
-      return (await readSecretLine(`Token for ${name} (input hidden, Enter to finish): `, (text) => this.err(text))).trim();
-    return readUserFile('-', 'the token').toString('utf8').trim();
+    if (this.io.stdin.isTTY)
+      return (
+        await readSecretLine(`Token for ${name} (input hidden, Enter to finish): `, (text) => this.err(text), this.io.stdin.stream)
+      ).trim();
+    return readUserFile('-', 'the token', this.io.stdin.fd).toString('utf8').trim();
   }
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(ServerAdd);
     const token = flags['with-token'] ? await this.readToken(args.name) : undefined;
     if (flags['with-token'] && !token) {
-      throw new HandshakeError(ErrorCode.Usage, `--with-token read an empty token from ${process.stdin.isTTY ? 'the terminal' : 'stdin'}`, {
+      throw new HandshakeError(ErrorCode.Usage, `--with-token read an empty token from ${this.io.stdin.isTTY ? 'the terminal' : 'stdin'}`, {
         remedy: `Pipe the token in: echo "$TOKEN" | ${quote([this.config.bin, 'server', 'add', args.name, args.url, '--with-token'])}`,
       });
     }
     if (token) this.addSecrets([token]);
     const file = this.configFile();
-    const { before, after: config } = await updateConfig(file, (current) =>
-      addServer(current, args.name, args.url, token, flags.use, flags.force),
+    const { before, after: config } = await updateConfig(
+      file,
+      (current) => addServer(current, args.name, args.url, token, flags.use, flags.force),
+      this.io.env,
     );
     const replaced = before.servers[args.name];
     if (replaced && replaced.url !== config.servers[args.name]?.url) this.note(`Replaced server "${args.name}" (was ${replaced.url}).`);

@@ -12,7 +12,7 @@ export default class ServerRemove extends BaseCommand {
   async run(): Promise<void> {
     const { args } = await this.parse(ServerRemove);
     const file = this.configFile();
-    const { after: config } = await updateConfig(file, (current) => removeServer(current, args.name));
+    const { after: config } = await updateConfig(file, (current) => removeServer(current, args.name), this.io.env);
     this.emit(serverList(config, file), formatServerList);
   }
 }

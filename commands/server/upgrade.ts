@@ -24,11 +24,20 @@ Exit codes: 0 upgraded, already up to date, or --dry-run; 2 usage, or confirmati
     const { interval: intervalMs, wait: waitMs } = flags;
     const session = this.openSession(flags);
     const sink = { err: (t: string) => this.err(t), clean: (t: string) => this.clean(t, this.errStyle), color: this.errStyle.color };
-    const progress = await UpgradeProgress.start(sink, intervalMs, waitMs);
+    const progress = await UpgradeProgress.start(sink, intervalMs, waitMs, this.io);
     try {
       const options = { to: flags.to, deployment: flags.deployment, dryRun: flags['dry-run'], printOnly: flags['print-only'] };
-      const hooks = upgradeHooks({ progress, yes: flags.yes, json: this.jsonMode, flags, out: (t) => this.out(t), style: this.style });
-      const result = await upgradeServer(session, { ...options, intervalMs, waitMs, signal: progress.controller.signal }, hooks);
+      const hooks = upgradeHooks({
+        progress,
+        yes: flags.yes,
+        json: this.jsonMode,
+        flags,
+        out: (t) => this.out(t),
+        style: this.style,
+        io: this.io,
+      });
+      const now = () => new Date(this.io.now());
+      const result = await upgradeServer(session, { ...options, intervalMs, waitMs, signal: progress.controller.signal, now }, hooks);
       if (this.jsonMode) this.outJson(upgradeDocument(result));
       else this.out(formatUpgradeResult(result, this.style));
       this.setExit(upgradeExitCode(result.outcome, progress.signal));

@@ -12,7 +12,7 @@ export default class ServerUse extends BaseCommand {
   async run(): Promise<void> {
     const { args } = await this.parse(ServerUse);
     const file = this.configFile();
-    const { after: config } = await updateConfig(file, (current) => useServer(current, args.name));
+    const { after: config } = await updateConfig(file, (current) => useServer(current, args.name), this.io.env);
     this.emit(serverList(config, file), formatServerList);
   }
 }

@@ -30,8 +30,8 @@ export default class ServerVerify extends BaseCommand {
     const session = this.openSession(flags);
     const server = requireServer(session);
     const target = `${redactUrl(server.url)} (each request up to ${formatSeconds(session.timeoutMs)})`;
-    const report = await this.waitingFor(target, runVerify({ resolution: session.resolution }));
-    const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+    const report = await this.waitingFor(target, runVerify({ resolution: session.resolution, now: this.io.now }));
+    const width = this.io.stdout.isTTY ? this.io.stdout.columns : undefined;
     this.emit(verifyDocument(report), (_, style) =>
       flags.markdown ? formatVerifyMarkdown(report, { bin: this.config.bin }) : formatVerify(report, style, { width }),
     );

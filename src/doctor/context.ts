@@ -195,7 +195,7 @@ function networkOf(resolution: Resolution, options: DoctorContextOptions, now: (
   // From the transport's factory: TLS verification stays pinned on (NODE_TLS_REJECT_UNAUTHORIZED=0 cannot turn it off).
   const dispatcher = (): Dispatcher => {
     if (options.dispatcher) return options.dispatcher;
-    own ??= createAgent({ connectTimeoutMs: timeoutMs });
+    own ??= createAgent({ connectTimeoutMs: timeoutMs, env: resolution.env });
     return own;
   };
   const auth = (t: { url: URL; token: string | null }, withToken = true) =>

@@ -50,7 +50,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const context = createDoctorContext(options);
   const generatedAt = new Date((options.now ?? Date.now)()).toISOString();
   // The run's one list of secrets (src/session/resolve.ts), through the one redactor: the checks and the summary alike.
-  const redact = createRedactor({ secrets: context.resolution.secrets, home: homes() });
+  const redact = createRedactor({ secrets: context.resolution.secrets, home: homes(context.resolution.env) });
   try {
     const report = await runChecks({
       checks: options.checks ?? builtinChecks(),
@@ -73,8 +73,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   }
 }
 
-function homes(): string[] {
-  const home = homeDirectory(process.env);
+function homes(env: NodeJS.ProcessEnv): string[] {
+  const home = homeDirectory(env);
   if (!home) return []; // a uid with no passwd entry and no HOME: nothing to shorten
   try {
     return [home, realpathSync(home)];

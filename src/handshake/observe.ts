@@ -47,7 +47,7 @@ export type Observation =
       retryAfterMs?: number;
     };
 
-export interface ObserveOptions extends Pick<RequestOptions, 'timeoutMs' | 'signal' | 'dispatcher'> {
+export interface ObserveOptions extends Pick<RequestOptions, 'timeoutMs' | 'signal' | 'dispatcher' | 'env'> {
   baseUrl: URL;
   matrix: Matrix;
   token?: string | null;
@@ -64,6 +64,7 @@ export async function observe(opts: ObserveOptions): Promise<Observation> {
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
       dispatcher: opts.dispatcher,
+      env: opts.env,
       headers: { accept: 'application/json', ...opts.headers },
       auth: opts.token ? { origin: opts.baseUrl.origin, token: opts.token } : null,
     });

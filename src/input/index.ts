@@ -111,11 +111,12 @@ export function readRegularFile(path: string, maxBytes: number): FileRead {
 /**
  * Reads a file the user named (`-d @file`); `-` is stdin. `what` says what the file is for, in the
  * message ("the request body file"). A missing file, a directory, a FIFO that is not stdin or an
- * unreadable file is a usage error naming the file ({@link readRegularFile}).
+ * unreadable file is a usage error naming the file ({@link readRegularFile}). `stdinFd` is where `-` reads
+ * (a command's IO: fd 0, or a test's file).
  */
-export function readUserFile(path: string, what = 'the file'): Buffer {
+export function readUserFile(path: string, what = 'the file', stdinFd = 0): Buffer {
   if (path === '-') {
-    const data = readCappedFd(0, MAX_USER_FILE_BYTES);
+    const data = readCappedFd(stdinFd, MAX_USER_FILE_BYTES);
     if (data === null)
       throw new HandshakeError(ErrorCode.Usage, `cannot read ${what} from stdin: it is larger than ${formatBytes(MAX_USER_FILE_BYTES)}`, {
         remedy: 'Send a smaller body',

@@ -102,7 +102,7 @@ export function remedyText(h: Hint | null | undefined, ctx: RemedyContext): stri
     case 'flag': {
       const value = h.value === undefined ? '' : h.quote ? ` "${h.value}"` : ` ${h.value}`;
       const flag = ctx.options ? optionText(h.flag, h.value) : `${flagText(ctx, h.flag)}${value}`;
-      return h.text ? h.text.replace('{flag}', flag) : flag;
+      return h.text ? h.text.replace('{flag}', () => flag) : flag;
     }
     case 'source':
       return sourceText(h.source, ctx);

@@ -88,10 +88,10 @@ export class CheckedClient {
     this.#passive = options.passive ?? !envFlag(session.env[envName(prefix, 'NO_VERSION_CHECK')]);
     const h = session.matrix.doc.headers;
     this.#dispatcher = this.#passive
-      ? withHeaderHook(defaultDispatcher(session.timeoutMs), (info) => this.#observeHead(info), {
+      ? withHeaderHook(defaultDispatcher(session.timeoutMs, session.env), (info) => this.#observeHead(info), {
           names: [h.schema_revision, h.server_version, h.required_cli_version],
         })
-      : defaultDispatcher(session.timeoutMs);
+      : defaultDispatcher(session.timeoutMs, session.env);
     this.#need = {
       features: [...new Set([...(session.need?.features ?? []), ...(options.features ?? [])])],
       command: options.command ?? session.need?.command ?? null,

@@ -166,6 +166,7 @@ export function observeServer(session: Session, signal?: AbortSignal): Promise<O
     token: server.token,
     headers: session.headers,
     timeoutMs: session.timeoutMs,
+    env: session.env,
     signal,
   });
 }

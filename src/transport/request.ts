@@ -32,6 +32,8 @@ export interface RequestOptions {
   followRedirects?: boolean;
   /** Defaults to the process-wide agent that honours HTTP(S)_PROXY and NO_PROXY. */
   dispatcher?: Dispatcher;
+  /** The environment whose proxy variables the process-wide agent honours (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
   /**
    * Header names (any case) that may follow a redirect to another origin; every other header given
    * here is dropped there, and so is the body. Default {@link CROSS_ORIGIN_HEADERS}.
@@ -61,8 +63,12 @@ export interface HttpResponse {
   url: string;
 }
 
-/** The process-wide agents, one per connect timeout (a CLI run uses one `--timeout`, so one agent). */
-const sharedDispatchers = new Map<number | undefined, Dispatcher>();
+/**
+ * The process-wide agents, one per connect timeout (a CLI run uses one `--timeout`, so one agent), per environment
+ * they were made from: a command run in process with its own environment (docs/architecture.md "One IO") never
+ * gets, nor closes, another run's agent. A CLI run has one environment, `process.env`.
+ */
+const sharedDispatchers = new Map<NodeJS.ProcessEnv, Map<string, Dispatcher>>();
 
 // Verification pinned on for every TLS connection (direct, to a proxy, and through a proxy's tunnel), so
 // NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot silently turn it off. A private CA is trusted
@@ -80,11 +86,14 @@ export function createAgent(options: { connectTimeoutMs?: number; env?: NodeJS.P
   // The proxy variables, validated (a usage error naming the variable) and normalized (`host:port`
   // is http://host:port, as in curl). An empty string tells undici "no proxy" without reading the
   // environment again.
-  const proxies = proxySettings(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const proxies = proxySettings(env);
   ignoreUnsolicitedContinue();
   return new EnvHttpProxyAgent({
     httpProxy: proxies.httpProxy ?? '',
     httpsProxy: proxies.httpsProxy ?? '',
+    // Given, not left to undici (which would read process.env): the run's environment decides (commands/_lib/io.ts).
+    noProxy: noProxyOf(env),
     keepAliveTimeout: 1000,
     keepAliveMaxTimeout: 1000,
     connect,
@@ -99,13 +108,22 @@ export function createAgent(options: { connectTimeoutMs?: number; env?: NodeJS.P
  * abort a pending connect when a request's signal fires, so without this a server that accepts and never
  * completes TLS would hold the process for undici's own 10 s connect timeout, past `--timeout`.
  */
-export function defaultDispatcher(connectTimeoutMs?: number): Dispatcher {
-  let agent = sharedDispatchers.get(connectTimeoutMs);
+export function defaultDispatcher(connectTimeoutMs?: number, env: NodeJS.ProcessEnv = process.env): Dispatcher {
+  // Keyed by the proxies too: a variable changed since the agent was made takes effect.
+  const key = JSON.stringify([connectTimeoutMs ?? null, proxySettings(env), noProxyOf(env)]);
+  const agents = sharedDispatchers.get(env) ?? new Map<string, Dispatcher>();
+  sharedDispatchers.set(env, agents);
+  let agent = agents.get(key);
   if (!agent) {
-    agent = createAgent(connectTimeoutMs === undefined ? {} : { connectTimeoutMs });
-    sharedDispatchers.set(connectTimeoutMs, agent);
+    agent = createAgent(connectTimeoutMs === undefined ? { env } : { connectTimeoutMs, env });
+    agents.set(key, agent);
   }
   return agent;
+}
+
+/** NO_PROXY as undici's EnvHttpProxyAgent reads it: the lower-case spelling first. */
+function noProxyOf(env: NodeJS.ProcessEnv): string {
+  return env.no_proxy ?? env.NO_PROXY ?? '';
 }
 
 const HTTP_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -137,10 +155,14 @@ function checkRequest(method: string, headers: Record<string, string>, token: st
   }
 }
 
-/** Drops the shared agent's sockets (and anything still in flight) so the process can exit at once. */
-export async function closeDefaultDispatcher(): Promise<void> {
-  const agents = [...sharedDispatchers.values()];
-  sharedDispatchers.clear();
+/**
+ * Drops the shared agents' sockets (and anything still in flight) so the process can exit at once: those made from
+ * `env`, or every one.
+ */
+export async function closeDefaultDispatcher(env?: NodeJS.ProcessEnv): Promise<void> {
+  const envs = env ? [env] : [...sharedDispatchers.keys()];
+  const agents = envs.flatMap((e) => [...(sharedDispatchers.get(e)?.values() ?? [])]);
+  for (const e of envs) sharedDispatchers.delete(e);
   await Promise.all(agents.map(destroyDispatcher));
 }
 
@@ -196,7 +218,7 @@ export async function httpRequest(input: URL | string, opts: RequestOptions): Pr
         headers,
         body: sameOrigin ? opts.body : undefined,
         signal,
-        dispatcher: opts.dispatcher ?? defaultDispatcher(opts.timeoutMs),
+        dispatcher: opts.dispatcher ?? defaultDispatcher(opts.timeoutMs, opts.env),
       });
       const location = headerValue(res.headers, 'location');
       if (follow && res.statusCode >= 300 && res.statusCode < 400 && location && hop < MAX_REDIRECTS) {

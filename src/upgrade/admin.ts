@@ -69,6 +69,8 @@ export interface StartOptions {
   headers: Readonly<Record<string, string>>;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** The environment whose proxy variables apply (the session's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const CREDENTIALS = new Set(['authorization', 'proxy-authorization', 'cookie']);
@@ -87,6 +89,7 @@ export async function startServerMigration(opts: StartOptions): Promise<Migratio
       auth: { origin: opts.url.origin, token: opts.token },
       followRedirects: false,
       signal: opts.signal,
+      env: opts.env,
     });
   } catch (err) {
     if (opts.signal?.aborted || isHandshakeError(err, ErrorCode.Aborted)) return { kind: 'interrupted' };

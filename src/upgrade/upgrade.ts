@@ -284,6 +284,7 @@ function askServer(parsed: Parsed, plan: UpgradePlan, endpoint: URL): Promise<Mi
     headers: parsed.session.headers,
     timeoutMs: parsed.session.timeoutMs,
     signal: parsed.signal,
+    env: parsed.session.env,
   });
 }
 

@@ -5,6 +5,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
 import { closeAfterAll, closedPort, json, startServer, type TestServer } from '../helpers/http-server.js';
+import { runInProcess } from '../helpers/in-process.js';
+
+/**
+ * What doctor checks and says runs in process (test/helpers/in-process.ts); what needs the process stays spawned
+ * (docs/architecture.md "One IO"): the run ending while a server holds its connection, and a CA trusted through
+ * NODE_EXTRA_CA_CERTS, which Node reads when it starts.
+ */
 
 const box = sandbox();
 afterAll(() => box.cleanup());
@@ -33,8 +40,9 @@ function apiServer(doc: Record<string, unknown>, headers: Record<string, string>
   return serve(startServer((req, res) => json(res, 200, req.url === VERSION_PATH ? doc : {}, headers)));
 }
 
-async function doctor(args: string[], env: Record<string, string | undefined> = {}) {
-  const r = await runCli(['doctor', '--json', ...args], { env: { ...box.env, ...env } });
+async function doctor(args: string[], env: Record<string, string | undefined> = {}, spawned = false) {
+  const run = spawned ? runCli : runInProcess;
+  const r = await run(['doctor', '--json', ...args], { env: { ...box.env, ...env } });
   return { r, doc: parseJson<Doc>(r) };
 }
 
@@ -326,7 +334,7 @@ describe('doctor --json against real loopback servers', () => {
   it('escape sequences from the server never reach the terminal', async () => {
     const server = await apiServer({ ...HEALTHY, deployment: 'helm\u001b[2J\u001b]0;pwned\u0007' });
     for (const args of [[], ['--markdown']]) {
-      const r = await runCli(['doctor', '--server', server.url, ...args], { env: box.env });
+      const r = await runInProcess(['doctor', '--server', server.url, ...args], { env: box.env });
       expect(r.stdout).toContain('helm');
       expect(r.stdout).not.toContain('\u001b');
       expect(r.stdout).not.toContain('\u0007');
@@ -409,7 +417,7 @@ describe('doctor with named servers from the config file', () => {
 describe('doctor: human and Markdown output', () => {
   it('human, piped: a header per section, PASS/FAIL words without colour, the remedy under the failure, the summary line', async () => {
     const server = await apiServer({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' });
-    const r = await runCli(['doctor', '--server', server.url], { env: box.env });
+    const r = await runInProcess(['doctor', '--server', server.url], { env: box.env });
     expect(r.code).toBe(3);
     expect(r.stdout).not.toContain('\u001b[');
     const lines = r.stdout.split('\n');
@@ -423,7 +431,7 @@ describe('doctor: human and Markdown output', () => {
 
   it('--markdown: a heading, fenced blocks with the versions, the failing checks; exit 3 like the other formats', async () => {
     const server = await apiServer({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' });
-    const r = await runCli(['doctor', '--server', server.url, '--markdown'], { env: box.env });
+    const r = await runInProcess(['doctor', '--server', server.url, '--markdown'], { env: box.env });
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^### /);
     expect(r.stdout).toContain('```text');
@@ -435,7 +443,7 @@ describe('doctor: human and Markdown output', () => {
   });
 
   it('--markdown and --json together are a usage error', async () => {
-    const r = await runCli(['doctor', '--markdown', '--json', '--no-network'], { env: box.env });
+    const r = await runInProcess(['doctor', '--markdown', '--json', '--no-network'], { env: box.env });
     expect(r.code).toBe(2);
   });
 });
@@ -469,7 +477,7 @@ describe('doctor never leaks a secret', () => {
       NODE_EXTRA_CA_CERTS: ca,
     };
     for (const format of [[], ['--json'], ['--markdown']]) {
-      const r = await runCli(['doctor', '--server', url, ...format], { env });
+      const r = await runInProcess(['doctor', '--server', url, ...format], { env });
       const out = r.stdout + r.stderr;
       expect(r.stdout.length).toBeGreaterThan(200);
       for (const secret of [TOKEN, SERVER_PASSWORD, PROXY_PASSWORD, `alice:`, box.dir]) {
@@ -498,7 +506,7 @@ describe('doctor: TLS', () => {
 
     const caFile = join(box.dir, 'test-ca.pem');
     writeFileSync(caFile, cert);
-    const trusted = await doctor(['--server', url], { NODE_EXTRA_CA_CERTS: caFile });
+    const trusted = await doctor(['--server', url], { NODE_EXTRA_CA_CERTS: caFile }, true);
     const tls = checkOf(trusted.doc, 'server.tls');
     expect(tls.status).toBe('pass');
     expect(tls.detail).toMatch(/TLSv1\.[23]/);

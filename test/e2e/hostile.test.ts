@@ -4,9 +4,10 @@ import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { type CliResult, copyBuiltPackage, ROOT, runCli, sandbox } from '../helpers/cli.js';
+import { type CliResult, copyBuiltPackage, ROOT, type RunOptions, runCli, sandbox } from '../helpers/cli.js';
 import { EVIL, rawControls, rawControlsInBytes, rawResponse, rawServer, SENTINEL_TOKEN } from '../helpers/hostile.js';
 import { closedPort, json, pumpBody, startServer } from '../helpers/http-server.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { startProxy } from '../helpers/proxy.js';
 import { makeCerts, startHttpsServer, type TestCerts } from '../helpers/tls.js';
 
@@ -16,6 +17,11 @@ import { makeCerts, startHttpsServer, type TestCerts } from '../helpers/tls.js';
  * a server; each run must end with the contract's exit code within a
  * generous did-not-hang bound (never a performance assertion), print no raw
  * control or bidi character, and never print a secret.
+ *
+ * What a command says and decides is the same in process (test/helpers/in-process.ts), so most of the matrix runs
+ * there; a scenario whose subject is the process itself (it exits while a server holds its connections open,
+ * variables Node reads at startup) is spawned, and so is one scenario through every command
+ * (docs/architecture.md "One IO").
  */
 
 const HEAD = '0005_add_retention_policy';
@@ -55,6 +61,13 @@ interface Scenario {
   runs?: readonly RunName[];
   /** What `compat check --json` must say, where the scenario pins it. */
   report?(doc: { status: string; message: string; remedy: string | null; server: { url: string } }): void;
+  /** Runs the built CLI (runCli) instead of the commands in process: the process is the subject. */
+  spawned?: boolean;
+}
+
+/** The built CLI spawned, or the command run in this process. */
+function cli(spawned: boolean | undefined, argv: string[], opts: RunOptions): Promise<CliResult> {
+  return spawned ? runCli(argv, opts) : runInProcess(argv, { env: opts.env });
 }
 
 type RunName =
@@ -143,6 +156,7 @@ const scenarios: Scenario[] = [
   {
     name: 'connection refused',
     runs: TRANSPORT,
+    spawned: true, // every command that talks to a server, built and spawned, in the cheapest scenario
     start: async () => ({ url: `http://127.0.0.1:${await closedPort()}`, close: async () => {} }),
     exit: all(4),
     report: (d) => expect(d.status).toBe('unreachable'),
@@ -165,6 +179,7 @@ const scenarios: Scenario[] = [
   {
     name: 'a server that accepts and never answers (--timeout 1000)',
     runs: TRANSPORT,
+    spawned: true, // the process exits while the connection is still open
     start: () => rawServer(() => {}),
     args: ['--timeout', '1000'],
     exit: all(4),
@@ -173,6 +188,7 @@ const scenarios: Scenario[] = [
   {
     name: 'a keep-alive server that would hold every connection open for ten minutes',
     runs: TRANSPORT,
+    spawned: true, // the process exits while the server holds its connections
     start: async () => {
       const s = await rawServer((socket) => {
         let buffered = '';
@@ -420,6 +436,7 @@ const scenarios: Scenario[] = [
   {
     name: 'TLS: a self-signed certificate, even with NODE_TLS_REJECT_UNAUTHORIZED=0',
     runs: CORE,
+    spawned: true, // Node's TLS reads the variable from the process's environment
     start: async () => {
       const s = await startHttpsServer(certs.selfSigned, (_req, res) => json(res, 200, { server_version: '1.4.2', schema_revision: HEAD }));
       return {
@@ -435,6 +452,7 @@ const scenarios: Scenario[] = [
   {
     name: 'TLS: an expired certificate from a trusted CA',
     runs: CORE,
+    spawned: true, // NODE_EXTRA_CA_CERTS is read when Node starts
     start: async () => ({
       ...(await startHttpsServer(certs.expired, (_req, res) => json(res, 200, { server_version: '1.4.2', schema_revision: HEAD }))),
       env: { NODE_EXTRA_CA_CERTS: certs.caFile },
@@ -449,6 +467,7 @@ const scenarios: Scenario[] = [
   {
     name: 'TLS: a trusted certificate for another host name (example.test)',
     runs: CORE,
+    spawned: true, // NODE_EXTRA_CA_CERTS is read when Node starts
     start: async () => ({
       ...(await startHttpsServer(certs.wrongHost, (_req, res) => json(res, 200, { server_version: '1.4.2', schema_revision: HEAD }))),
       env: { NODE_EXTRA_CA_CERTS: certs.caFile },
@@ -463,6 +482,7 @@ const scenarios: Scenario[] = [
   {
     name: 'TLS: a good certificate from the CA named by NODE_EXTRA_CA_CERTS',
     runs: CORE,
+    spawned: true, // NODE_EXTRA_CA_CERTS is read when Node starts
     start: async () => ({
       ...(await startHttpsServer(certs.good, (req, res) =>
         req.url === VERSION_PATH ? json(res, 200, { server_version: '1.4.2', schema_revision: HEAD }) : json(res, 200, { ok: true }),
@@ -591,7 +611,7 @@ for (const scenario of scenarios) {
     for (const run of RUNS.filter((r) => (scenario.runs ?? ALL_RUNS).includes(r.name))) {
       it(`${run.name} → exit ${run.exit(scenario.exit)}, in bounded time, nothing raw, no secret`, async () => {
         const env = { ...box.env, HANDSHAKE_TOKEN: SENTINEL_TOKEN, ...target.env };
-        const r = await runCli([...run.argv, '--server', target.url, ...(scenario.args ?? [])], { env, timeoutMs: 25_000 });
+        const r = await cli(scenario.spawned, [...run.argv, '--server', target.url, ...(scenario.args ?? [])], { env, timeoutMs: 25_000 });
         expect(r.ms, 'did not hang').toBeLessThan(DID_NOT_HANG_MS);
         expect(r.code, `exit code\n--- stdout:\n${r.stdout.slice(0, 1500)}\n--- stderr:\n${r.stderr.slice(0, 1500)}`).toBe(
           run.exit(scenario.exit),
@@ -640,7 +660,7 @@ describe.concurrent('hostile: compat show and --compat files', () => {
   ];
   for (const c of cases) {
     it(`${c.name} → exit ${c.exit}, nothing raw, no secret`, async () => {
-      const r = await runCli(c.argv, { env: { ...box.env, HANDSHAKE_TOKEN: SENTINEL_TOKEN } });
+      const r = await runInProcess(c.argv, { env: { ...box.env, HANDSHAKE_TOKEN: SENTINEL_TOKEN } });
       expect(r.ms, 'did not hang').toBeLessThan(DID_NOT_HANG_MS);
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(c.exit);
       expectClean(RUNS[0] as Run, r, [SENTINEL_TOKEN]);
@@ -687,7 +707,7 @@ describe('hostile: compat check --all and doctor over configured servers, tokens
 
   for (const format of [[], ['--json'], ['--markdown']]) {
     it(`doctor ${format.join(' ')} on the current server, which echoes its config-file token: exit 3, nothing raw, no token`, async () => {
-      const r = await runCli(['doctor', ...format], { env: box.env });
+      const r = await runInProcess(['doctor', ...format], { env: box.env });
       expect(r.ms, 'did not hang').toBeLessThan(DID_NOT_HANG_MS);
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(3);
       expectClean(RUNS[0] as Run, r, Object.values(tokens));
@@ -698,7 +718,7 @@ describe('hostile: compat check --all and doctor over configured servers, tokens
 
   for (const json of [false, true]) {
     it(`compat check --all${json ? ' --json' : ''}: the worst exit (4), nothing raw, no token of any server`, async () => {
-      const r = await runCli(['compat', 'check', '--all', ...(json ? ['--json'] : [])], { env: box.env });
+      const r = await runInProcess(['compat', 'check', '--all', ...(json ? ['--json'] : [])], { env: box.env });
       expect(r.ms, 'did not hang').toBeLessThan(DID_NOT_HANG_MS);
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(4);
       expectClean(RUNS[0] as Run, r, Object.values(tokens));
@@ -725,7 +745,8 @@ describe.concurrent('hostile: TLS failures through api --json name the cause (E_
     it(`${c.name}: exit 4, E_TLS, a remedy, nothing sent`, async () => {
       const s = await startHttpsServer(c.pair(), (_req, res) => json(res, 200, doc));
       started.push(s);
-      const r = await runCli(['api', '/api/v1/projects', '--json', '--server', s.url], {
+      // With a CA, spawned: NODE_EXTRA_CA_CERTS is read when Node starts.
+      const r = await cli(c.ca, ['api', '/api/v1/projects', '--json', '--server', s.url], {
         env: { ...box.env, HANDSHAKE_TOKEN: SENTINEL_TOKEN, ...(c.ca ? { NODE_EXTRA_CA_CERTS: certs.caFile } : {}) },
       });
       expect(r.code).toBe(4);
@@ -752,9 +773,9 @@ describe('hostile twists in the local environment and the protocol', () => {
     try {
       const b = sandbox();
       try {
-        const check = await runCli(['compat', 'check', '--server', server.url, '--json'], { env: b.env });
+        const check = await runInProcess(['compat', 'check', '--server', server.url, '--json'], { env: b.env });
         expect(check.code).toBe(0);
-        const api = await runCli(['api', '/api/v1/projects', '--server', server.url], { env: b.env });
+        const api = await runInProcess(['api', '/api/v1/projects', '--server', server.url], { env: b.env });
         expect(api.code).toBe(0);
         expect(api.stdout).toBe('{"ok":true}');
       } finally {

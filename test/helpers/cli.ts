@@ -53,10 +53,16 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
+/** A run's environment: the machine's minus handshake's own (baseEnv), with `overrides` (undefined removes). */
+export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string | undefined> = { ...baseEnv(), ...overrides };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return env as Record<string, string>;
+}
+
 /** Spawns the built CLI (`node bin/run.js …`) exactly as a user would, without a TTY. */
 export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
-  const env = { ...baseEnv(), ...opts.env };
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  const env = testEnv(opts.env);
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], { cwd: opts.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });

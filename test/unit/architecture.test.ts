@@ -62,6 +62,28 @@ describe('the house: every import points down', () => {
   });
 });
 
+describe('one IO: commands/ reach the process only through commands/_lib/io.ts (docs/architecture.md "One IO")', () => {
+  // homeless.ts runs in a bin before any command (it fixes the process's own HOME and SHELL for oclif).
+  const EXEMPT = new Set(['commands/_lib/io.ts', 'commands/_lib/homeless.ts']);
+  const PROCESS = /\bprocess\.(stdout|stderr|stdin|env|exitCode|exit|on|once|off|removeListener|addListener)\b/;
+
+  it('finds the commands (the rule below cannot pass on nothing), and the rule sees a use of the process', () => {
+    expect(sources('commands').length).toBeGreaterThan(15);
+    expect(PROCESS.test(readFileSync(join(ROOT, 'commands/_lib/io.ts'), 'utf8'))).toBe(true);
+  });
+
+  it('no file under commands/ but io.ts touches process.stdout, stderr, stdin, env, the exit code or its signals', () => {
+    const touching = sources('commands')
+      .filter((f) => !EXEMPT.has(f))
+      .flatMap((f) =>
+        readFileSync(join(ROOT, f), 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (PROCESS.test(line) && !/^\s*(\/\/|\*)/.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])),
+      );
+    expect(touching).toEqual([]);
+  });
+});
+
 /**
  * No CLI flag name below `render/` (docs/architecture.md "Rules of the house"): a flag is said by `render/remedy.ts`
  * in the host's words (`--to` on a command line, `{ to: … }` in an SDK call, a vendor's own spelling), so no string

@@ -9,7 +9,7 @@ import type { MatrixInput } from '../../src/matrix/schema.js';
 import { fillTemplate } from '../../src/matrix/templates.js';
 import { versionDocumentSchema } from '../../src/protocol/version-document.js';
 import { remedyText } from '../../src/render/remedy.js';
-import { planNotes } from '../../src/render/upgrade.js';
+import { planNotes, upgradeDocument } from '../../src/render/upgrade.js';
 import { buildReport, type StatusReport } from '../../src/session/session.js';
 import {
   backupFileName,
@@ -186,6 +186,18 @@ describe('plan: backup first, then the exact commands of the deployment kind', (
     expect(p.deployment).toEqual({ kind: null, source: 'none', templates: 'generic' });
     // A note naming a flag is data until render/ says it in the host's words.
     expect(planNotes(p).join('\n')).toContain('--deployment');
+  });
+
+  it('server upgrade --json: a note that names a flag is data in the plan, a string in the document (the host says it)', () => {
+    const before = report({ ...OLD, deployment: null });
+    const p = plan({ report: before });
+    expect(p.notes.some((n) => typeof n !== 'string')).toBe(true);
+    const result = { outcome: 'planned' as const, message: 'm', hint: null, commands: [], before, plan: p, hop: null, after: null };
+    const notes = upgradeDocument(result).plan?.notes ?? [];
+    expect(notes.every((n) => typeof n === 'string')).toBe(true);
+    expect(notes.join('\n')).toContain('; pass --deployment docker-compose|');
+    const acme = { ...result, before: { ...before, remedies: { bin: 'acme', envPrefix: 'ACME', flags: { deployment: '--kind' } } } };
+    expect(upgradeDocument(acme).plan?.notes.join('\n')).toContain('; pass --kind docker-compose|');
   });
 
   it('a kind that is an Object.prototype key is just an unknown kind', () => {

@@ -65,6 +65,12 @@ describe('an error naming what the caller passed', () => {
     expect(err.message).toBe('{ deployment: "helm;id" } is not a deployment kind (a short lower-case word)');
   });
 
+  it('a value with $ patterns is said as typed, never read as a replacement pattern', () => {
+    const err = thrown(() => parseDeploymentFlag(doc, "$&$'x"));
+    expect(errorMessage(err, OWN_WORDS)).toBe(`--deployment "$&$'x" is not a deployment kind (a short lower-case word)`);
+    expect(err.message).toBe(`{ deployment: "$&$'x" } is not a deployment kind (a short lower-case word)`);
+  });
+
   it('a plan note naming --deployment is data: the CLI and a vendor each say their own flag', () => {
     const kinds = Object.keys(doc.server.deployments).join('|');
     const none = chooseDeployment(doc, null, undefined);

@@ -90,7 +90,7 @@ export function createVerifyContext(options: VerifyContextOptions): VerifyContex
   let own: Dispatcher | undefined;
   const dispatcher = (): Dispatcher => {
     if (options.dispatcher) return options.dispatcher;
-    own ??= createAgent({ connectTimeoutMs: timeoutMs });
+    own ??= createAgent({ connectTimeoutMs: timeoutMs, env: resolution.env });
     return own;
   };
 
