@@ -132,7 +132,11 @@ export function inputError(
   options: Omit<HandshakeErrorOptions, 'said'> = {},
 ): HandshakeError {
   const said: Hint = { ...hint.flag(input.flag, input.value, text), ...(input.quote ? { quote: true } : {}) };
-  return new HandshakeError(ErrorCode.Usage, text.replace('{flag}', () => optionText(input.flag, input.value)), { ...options, said });
+  return new HandshakeError(
+    ErrorCode.Usage,
+    text.replace('{flag}', () => optionText(input.flag, input.value)),
+    { ...options, said },
+  );
 }
 
 /** Type guard: is `err` a {@link HandshakeError}, optionally with the given code? */

@@ -1,3 +1,4 @@
+import wrapAnsi from 'wrap-ansi';
 import type { CheckResult, CheckStatus, DoctorReport } from '../doctor/framework.js';
 import { plural } from '../text.js';
 import { OWN_WORDS, remedyFor, saidText } from './remedy.js';
@@ -103,21 +104,10 @@ export function formatDoctor(report: DoctorReport, style: Style, options: Format
 /** The fewest columns a detail is wrapped into: narrower, a line is left whole rather than cut into words per line. */
 const MIN_WRAP = 30;
 
-/** Splits text into lines of at most `room` columns at spaces; a narrow or unknown width leaves it whole. */
+/** Splits text into lines of at most `room` columns at spaces (wrap-ansi; a longer word is left whole); a narrow or unknown width leaves it whole. */
 function wrapWords(text: string, room: number): string[] {
   if (!Number.isFinite(room) || room < MIN_WRAP || text.length <= room) return [text];
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > room) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  lines.push(line);
-  return lines;
+  return wrapAnsi(text, room, { hard: false, trim: true }).split('\n');
 }
 
 export interface MarkdownOptions {

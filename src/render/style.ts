@@ -1,4 +1,6 @@
-/** Minimal ANSI styling, off unless the output is a colour-capable TTY. */
+import { Ansis } from 'ansis';
+
+/** Minimal ANSI styling (ansis), off unless the output is a colour-capable TTY ({@link wantsColor} decides). */
 export interface Style {
   readonly color: boolean;
   bold(s: string): string;
@@ -9,18 +11,24 @@ export interface Style {
   cyan(s: string): string;
 }
 
-const wrap = (on: boolean, open: number, close: number) => (s: string) => (on ? `\u001b[${open}m${s}\u001b[${close}m` : s);
+// Level 1 (16 colours: all this CLI uses), fixed: ansis's own detection (its FORCE_COLOR levels, CI names,
+// COLORTERM) never decides; wantsColor does, per stream. The codes are the SGR pairs render/sanitize.ts keeps.
+const ansi = new Ansis(1);
+
+const PLAIN: Style = { color: false, bold: String, dim: String, red: String, yellow: String, green: String, cyan: String };
+
+const COLOURED: Style = {
+  color: true,
+  bold: (s) => ansi.bold(s),
+  dim: (s) => ansi.dim(s),
+  red: (s) => ansi.red(s),
+  yellow: (s) => ansi.yellow(s),
+  green: (s) => ansi.green(s),
+  cyan: (s) => ansi.cyan(s),
+};
 
 export function createStyle(color: boolean): Style {
-  return {
-    color,
-    bold: wrap(color, 1, 22),
-    dim: wrap(color, 2, 22),
-    red: wrap(color, 31, 39),
-    yellow: wrap(color, 33, 39),
-    green: wrap(color, 32, 39),
-    cyan: wrap(color, 36, 39),
-  };
+  return color ? COLOURED : PLAIN;
 }
 
 /** Colour only on a TTY, and never with NO_COLOR set (any value) or TERM=dumb. FORCE_COLOR=0 also turns it off. */

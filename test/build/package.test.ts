@@ -107,11 +107,13 @@ describe('the published package', () => {
     '@oclif/core',
     '@oclif/plugin-autocomplete',
     '@oclif/plugin-help',
+    'ansis',
     'ora',
     'proper-lockfile',
     'semver',
     'shell-quote',
     'undici',
+    'wrap-ansi',
     'zod',
   ];
 

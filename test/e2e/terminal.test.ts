@@ -46,4 +46,33 @@ describe.skipIf(!hasScript())('on a terminal', () => {
     expect(screen).toContain('warning');
     expect(screen).not.toMatch(/\}[^\r\n]*warning/);
   }, 60_000);
+
+  it('doctor on a 40-column colour terminal: our colours only, every line wrapped to fit; NO_COLOR and FORCE_COLOR=0 turn colour off', async () => {
+    // One revision behind: a failure whose detail and fix are longer than a 40-column line.
+    const server = await startServer((_req, res) =>
+      json(res, 200, { server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' }),
+    );
+    servers.push(server);
+    const b = box();
+    const screenOf = async (env: Record<string, string>) => {
+      const run = runOnPty(['doctor', '--server', server.url], { ...b.env, ...env }, 40);
+      await run.exited;
+      return run.screen();
+    };
+    const coloured = await screenOf({});
+    expect(coloured).toContain('\u001b[32m✓\u001b[39m');
+    expect(coloured).toContain('\u001b[31m✗\u001b[39m');
+    // The only escape sequences are render/style.ts's SGR pairs (render/sanitize.ts keeps no others).
+    const visible = [1, 2, 22, 31, 32, 33, 36, 39].reduce((text, code) => text.replaceAll(`\u001b[${code}m`, ''), coloured);
+    expect(visible).not.toContain('\u001b');
+    // Every check's line fits, but for a single word longer than the room (a URL, a file path), left whole.
+    for (const line of visible.split(/\r?\n/))
+      if (line.startsWith(' ') && line.trim().includes(' ')) expect([...line].length, line).toBeLessThanOrEqual(40);
+    expect(visible.replace(/\s+/g, ' ')).toContain('0003_add_insight_meta_cache');
+    for (const env of [{ NO_COLOR: '1' }, { FORCE_COLOR: '0' }] as Record<string, string>[]) {
+      const plain = await screenOf(env);
+      expect(plain, JSON.stringify(env)).not.toContain('\u001b');
+      expect(plain).toMatch(/\bFAIL\b/);
+    }
+  }, 90_000);
 });
