@@ -1,14 +1,11 @@
 import { Flags } from '@oclif/core';
-import { ErrorCode, HandshakeError } from '../../src/errors.js';
-import { hint } from '../../src/hint.js';
-import { matrixName } from '../../src/matrix/load.js';
 import { exitCodeForVerdict } from '../../src/render/exit-codes.js';
 import { compatDocument, formatCompatReport } from '../../src/render/report.js';
 import { fleetDocument, formatFleet } from '../../src/render/servers.js';
+import { assertKnownFeatures } from '../../src/session/feature-gate.js';
 import { checkFleet } from '../../src/session/fleet.js';
 import { checkServer, type Session } from '../../src/session/session.js';
 import { formatSeconds } from '../../src/text.js';
-import { unknownFeatures } from '../../src/verdict/features.js';
 import type { FeatureNeed } from '../../src/verdict/verdict.js';
 import { BaseCommand, commonFlags, serverFlags } from '../_lib/base.js';
 
@@ -57,19 +54,8 @@ Exit codes: 0 compatible (or warnings only), 3 incompatible (or any warning with
   /** The features of --feature, each one the matrix declares: an unknown name is a usage error naming it. */
   private featureNeed(session: Session, names: readonly string[]): FeatureNeed | null {
     if (names.length === 0) return null;
-    const unknown = unknownFeatures(session.matrix, names);
-    if (unknown.length > 0) {
-      const declared = Object.keys(session.matrix.doc.features ?? {});
-      throw new HandshakeError(
-        ErrorCode.Usage,
-        `--feature ${unknown.join(', ')}: ${matrixName(session.matrix)} declares no such feature (${declared.length ? `it declares ${declared.join(', ')}` : 'it declares none'})`,
-        {
-          hint: declared.length
-            ? hint.run(['compat', 'check'], { forServer: true, args: [{ flag: 'feature', value: declared[0] as string }] })
-            : hint.run(['compat', 'show']),
-        },
-      );
-    }
-    return { features: [...new Set(names)], command: null };
+    const need = { features: [...new Set(names)], command: null };
+    assertKnownFeatures(session, need, { flag: 'feature' });
+    return need;
   }
 }

@@ -11,6 +11,8 @@
  * control byte.
  */
 
+import { STYLE_SEQUENCES } from './style.js';
+
 // THE table: every character that must never reach a terminal raw, in one class.
 // - C0 controls (tab and newline are the caller's choice, below), DEL, C1 (with the one-byte CSI U+009B);
 // - every Unicode format character (\p{Cf}): bidi marks, embeddings, overrides and isolates, zero-width
@@ -42,9 +44,8 @@ export function sanitize(text: string, options: { multiline?: boolean } = {}): s
 }
 
 // The only escape sequences handshake itself prints: the SGR codes of render/style.ts (bold, dim, their
-// reset, red, green, yellow, cyan, the colour reset). SGR cannot move the cursor, erase or set a title.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const OWN_STYLE = /(\u001b\[(?:1|2|22|31|32|33|36|39)m)/;
+// reset, red, green, yellow, cyan, the colour reset), taken from it. SGR cannot move the cursor, erase or set a title.
+const OWN_STYLE = new RegExp(`(${STYLE_SEQUENCES.map((seq) => seq.replace(/[[\]\\^$.|?*+(){}]/g, '\\$&')).join('|')})`);
 
 /**
  * The last guard before a terminal, applied by the command to everything it

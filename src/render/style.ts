@@ -15,6 +15,11 @@ export interface Style {
 // COLORTERM) never decides; wantsColor does, per stream. The codes are the SGR pairs render/sanitize.ts keeps.
 const ansi = new Ansis(1);
 
+const PAINTS = ['bold', 'dim', 'red', 'yellow', 'green', 'cyan'] as const;
+
+/** Every escape sequence a coloured {@link Style} prints: each paint's opening and closing SGR. render/sanitize.ts keeps exactly these. */
+export const STYLE_SEQUENCES: readonly string[] = [...new Set(PAINTS.flatMap((paint) => [ansi[paint].open, ansi[paint].close]))];
+
 const PLAIN: Style = { color: false, bold: String, dim: String, red: String, yellow: String, green: String, cyan: String };
 
 const COLOURED: Style = {

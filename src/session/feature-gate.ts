@@ -1,6 +1,6 @@
-import { ErrorCode, HandshakeError } from '../errors.js';
+import { ErrorCode, HandshakeError, inputError } from '../errors.js';
 import type { Observation } from '../handshake/observe.js';
-import { hint } from '../hint.js';
+import { type FlagName, hint } from '../hint.js';
 import { matrixName } from '../matrix/load.js';
 import { pluralWord } from '../text.js';
 import { unknownFeatures } from '../verdict/features.js';
@@ -22,15 +22,31 @@ export class FeatureUnavailableError extends HandshakeError {
   }
 }
 
-/** A usage error (exit 2) when `need` names a feature the matrix does not declare. */
-export function assertKnownFeatures(session: Pick<Session, 'matrix'>, need: FeatureNeed): void {
+/**
+ * A usage error (exit 2) when `need` names a feature the matrix does not declare: the one rule for a command's or a
+ * request's needs and for a name the user typed (`asked`: the flag that took it, `compat check --feature`, whose fix is
+ * the same check with a declared feature).
+ */
+export function assertKnownFeatures(session: Pick<Session, 'matrix'>, need: FeatureNeed, asked?: { flag: FlagName }): void {
   const unknown = unknownFeatures(session.matrix, need.features);
   if (unknown.length === 0) return;
   const declared = Object.keys(session.matrix.doc.features ?? {});
+  const matrix = matrixName(session.matrix);
+  if (asked) {
+    throw inputError(
+      { flag: asked.flag, value: unknown.join(', ') },
+      `{flag}: ${matrix} declares no such feature (${declared.length ? `it declares ${declared.join(', ')}` : 'it declares none'})`,
+      {
+        hint: declared.length
+          ? hint.run(['compat', 'check'], { forServer: true, args: [{ flag: asked.flag, value: declared[0] as string }] })
+          : hint.run(['compat', 'show']),
+      },
+    );
+  }
   const who = need.command ? `${need.command} needs` : 'asked for';
   throw new HandshakeError(
     ErrorCode.Usage,
-    `${who} ${pluralWord(unknown.length, 'feature')} ${unknown.join(', ')}, which ${matrixName(session.matrix)} does not declare (${declared.length ? `it declares ${declared.join(', ')}` : 'it declares no features'})`,
+    `${who} ${pluralWord(unknown.length, 'feature')} ${unknown.join(', ')}, which ${matrix} does not declare (${declared.length ? `it declares ${declared.join(', ')}` : 'it declares no features'})`,
     {
       hint: hint.text(
         declared.length

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runCli, sandbox } from '../helpers/cli.js';
 import { json, startServer, type TestServer } from '../helpers/http-server.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { startProxy } from '../helpers/proxy.js';
 
 const HEAD = '0005_add_retention_policy';
@@ -48,8 +49,12 @@ async function fakeServer(state: FakeState): Promise<TestServer & { state: FakeS
   return Object.assign(server, { state, versionRequests: () => server.requests.filter((r) => r.url === VERSION_PATH).length });
 }
 
-function api(server: TestServer, args: string[], env: Record<string, string>, input?: string) {
-  return runCli(['api', ...args, '--server', server.url], { env, input });
+/**
+ * `api` run in process (test/helpers/in-process.ts): what it sends, prints and decides. `spawned` for what only the
+ * process shows (the modules it loaded, a loop that never returns), as the first test does for stdout byte for byte.
+ */
+function api(server: TestServer, args: string[], env: Record<string, string>, input?: string, spawned = false) {
+  return (spawned ? runCli : runInProcess)(['api', ...args, '--server', server.url], { env, input });
 }
 
 describe('handshake api: the body, unchanged', () => {
@@ -84,7 +89,7 @@ describe('handshake api: the body, unchanged', () => {
   it('flags before the path, as gh api and curl take them: -H and -X first, then the path', async () => {
     const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD }, revision: HEAD, version: '1.4.2' });
     const env = freshBox().env;
-    const r = await runCli(
+    const r = await runInProcess(
       ['api', '-H', 'Accept: application/json', '-H', 'X-Request-Id: 7', '-X', 'GET', '/api/v1/projects', '--server', server.url],
       { env },
     );
@@ -148,10 +153,10 @@ describe('the passive check on every call', () => {
       "process.on('exit', () => process.stderr.write('loaded: ' + ['crypto', 'tls'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m)).join(',') + '\\n'));\n",
     );
     const env = { ...box.env, NODE_OPTIONS: `--require ${hook}` };
-    const first = await api(server, ['/api/v1/projects'], env);
+    const first = await api(server, ['/api/v1/projects'], env, undefined, true);
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(/^loaded: .*crypto/m); // the handshake was written: a temporary file name of random bytes
-    const cached = await api(server, ['/api/v1/projects'], env);
+    const cached = await api(server, ['/api/v1/projects'], env, undefined, true);
     expect(cached.code).toBe(0);
     expect(cached.stderr).toBe('loaded: \n');
     expect(server.versionRequests()).toBe(1);
@@ -239,7 +244,7 @@ describe('the passive check on every call', () => {
   it('server status refreshes the cache: the next call makes no version request of its own', async () => {
     const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD }, revision: HEAD, version: '1.4.2' });
     const box = freshBox();
-    await runCli(['server', 'status', '--server', server.url], { env: box.env });
+    await runInProcess(['server', 'status', '--server', server.url], { env: box.env });
     expect(server.versionRequests()).toBe(1);
     const r = await api(server, ['/api/v1/projects'], box.env);
     expect(r.code).toBe(0);
@@ -249,8 +254,8 @@ describe('the passive check on every call', () => {
   it('compat commands never run the passive check (no cache written)', async () => {
     const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD } });
     const box = freshBox();
-    await runCli(['compat', 'check', '--server', server.url], { env: box.env });
-    await runCli(['compat', 'show'], { env: box.env });
+    await runInProcess(['compat', 'check', '--server', server.url], { env: box.env });
+    await runInProcess(['compat', 'show'], { env: box.env });
     expect(versionCacheFiles(box.env.HANDSHAKE_CACHE_DIR as string)).toEqual([]);
   });
 });
@@ -278,7 +283,7 @@ describe('handshake api: every mistake in what the user typed or set is a usage 
         ['api', '/api/v1/projects'],
         ['compat', 'check'],
       ]) {
-        const r = await runCli([...args, '--server', server.url], { env: { ...box.env, ...env } });
+        const r = await runInProcess([...args, '--server', server.url], { env: { ...box.env, ...env } });
         expect(r.code).toBe(2);
         expect(r.stderr).toContain(variable);
         expect(r.stderr).not.toContain('p%zz');
@@ -292,7 +297,7 @@ describe('handshake api: every mistake in what the user typed or set is a usage 
     const proxy = await startProxy();
     const box = freshBox();
     try {
-      const r = await runCli(['api', '/api/v1/projects', '--server', target.url], {
+      const r = await runInProcess(['api', '/api/v1/projects', '--server', target.url], {
         env: { ...box.env, HTTP_PROXY: `127.0.0.1:${proxy.port}`, HANDSHAKE_NO_VERSION_CHECK: '1' },
       });
       expect(r.code).toBe(0);
@@ -306,7 +311,7 @@ describe('handshake api: every mistake in what the user typed or set is a usage 
     const server = await docServer();
     const box = freshBox();
     for (const value of ['2147483648', '99999999999', '0', 'abc']) {
-      const r = await runCli(['api', '/x', '--server', server.url, '--timeout', value], { env: box.env });
+      const r = await runInProcess(['api', '/x', '--server', server.url, '--timeout', value], { env: box.env });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/--timeout.*\d+ to \d+/);
       expect(r.stderr).not.toMatch(/TimeoutOverflowWarning|Parsing --/);
@@ -317,7 +322,7 @@ describe('handshake api: every mistake in what the user typed or set is a usage 
   it('a token variable with a newline names the variable and sends nothing', async () => {
     const server = await docServer();
     const box = freshBox();
-    const r = await runCli(['api', '/x', '--server', server.url], { env: { ...box.env, HANDSHAKE_TOKEN: 'tok-secret\n' } });
+    const r = await runInProcess(['api', '/x', '--server', server.url], { env: { ...box.env, HANDSHAKE_TOKEN: 'tok-secret\n' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('HANDSHAKE_TOKEN');
     expect(r.stderr).not.toContain('tok-secret');
@@ -381,18 +386,18 @@ describe('handshake api: every mistake in what the user typed or set is a usage 
     writeFileSync(file, JSON.stringify({ current: 'prod', servers: { prod: { url: server.url, token: 'stored-token-4e5f6a' } } }), {
       mode: 0o600,
     });
-    const stored = await runCli(['api', '/x', '--server', 'prod'], { env: box.env });
+    const stored = await runInProcess(['api', '/x', '--server', 'prod'], { env: box.env });
     expect(stored.code).toBe(4);
     expect(stored.stderr).toContain('The token from the config file, server "prod" was refused');
     expect(stored.stderr).not.toContain('stored-token-4e5f6a');
-    const fromEnv = await runCli(['api', '/x', '--server', 'prod'], { env: { ...box.env, HANDSHAKE_TOKEN: 'env-token-7a8b9c' } });
+    const fromEnv = await runInProcess(['api', '/x', '--server', 'prod'], { env: { ...box.env, HANDSHAKE_TOKEN: 'env-token-7a8b9c' } });
     expect(fromEnv.stderr).toContain('The token from HANDSHAKE_TOKEN was refused');
   });
 
   it('a cache directory under /proc never fails the command, and never spins', async () => {
     const server = await fakeServer({ doc: { server_version: '1.4.2', schema_revision: HEAD } });
     const box = freshBox();
-    const r = await api(server, ['/x'], { ...box.env, HANDSHAKE_CACHE_DIR: '/proc/handshake-test/cache' });
+    const r = await api(server, ['/x'], { ...box.env, HANDSHAKE_CACHE_DIR: '/proc/handshake-test/cache' }, undefined, true);
     expect(r.code).toBe(0);
   });
 });

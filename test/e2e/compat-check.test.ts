@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyBuiltPackage, parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
 import { closeAfterAll, closedPort, json, pumpBody, startServer, type TestServer, versionServer } from '../helpers/http-server.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 const box = sandbox();
 afterAll(() => box.cleanup());
@@ -19,8 +20,13 @@ interface Report {
   server: { url: string; version: string | null; schema_revision: string | null; min_cli_version: string | null };
 }
 
-async function check(url: string, extra: string[] = [], env: Record<string, string> = {}) {
-  const r = await runCli(['compat', 'check', '--server', url, '--json', ...extra], { env: { ...box.env, ...env } });
+/**
+ * `compat check --json` run in process (test/helpers/in-process.ts): the verdict, its words and its exit code.
+ * `spawned` where the process is the subject (it exits while a server holds its connection).
+ */
+async function check(url: string, extra: string[] = [], env: Record<string, string> = {}, spawned = false) {
+  const run = spawned ? runCli : runInProcess;
+  const r = await run(['compat', 'check', '--server', url, '--json', ...extra], { env: { ...box.env, ...env } });
   return { r, report: parseJson<Report>(r) };
 }
 
@@ -232,7 +238,7 @@ describe('compat check --json: one status per server, with its exit code', () =>
     });
     await new Promise<void>((resolve) => stall.listen(0, '127.0.0.1', resolve));
     try {
-      const { r, report } = await check(`https://127.0.0.1:${(stall.address() as AddressInfo).port}`, ['--timeout', '1000']);
+      const { r, report } = await check(`https://127.0.0.1:${(stall.address() as AddressInfo).port}`, ['--timeout', '1000'], {}, true);
       expect(report.status).toBe('unreachable');
       expect(r.code).toBe(4);
       // undici would hold a stalled connect (and the process) for its own 10 s connect timeout: a bound under that.
@@ -276,7 +282,7 @@ describe('compat check --json: one status per server, with its exit code', () =>
           : json(res, 404, {}),
       ),
     );
-    const r = await runCli(['compat', 'check', '--json'], { env: { ...box.env, HANDSHAKE_SERVER: `${server.url}/observal/` } });
+    const r = await runInProcess(['compat', 'check', '--json'], { env: { ...box.env, HANDSHAKE_SERVER: `${server.url}/observal/` } });
     expect(parseJson<Report>(r).status).toBe('compatible');
   });
 
@@ -296,7 +302,7 @@ describe('compat check: usage errors exit 2 with a JSON error document', () => {
   });
 
   it('no server configured', async () => {
-    const r = await runCli(['compat', 'check', '--json'], { env: box.env });
+    const r = await runInProcess(['compat', 'check', '--json'], { env: box.env });
     expect(r.code).toBe(2);
     const doc = parseJson<{ error: { code: string; remedy: string } }>(r);
     expect(doc.error.code).toBe('E_NO_SERVER');
@@ -304,20 +310,20 @@ describe('compat check: usage errors exit 2 with a JSON error document', () => {
   });
 
   it('an unknown flag', async () => {
-    const r = await runCli(['compat', 'check', '--json', '--bogus'], { env: box.env });
+    const r = await runInProcess(['compat', 'check', '--json', '--bogus'], { env: box.env });
     expect(r.code).toBe(2);
     expect(parseJson<{ error: { code: string } }>(r).error.code).toBe('E_USAGE');
   });
 
   it('a URL that is not http(s)', async () => {
-    const r = await runCli(['compat', 'check', '--json', '--server', 'ftp://example.com'], { env: box.env });
+    const r = await runInProcess(['compat', 'check', '--json', '--server', 'ftp://example.com'], { env: box.env });
     expect(r.code).toBe(2);
   });
 
   it('an invalid --compat file names the file and the field', async () => {
     const file = join(box.dir, 'bad-compat.json');
     writeFileSync(file, JSON.stringify({ cli_version: 'one' }));
-    const r = await runCli(['compat', 'check', '--json', '--server', server.url, '--compat', file], { env: box.env });
+    const r = await runInProcess(['compat', 'check', '--json', '--server', server.url, '--compat', file], { env: box.env });
     expect(r.code).toBe(2);
     const doc = parseJson<{ error: { code: string; message: string; file: string; issues: { path: string }[] } }>(r);
     expect(doc.error.code).toBe('E_MATRIX_INVALID');
@@ -328,7 +334,7 @@ describe('compat check: usage errors exit 2 with a JSON error document', () => {
   it('HANDSHAKE_COMPAT_FILE is honoured, and in human mode the error goes to stderr without a stack trace', async () => {
     const file = join(box.dir, 'not-json.json');
     writeFileSync(file, '{ nope');
-    const r = await runCli(['compat', 'check', '--server', server.url], { env: { ...box.env, HANDSHAKE_COMPAT_FILE: file } });
+    const r = await runInProcess(['compat', 'check', '--server', server.url], { env: { ...box.env, HANDSHAKE_COMPAT_FILE: file } });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(file);
@@ -338,7 +344,7 @@ describe('compat check: usage errors exit 2 with a JSON error document', () => {
 
 describe("usage errors say what is wrong in the host CLI's words", () => {
   it('a --compat file that cannot be read: the remedy names the variable with its prefix', async () => {
-    const r = await runCli(['server', 'status', '--json', '--compat', join(box.dir, 'absent.json')], { env: box.env });
+    const r = await runInProcess(['server', 'status', '--json', '--compat', join(box.dir, 'absent.json')], { env: box.env });
     expect(r.code).toBe(2);
     expect(parseJson<{ error: { remedy: string } }>(r).error.remedy).toContain('HANDSHAKE_COMPAT_FILE');
   });
@@ -347,7 +353,7 @@ describe("usage errors say what is wrong in the host CLI's words", () => {
     [['compat', 'sync'], 'dir'],
     [['api'], 'path'],
   ])('%j without its argument names the argument', async (args, name) => {
-    const r = await runCli([...args, '--json'], { env: box.env });
+    const r = await runInProcess([...args, '--json'], { env: box.env });
     expect(r.code).toBe(2);
     expect(parseJson<{ error: { message: string } }>(r).error.message).toMatch(new RegExp(`\\b${name}\\b`));
   });
@@ -357,7 +363,7 @@ describe("usage errors say what is wrong in the host CLI's words", () => {
     matrix.upgrade_stops = ['1.3.0', { version: '1.4.0', when_target: '>=1.5.0' }];
     const file = join(box.dir, 'stops.json');
     writeFileSync(file, JSON.stringify(matrix));
-    const r = await runCli(['compat', 'show', '--compat', file], { env: box.env });
+    const r = await runInProcess(['compat', 'show', '--compat', file], { env: box.env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toContain('[object Object]');
     expect(r.stdout).toMatch(/1\.3\.0, 1\.4\.0 .*>=1\.5\.0/);
@@ -367,11 +373,11 @@ describe("usage errors say what is wrong in the host CLI's words", () => {
 describe('a server that cannot be checked: the remedy names it', () => {
   it('unreachable, chosen by HANDSHAKE_SERVER (no --server on the line), and a 5xx answer', async () => {
     const port = await closedPort();
-    const down = await runCli(['compat', 'check', '--json'], { env: { ...box.env, HANDSHAKE_SERVER: `http://127.0.0.1:${port}` } });
+    const down = await runInProcess(['compat', 'check', '--json'], { env: { ...box.env, HANDSHAKE_SERVER: `http://127.0.0.1:${port}` } });
     expect(down.code).toBe(4);
     expect(parseJson<{ remedy: string }>(down).remedy).toContain(`http://127.0.0.1:${port}`);
     const failing = await serve(startServer((_req, res) => json(res, 500, { error: 'boom' })));
-    const r = await runCli(['compat', 'check', '--json', '--server', failing.url], { env: box.env });
+    const r = await runInProcess(['compat', 'check', '--json', '--server', failing.url], { env: box.env });
     expect(r.code).toBe(4);
     expect(parseJson<{ remedy: string }>(r).remedy).toContain(new URL(failing.url).origin);
   });
@@ -380,7 +386,7 @@ describe('a server that cannot be checked: the remedy names it', () => {
 describe('compat check: human output', () => {
   it('prints the verdict on stdout and nothing on stderr', async () => {
     const server = await serve(versionServer({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' }));
-    const r = await runCli(['compat', 'check', '--server', server.url], { env: box.env });
+    const r = await runInProcess(['compat', 'check', '--server', server.url], { env: box.env });
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('schema_behind');
     expect(r.stdout).toContain('handshake server upgrade');

@@ -1,6 +1,9 @@
 // What handshake keeps on disk never costs a user a command or a server (docs/commands.md, "Local state"):
 // concurrent config writers lose nothing, a symlinked config is written through, a stale lock is taken over;
 // a FIFO or /dev/zero where a file is read is refused or ignored, never a hang.
+// Spawned, but for the two symlinked-config cases (run in process, test/helpers/in-process.ts): the subjects are
+// several processes at once, a lock of a killed one, a read that would block or fill the test's own process, and
+// relative paths resolved against the process's working directory (docs/architecture.md "One IO").
 import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheKey } from '../../src/cache/cache.js';
 import { runCli, sandbox } from '../helpers/cli.js';
 import { type TestServer, versionServer } from '../helpers/http-server.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 const boxes: ReturnType<typeof sandbox>[] = [];
 afterAll(() => {
@@ -61,7 +65,7 @@ describe('the config file under concurrent writers', () => {
     mkdirSync(join(b.env.XDG_CONFIG_HOME as string, 'handshake'), { recursive: true });
     writeFileSync(real, '{"servers":{"a":{"url":"http://127.0.0.1:1"}}}\n', { mode: 0o600 });
     symlinkSync(real, file);
-    const r = await runCli(['server', 'add', 'b', 'http://127.0.0.1:2'], { env: b.env });
+    const r = await runInProcess(['server', 'add', 'b', 'http://127.0.0.1:2'], { env: b.env });
     expect(r.code, r.stderr).toBe(0);
     expect(lstatSync(file).isSymbolicLink()).toBe(true);
     expect(readlinkSync(file)).toBe(real);
@@ -74,7 +78,7 @@ describe('the config file under concurrent writers', () => {
     mkdirSync(join(b.env.XDG_CONFIG_HOME as string, 'handshake'), { recursive: true });
     const gone = join(b.dir, 'nowhere.json');
     symlinkSync(gone, file);
-    const r = await runCli(['server', 'add', 'b', 'http://127.0.0.1:2'], { env: b.env });
+    const r = await runInProcess(['server', 'add', 'b', 'http://127.0.0.1:2'], { env: b.env });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(gone);
     expect(lstatSync(file).isSymbolicLink()).toBe(true);

@@ -7,13 +7,16 @@ import { classifyResponse } from '../../src/handshake/observe.js';
 import { loadMatrix } from '../../src/matrix/load.js';
 import { createSecretRedactor, partialLength } from '../../src/redact.js';
 import { computeVerdict } from '../../src/verdict/verdict.js';
-import { parseJson, runCli, sandbox } from '../helpers/cli.js';
+import { parseJson, sandbox } from '../helpers/cli.js';
 import { closeAfterAll, json, startServer } from '../helpers/http-server.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 /**
  * The house's middle (issue 12): one redactor applied before any truncation, remedies that name the
  * server that was checked, `--all` independent of the server a variable names, and doctor's
- * Authentication judged on a request that needs the token.
+ * Authentication judged on a request that needs the token. What the commands say and decide: run in process
+ * (test/helpers/in-process.ts); the spawned CLI is tested for the same commands in compat-check, doctor and
+ * server-status.
  */
 
 const box = sandbox();
@@ -64,7 +67,7 @@ describe('one redactor, before any truncation', () => {
         );
         const formats = cmd[0] === 'doctor' ? [[], ['--json'], ['--markdown']] : [[], ['--json']];
         for (const format of formats) {
-          const r = await runCli([...cmd, '--server', server.url, ...format], { env: { ...box.env, HANDSHAKE_TOKEN: TOKEN } });
+          const r = await runInProcess([...cmd, '--server', server.url, ...format], { env: { ...box.env, HANDSHAKE_TOKEN: TOKEN } });
           expect(r.code).not.toBe(1);
           expectNoPart(r.stdout + r.stderr, TOKEN);
         }
@@ -81,7 +84,7 @@ describe('one redactor, before any truncation', () => {
     const withCreds = server.url.replace('http://', 'http://ada:s3cret-passw0rd@');
     const basic = Buffer.from('ada:s3cret-passw0rd').toString('base64');
     for (const format of [[], ['--json'], ['--markdown']]) {
-      const r = await runCli(['doctor', '--server', withCreds, ...format], { env: box.env });
+      const r = await runInProcess(['doctor', '--server', withCreds, ...format], { env: box.env });
       expect(r.stdout + r.stderr).not.toContain('s3cret-passw0rd');
       expectNoPart(r.stdout + r.stderr, basic);
     }
@@ -91,7 +94,7 @@ describe('one redactor, before any truncation', () => {
 describe('remedies name the server that was checked', () => {
   it('--server URL: the remedy carries --server URL', async () => {
     const server = await serve(startServer((_req, res) => json(res, 200, BEHIND)));
-    const r = await runCli(['compat', 'check', '--json', '--server', server.url], { env: box.env });
+    const r = await runInProcess(['compat', 'check', '--json', '--server', server.url], { env: box.env });
     expect(parseJson<{ remedy: string }>(r).remedy).toBe(`handshake server upgrade --server ${server.url}`);
   });
 
@@ -101,18 +104,18 @@ describe('remedies name the server that was checked', () => {
       startServer((_req, res) => json(res, 200, { server_version: '1.4.2', schema_revision: '0005_add_retention_policy' })),
     );
     const env = { ...box.env, XDG_CONFIG_HOME: mkdtempSync(join(box.dir, 'cfg-')) };
-    expect((await runCli(['server', 'add', 'fine', ok.url], { env })).code).toBe(0);
-    expect((await runCli(['server', 'add', 'old', old.url], { env })).code).toBe(0);
-    const named = parseJson<{ remedy: string }>(await runCli(['compat', 'check', '--json', '--server', 'old'], { env }));
+    expect((await runInProcess(['server', 'add', 'fine', ok.url], { env })).code).toBe(0);
+    expect((await runInProcess(['server', 'add', 'old', old.url], { env })).code).toBe(0);
+    const named = parseJson<{ remedy: string }>(await runInProcess(['compat', 'check', '--json', '--server', 'old'], { env }));
     expect(named.remedy).toBe('handshake server upgrade --server old');
-    expect((await runCli(['server', 'use', 'old'], { env })).code).toBe(0);
-    const current = parseJson<{ remedy: string }>(await runCli(['compat', 'check', '--json'], { env }));
+    expect((await runInProcess(['server', 'use', 'old'], { env })).code).toBe(0);
+    const current = parseJson<{ remedy: string }>(await runInProcess(['compat', 'check', '--json'], { env }));
     expect(current.remedy).toBe('handshake server upgrade');
-    const all = await runCli(['compat', 'check', '--all', '--json'], { env });
+    const all = await runInProcess(['compat', 'check', '--all', '--json'], { env });
     const rows = parseJson<Array<{ name: string; remedy: string | null }>>(all);
     expect(rows.find((row) => row.name === 'old')?.remedy).toBe('handshake server upgrade --server old');
     expect(rows.find((row) => row.name === 'fine')?.remedy).toBeNull();
-    const human = await runCli(['compat', 'check', '--all'], { env });
+    const human = await runInProcess(['compat', 'check', '--all'], { env });
     expect(human.stdout).toContain('handshake server upgrade --server old');
   });
 
@@ -121,8 +124,8 @@ describe('remedies name the server that was checked', () => {
       startServer((_req, res) => json(res, 200, { server_version: '1.4.2', schema_revision: '0005_add_retention_policy' })),
     );
     const env = { ...box.env, XDG_CONFIG_HOME: mkdtempSync(join(box.dir, 'cfg-')) };
-    expect((await runCli(['server', 'add', 'fine', ok.url], { env })).code).toBe(0);
-    const r = await runCli(['compat', 'check', '--all', '--json'], { env: { ...env, HANDSHAKE_SERVER: 'no-such-server' } });
+    expect((await runInProcess(['server', 'add', 'fine', ok.url], { env })).code).toBe(0);
+    const r = await runInProcess(['compat', 'check', '--all', '--json'], { env: { ...env, HANDSHAKE_SERVER: 'no-such-server' } });
     expect(r.code, r.stderr).toBe(0);
     expect(parseJson<Array<{ name: string }>>(r).map((row) => row.name)).toEqual(['fine']);
   });
@@ -134,7 +137,7 @@ describe('remedies name the server that was checked', () => {
     const xdg = mkdtempSync(join(box.dir, 'cfg-'));
     mkdirSync(join(xdg, 'handshake'));
     writeFileSync(join(xdg, 'handshake', 'config.json'), '{ "servers": ');
-    const r = await runCli(['compat', 'check', '--json', '--server', ok.url], { env: { ...box.env, XDG_CONFIG_HOME: xdg } });
+    const r = await runInProcess(['compat', 'check', '--json', '--server', ok.url], { env: { ...box.env, XDG_CONFIG_HOME: xdg } });
     expect(r.code, r.stderr).toBe(0);
   });
 });
@@ -150,12 +153,12 @@ describe('a base URL that doubles /api', () => {
     );
     const doubled = `${server.url}/api`;
     const check = parseJson<{ status: string; message: string; remedy: string }>(
-      await runCli(['compat', 'check', '--json', '--server', doubled], { env: box.env }),
+      await runInProcess(['compat', 'check', '--json', '--server', doubled], { env: box.env }),
     );
     expect(check.status).toBe('not_found');
     expect(check.message).toContain('/api/api/v1/config/version');
     expect(check.remedy).toMatch(new RegExp(`--server ${server.url}/?$`));
-    const r = await runCli(['doctor', '--json', '--server', doubled], { env: { ...box.env, HANDSHAKE_TOKEN: TOKEN } });
+    const r = await runInProcess(['doctor', '--json', '--server', doubled], { env: { ...box.env, HANDSHAKE_TOKEN: TOKEN } });
     const checks = parseJson<{ sections: Array<{ checks: Array<{ id: string; status: string }> }> }>(r).sections.flatMap((x) => x.checks);
     expect(checks.find((c) => c.id === 'server.reachable')?.status).toBe('fail');
     expect(checks.find((c) => c.id === 'server.auth')?.status).not.toBe('pass');
@@ -181,7 +184,7 @@ describe("doctor's Authentication is judged on a request that needs the token (r
 
   const auth = async (token: string | undefined) => {
     const env = { ...box.env, ...(token === undefined ? {} : { HANDSHAKE_TOKEN: token }) };
-    const r = await runCli(['doctor', '--json', '--server', url], { env });
+    const r = await runInProcess(['doctor', '--json', '--server', url], { env });
     const doc = parseJson<{ sections: Array<{ checks: Array<{ id: string; status: string; remedy: string | null }> }> }>(r);
     return doc.sections.flatMap((s) => s.checks).find((c) => c.id === 'server.auth');
   };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, sandbox } from '../helpers/cli.js';
 import { closedPort, type TestServer, versionServer } from '../helpers/http-server.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 const HEAD = '0005_add_retention_policy';
 const servers: TestServer[] = [];
@@ -22,6 +23,12 @@ function box() {
   return b;
 }
 const configFile = (b: ReturnType<typeof sandbox>) => join(b.env.XDG_CONFIG_HOME as string, 'handshake', 'config.json');
+
+/*
+ * What the server commands say and decide runs in process (test/helpers/in-process.ts); the first test (the whole
+ * add, list, use, remove round with a token piped in) and the /proc case (a loop would hang the test's own process)
+ * stay spawned.
+ */
 
 interface ListDoc {
   current: string | null;
@@ -55,9 +62,9 @@ describe('named servers', () => {
 
   it('refuses a URL with credentials, a bad name and an unknown server, exit 2', async () => {
     const env = box().env;
-    expect((await runCli(['server', 'add', 'prod', 'http://u:secretpw@127.0.0.1:9'], { env })).code).toBe(2);
-    expect((await runCli(['server', 'add', 'Prod!', 'http://127.0.0.1:9'], { env })).code).toBe(2);
-    const unknown = await runCli(['server', 'use', 'nope', '--json'], { env });
+    expect((await runInProcess(['server', 'add', 'prod', 'http://u:secretpw@127.0.0.1:9'], { env })).code).toBe(2);
+    expect((await runInProcess(['server', 'add', 'Prod!', 'http://127.0.0.1:9'], { env })).code).toBe(2);
+    const unknown = await runInProcess(['server', 'use', 'nope', '--json'], { env });
     expect(unknown.code).toBe(2);
     expect(parseJson<{ error: { remedy: string } }>(unknown).error.remedy).toContain('server add nope');
   });
@@ -65,10 +72,10 @@ describe('named servers', () => {
   it('--server NAME uses that server and its stored token; the current server is the default', async () => {
     const s = await serve({ server_version: '1.4.2', schema_revision: HEAD });
     const env = box().env;
-    await runCli(['server', 'add', 'prod', s.url, '--with-token'], { env, input: 'prod-token' });
-    const byName = await runCli(['compat', 'check', '--server', 'prod', '--json'], { env });
+    await runInProcess(['server', 'add', 'prod', s.url, '--with-token'], { env, input: 'prod-token' });
+    const byName = await runInProcess(['compat', 'check', '--server', 'prod', '--json'], { env });
     expect(parseJson<{ status: string }>(byName).status).toBe('compatible');
-    const byDefault = await runCli(['compat', 'check', '--json'], { env });
+    const byDefault = await runInProcess(['compat', 'check', '--json'], { env });
     expect(parseJson<{ status: string }>(byDefault).status).toBe('compatible');
     expect(s.requests.map((r) => r.headers.authorization)).toEqual(['Bearer prod-token', 'Bearer prod-token']);
   });
@@ -76,9 +83,9 @@ describe('named servers', () => {
   it('warns on stderr when the config file holding a token is readable by others', async () => {
     const s = await serve({ server_version: '1.4.2', schema_revision: HEAD });
     const b = box();
-    await runCli(['server', 'add', 'prod', s.url, '--with-token'], { env: b.env, input: 'prod-token' });
+    await runInProcess(['server', 'add', 'prod', s.url, '--with-token'], { env: b.env, input: 'prod-token' });
     chmodSync(configFile(b), 0o644);
-    const r = await runCli(['compat', 'check', '--json'], { env: b.env });
+    const r = await runInProcess(['compat', 'check', '--json'], { env: b.env });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('chmod 600');
     expect(() => JSON.parse(r.stdout)).not.toThrow();
@@ -90,7 +97,7 @@ describe('named servers', () => {
     const file = configFile(b);
     (await import('node:fs')).mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, JSON.stringify({ server: s.url, token: 'legacy-token' }), { mode: 0o600 });
-    const r = await runCli(['compat', 'check', '--json'], { env: b.env });
+    const r = await runInProcess(['compat', 'check', '--json'], { env: b.env });
     expect(parseJson<{ status: string }>(r).status).toBe('compatible');
     expect(s.requests.at(-1)?.headers.authorization).toBe('Bearer legacy-token');
     expect(readFileSync(file, 'utf8')).toContain('legacy-token');
@@ -103,11 +110,11 @@ describe('compat check --all: the fleet view', () => {
     const behind = await serve({ server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' });
     const newer = await serve({ server_version: '1.5.0', schema_revision: HEAD });
     const env = { ...box().env, HANDSHAKE_TOKEN: 'env-token-must-not-spread' };
-    await runCli(['server', 'add', 'a-ok', ok.url], { env });
-    await runCli(['server', 'add', 'b-behind', behind.url], { env });
-    await runCli(['server', 'add', 'c-newer', newer.url], { env });
+    await runInProcess(['server', 'add', 'a-ok', ok.url], { env });
+    await runInProcess(['server', 'add', 'b-behind', behind.url], { env });
+    await runInProcess(['server', 'add', 'c-newer', newer.url], { env });
 
-    const r = await runCli(['compat', 'check', '--all', '--json'], { env });
+    const r = await runInProcess(['compat', 'check', '--all', '--json'], { env });
     const rows = parseJson<Array<{ name: string; status: string; server: { url: string; version: string } }>>(r);
     expect(rows.map((x) => [x.name, x.status])).toEqual([
       ['a-ok', 'compatible'],
@@ -118,7 +125,7 @@ describe('compat check --all: the fleet view', () => {
     expect(r.code).toBe(3);
     for (const s of [ok, behind, newer]) expect(s.requests[0]?.headers.authorization).toBeUndefined();
 
-    const human = await runCli(['compat', 'check', '--all'], { env });
+    const human = await runInProcess(['compat', 'check', '--all'], { env });
     expect(human.code).toBe(3);
     for (const name of ['a-ok', 'b-behind', 'c-newer']) expect(human.stdout).toContain(name);
     expect(human.stdout).toContain('handshake server upgrade');
@@ -128,13 +135,13 @@ describe('compat check --all: the fleet view', () => {
     const ok = await serve({ server_version: '1.4.2', schema_revision: HEAD });
     const newer = await serve({ server_version: '1.5.0', schema_revision: HEAD });
     const env = box().env;
-    await runCli(['server', 'add', 'ok', ok.url], { env });
-    expect((await runCli(['compat', 'check', '--all'], { env })).code).toBe(0);
-    await runCli(['server', 'add', 'newer', newer.url], { env });
-    expect((await runCli(['compat', 'check', '--all'], { env })).code).toBe(0);
-    expect((await runCli(['compat', 'check', '--all', '--strict'], { env })).code).toBe(3);
-    await runCli(['server', 'add', 'down', `http://127.0.0.1:${await closedPort()}`], { env });
-    expect((await runCli(['compat', 'check', '--all', '--json'], { env })).code).toBe(4);
+    await runInProcess(['server', 'add', 'ok', ok.url], { env });
+    expect((await runInProcess(['compat', 'check', '--all'], { env })).code).toBe(0);
+    await runInProcess(['server', 'add', 'newer', newer.url], { env });
+    expect((await runInProcess(['compat', 'check', '--all'], { env })).code).toBe(0);
+    expect((await runInProcess(['compat', 'check', '--all', '--strict'], { env })).code).toBe(3);
+    await runInProcess(['server', 'add', 'down', `http://127.0.0.1:${await closedPort()}`], { env });
+    expect((await runInProcess(['compat', 'check', '--all', '--json'], { env })).code).toBe(4);
   });
 });
 
@@ -142,19 +149,19 @@ describe('named servers: mistakes are usage errors that say what to do', () => {
   it('server add refuses to replace a name with another URL unless --force', async () => {
     const b = box();
     const env = b.env;
-    expect((await runCli(['server', 'add', 'prod', 'http://127.0.0.1:9'], { env })).code).toBe(0);
-    const again = await runCli(['server', 'add', 'prod', 'http://127.0.0.1:8'], { env });
+    expect((await runInProcess(['server', 'add', 'prod', 'http://127.0.0.1:9'], { env })).code).toBe(0);
+    const again = await runInProcess(['server', 'add', 'prod', 'http://127.0.0.1:8'], { env });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('--force');
     expect(readFileSync(configFile(b), 'utf8')).toContain('127.0.0.1:9');
-    const forced = await runCli(['server', 'add', 'prod', 'http://127.0.0.1:8', '--force'], { env });
+    const forced = await runInProcess(['server', 'add', 'prod', 'http://127.0.0.1:8', '--force'], { env });
     expect(forced.code).toBe(0);
     expect(forced.stderr).toMatch(/[Rr]eplaced/);
     expect(readFileSync(configFile(b), 'utf8')).toContain('127.0.0.1:8');
   });
 
   it('server add with a scheme-less URL blames the URL argument and suggests the URL', async () => {
-    const r = await runCli(['server', 'add', 'bad', 'localhost:8080'], { env: box().env });
+    const r = await runInProcess(['server', 'add', 'bad', 'localhost:8080'], { env: box().env });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('http://localhost:8080');
     expect(r.stderr).not.toContain('--server');
@@ -162,9 +169,9 @@ describe('named servers: mistakes are usage errors that say what to do', () => {
 
   it('server use/remove of an unknown name list the configured names instead of "Pass a full URL"', async () => {
     const b = box();
-    await runCli(['server', 'add', 'prod', 'http://127.0.0.1:9'], { env: b.env });
+    await runInProcess(['server', 'add', 'prod', 'http://127.0.0.1:9'], { env: b.env });
     for (const cmd of ['use', 'remove']) {
-      const r = await runCli(['server', cmd, 'nope'], { env: b.env });
+      const r = await runInProcess(['server', cmd, 'nope'], { env: b.env });
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('prod');
       expect(r.stderr).not.toMatch(/full URL/i);
@@ -172,16 +179,16 @@ describe('named servers: mistakes are usage errors that say what to do', () => {
   });
 
   it('an empty server list hints at server add', async () => {
-    const r = await runCli(['server', 'list'], { env: box().env });
+    const r = await runInProcess(['server', 'list'], { env: box().env });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/server add NAME URL/);
   });
 
   it('a broken config file is named with its line and column', async () => {
     const b = box();
-    await runCli(['server', 'add', 'prod', 'http://127.0.0.1:9'], { env: b.env });
+    await runInProcess(['server', 'add', 'prod', 'http://127.0.0.1:9'], { env: b.env });
     writeFileSync(configFile(b), '{\n  "servers": {\n    "prod": { "url": "http://127.0.0.1:9" },\n  }\n}\n');
-    const r = await runCli(['server', 'list'], { env: b.env });
+    const r = await runInProcess(['server', 'list'], { env: b.env });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(configFile(b));
     expect(r.stderr).toMatch(/line 4, column 3/);
@@ -197,7 +204,7 @@ describe('named servers: mistakes are usage errors that say what to do', () => {
   });
 
   it('--server localhost:8080 asks "did you mean http://localhost:8080?"', async () => {
-    const r = await runCli(['compat', 'check', '--server', 'localhost:8080', '--json'], { env: box().env });
+    const r = await runInProcess(['compat', 'check', '--server', 'localhost:8080', '--json'], { env: box().env });
     expect(r.code).toBe(2);
     expect(parseJson<{ error: { message: string } }>(r).error.message).toContain('http://localhost:8080');
   });

@@ -51,6 +51,11 @@ describe('createStyle: ansis paints, wantsColor decides', () => {
     expect(sanitizeOutput(nested, { keepStyle: true })).toBe(nested);
   });
 
+  it('the sequences the sanitizer keeps are exactly the ones a style prints: SGR bold, dim, four colours and their resets', async () => {
+    const { STYLE_SEQUENCES } = await freshStyle();
+    expect([...STYLE_SEQUENCES].sort()).toEqual([1, 2, 22, 31, 32, 33, 36, 39].map((n) => `\u001b[${n}m`).sort());
+  });
+
   it('off: plain text, even where ansis would detect a colour terminal', async () => {
     vi.stubEnv('FORCE_COLOR', '3');
     vi.stubEnv('COLORTERM', 'truecolor');

@@ -146,4 +146,16 @@ describe('where a value came from is data', () => {
     const err = thrown(() => assertKnownFeatures({ matrix: bundled }, { features: ['nope'], command: null }));
     expect(err.message).toContain('which the bundled compat matrix does not declare');
   });
+
+  it('a feature name the user typed is refused by the same rule, said as the flag that took it or as the option', () => {
+    const bundled = loadMatrix();
+    const err = thrown(() => assertKnownFeatures({ matrix: bundled }, { features: ['nope'], command: null }, { flag: 'feature' }));
+    expect(err.message).toBe('{ feature: "nope" }: the bundled compat matrix declares no such feature (it declares retention)');
+    expect(errorMessage(err, OWN_WORDS)).toBe('--feature nope: the bundled compat matrix declares no such feature (it declares retention)');
+    expect(remedyFor(err, { ...OWN_WORDS, server: { kind: 'url', url: 'https://ops.example' } })).toBe(
+      'handshake compat check --server https://ops.example --feature retention',
+    );
+    // A vendor that spells the flag its own way.
+    expect(errorMessage(err, { bin: 'acme', envPrefix: 'ACME', flags: { feature: '--capability' } })).toMatch(/^--capability nope: /);
+  });
 });
