@@ -67,6 +67,21 @@ describe('a vendor CLI mounting handshake (acme)', () => {
     expectBranded(r);
   });
 
+  it("acme's own Flags.integer out of range: the flag, its range and the value, exit 2 (not oclif's bare 'Parsing --days')", async () => {
+    for (const args of [
+      ['--days', '5000'],
+      ['--days', 'ten'],
+      ['--days', '5000', '--json'],
+    ]) {
+      const r = await acme(['projects', 'retention', ...args]);
+      expect(r.code).toBe(2);
+      const said = args.includes('--json') ? parseJson<{ error: { message: string } }>(r).error.message : r.stderr;
+      expect(said).toContain(`--days takes a whole number from 1 to 3650, got "${args[1]}"`);
+      expect(`${r.stdout}${r.stderr}`).not.toMatch(/Parsing --|See more help with/);
+      expectBranded(r);
+    }
+  });
+
   it('acme server upgrade --dry-run prints the vendor templates', async () => {
     const r = await acme(['server', 'upgrade', '--dry-run']);
     expect(r.code).toBe(0);
