@@ -249,11 +249,11 @@ function toHandshakeError(
   bin: string,
   flags?: Record<string, unknown>,
 ): HandshakeError {
-  if (isHandshakeError(err)) return err;
   const help = `${bin} ${id.replaceAll(':', ' ')} --help`.trim();
   // A flag value oclif's parser refused (a range, a whole number): our words, naming the flag (flags.ts).
   const refused = flagValueError(err, flags, `See ${help}`);
   if (refused) return refused;
+  if (isHandshakeError(err)) return err;
   if (err instanceof Errors.CLIError && (err.oclif?.exit === 2 || /flag|argument/i.test(err.message))) {
     // oclif's NonExistentFlagsError carries the unknown flags and the command's own: name the one meant.
     const { flags: unknown, parse } = err as { flags?: string[]; parse?: { input?: { flags?: Record<string, { char?: string }> } } };
