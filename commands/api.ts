@@ -1,3 +1,4 @@
+import { envName } from '../src/env.js';
 import { parseRetryAfter } from '../src/handshake/observe.js';
 import { API_OUTCOMES, apiOutcome, formatApiStatus, formatTokenHint } from '../src/render/api.js';
 import { formatHttpHead } from '../src/render/report.js';
@@ -23,7 +24,7 @@ Exit codes: 0 on 2xx, 2 for a flag, file or variable that cannot be used, 4 on a
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Api);
-    const tokenVariable = `${hostBranding(this.config).envPrefix}_TOKEN`;
+    const tokenVariable = envName(hostBranding(this.config).envPrefix, 'TOKEN');
     const req = prepareRequest(flags, tokenVariable, this.io);
     const session = this.openSession(flags);
     const client = new CheckedClient(session, { now: this.io.now });

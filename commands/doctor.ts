@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { runDoctor } from '../src/doctor/index.js';
 import { doctorDocument, formatDoctor, formatDoctorMarkdown } from '../src/render/doctor.js';
 import { ExitCode } from '../src/render/exit-codes.js';
+import { formatSeconds } from '../src/text.js';
 import { redactUrl } from '../src/url.js';
 import { BaseCommand, commonFlags, serverFlags } from './_lib/base.js';
 
@@ -27,7 +28,7 @@ export default class Doctor extends BaseCommand {
     const { flags } = await this.parse(Doctor);
     const resolution = this.resolve(flags);
     const server = resolution.server.kind === 'ok' && !flags['no-network'] ? ` of ${redactUrl(resolution.server.url)}` : '';
-    const target = `the checks${server} (each up to ${resolution.timeoutMs / 1000} s)`;
+    const target = `the checks${server} (each up to ${formatSeconds(resolution.timeoutMs)})`;
     const report = await this.waitingFor(
       target,
       runDoctor({ cliVersion: this.config.version, resolution, network: !flags['no-network'], now: this.io.now }),

@@ -18,7 +18,10 @@ export const VARIABLES = ['SERVER', 'TOKEN', 'ADMIN_TOKEN', 'COMPAT_FILE', 'CACH
 
 export type Variable = (typeof VARIABLES)[number];
 
-/** The variable as the host names it: `envName('ACME', 'TOKEN')` → `ACME_TOKEN`. */
-export function envName(prefix: string, variable: Variable): string {
+/**
+ * The variable as the host names it: `envName('ACME', 'TOKEN')` → `ACME_TOKEN`. One of {@link VARIABLES}, or a
+ * name a host's own hint gives (`hint.variable('API_KEY')`).
+ */
+export function envName(prefix: string, variable: Variable | (string & {})): string {
   return `${prefix}_${variable}`;
 }

@@ -38,10 +38,9 @@ export function secondsUp(ms: number): string {
   return `${Math.ceil(ms / 1000)} s`;
 }
 
-/** An interval or a limit as it was set: `0.5 s`, `2 s`, `600 s` (one decimal at most). */
+/** An interval or a limit in seconds, as it was set (to the millisecond): `0.25 s`, `2 s`, `600 s`. */
 export function formatSeconds(ms: number): string {
-  const s = ms / 1000;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+  return `${Math.round(ms) / 1000} s`;
 }
 
 /** Time elapsed or left, down to the second, never rounded up: `42 s`, `3 min 5 s`, `2 h 1 min`. */

@@ -12,6 +12,7 @@ import { createStyle, type Style, wantsColor } from '../../src/render/style.js';
 import { FeatureUnavailableError } from '../../src/session/feature-gate.js';
 import { environmentSecrets, type Resolution, resolveRun } from '../../src/session/resolve.js';
 import { resolveMatrix, type Session, sessionFrom } from '../../src/session/session.js';
+import { formatSeconds } from '../../src/text.js';
 import { closeDefaultDispatcher } from '../../src/transport/request.js';
 import { redactText } from '../../src/url.js';
 import { hostBranding } from './branding.js';
@@ -179,7 +180,7 @@ export abstract class BaseCommand extends Command {
   /** What {@link waitingFor} names for one server: its URL (no credentials) and the time it has. */
   protected waitText(session: Session): string {
     const url = session.server ? redactText(session.server.url.href).replace(/\/$/, '') : 'the server';
-    return `${url} (up to ${session.timeoutMs / 1000} s)`;
+    return `${url} (up to ${formatSeconds(session.timeoutMs)})`;
   }
 
   /** The passive check's one warning, after the command's output, on stderr: its fix said for the server it checked. */
@@ -248,11 +249,11 @@ function toHandshakeError(
   bin: string,
   flags?: Record<string, unknown>,
 ): HandshakeError {
-  if (isHandshakeError(err)) return err;
   const help = `${bin} ${id.replaceAll(':', ' ')} --help`.trim();
   // A flag value oclif's parser refused (a range, a whole number): our words, naming the flag (flags.ts).
   const refused = flagValueError(err, flags, `See ${help}`);
   if (refused) return refused;
+  if (isHandshakeError(err)) return err;
   if (err instanceof Errors.CLIError && (err.oclif?.exit === 2 || /flag|argument/i.test(err.message))) {
     // oclif's NonExistentFlagsError carries the unknown flags and the command's own: name the one meant.
     const { flags: unknown, parse } = err as { flags?: string[]; parse?: { input?: { flags?: Record<string, { char?: string }> } } };

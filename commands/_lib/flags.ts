@@ -5,7 +5,7 @@
  * Commands import their flags from here.
  */
 import { Errors, Flags } from '@oclif/core';
-import { ErrorCode, HandshakeError } from '../../src/errors.js';
+import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
 
 /**
  * The largest `--timeout`: one hour. A Node timer holds at most 2^31-1 ms (~24.8 days); a larger
@@ -66,13 +66,18 @@ const PARSING = /^Parsing --([\w-]+) \n\t([\s\S]*?)(?:\nSee more help with --hel
  * A flag value oclif refused, said in our words: the flag, what it takes (its range, from the flag's own
  * definition), and the value typed; a usage error (exit 2). oclif's own message ("Expected an integer less
  * than or equal to …") names no flag. BaseCommand's catch asks this first, with the command's flags; any
- * other flag whose parse failed gets oclif's reason after its name, and `otherwise` as its remedy. Undefined
- * for any other error.
+ * other flag whose parse failed gets oclif's reason after its name, and `otherwise` as its remedy; a coded error
+ * a flag's parse threw keeps its own words. Undefined for any other error.
  */
 export function flagValueError(err: unknown, flags: Record<string, unknown> | undefined, otherwise: string): HandshakeError | undefined {
   const m = err instanceof Error ? PARSING.exec(err.message) : null;
   if (!m) return undefined;
   const [, name = '', reason = ''] = m;
+  // A flag's own parse threw one of ours (a vendor's custom flag): its own words and fix, without oclif's wrapping.
+  if (isHandshakeError(err)) {
+    err.message = reason;
+    return err;
+  }
   const flag = (flags?.[name] ?? {}) as Partial<Range> & { type?: string };
   const input = /received: ([\s\S]*)$/.exec(reason)?.[1];
   const got = input === undefined ? '' : `, got ${show(input)}`;

@@ -30,7 +30,7 @@ function variableHelp(bin: string): Record<Variable, { shown?: string; text: str
  */
 export function helpConfig(config: Interfaces.Config): Interfaces.Config {
   const prefix = envPrefixFor(config.bin);
-  const scopedEnvVarKey = (key: string) => `${prefix}_${key}`;
+  const scopedEnvVarKey = (key: string) => envName(prefix, key);
   return new Proxy(config, { get: (target, key) => (key === 'scopedEnvVarKey' ? scopedEnvVarKey : Reflect.get(target, key, target)) });
 }
 

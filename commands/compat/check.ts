@@ -5,6 +5,7 @@ import { fleetDocument, formatFleet } from '../../src/render/servers.js';
 import { assertKnownFeatures } from '../../src/session/feature-gate.js';
 import { checkFleet } from '../../src/session/fleet.js';
 import { checkServer, type Session } from '../../src/session/session.js';
+import { formatSeconds } from '../../src/text.js';
 import type { FeatureNeed } from '../../src/verdict/verdict.js';
 import { BaseCommand, commonFlags, serverFlags } from '../_lib/base.js';
 
@@ -37,7 +38,10 @@ Exit codes: 0 compatible (or warnings only), 3 incompatible (or any warning with
     const session = this.openSession(flags.all ? { ...flags, server: undefined } : flags);
     const need = this.featureNeed(session, flags.feature ?? []);
     if (flags.all) {
-      const rows = await this.waitingFor(`every configured server (up to ${session.timeoutMs / 1000} s)`, checkFleet(session, { need }));
+      const rows = await this.waitingFor(
+        `every configured server (up to ${formatSeconds(session.timeoutMs)})`,
+        checkFleet(session, { need }),
+      );
       this.emit(fleetDocument(rows), (_, style) => formatFleet(rows, style));
       this.setExit(Math.max(0, ...rows.map((r) => exitCodeForVerdict(r, flags.strict))));
       return;

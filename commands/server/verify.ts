@@ -3,6 +3,7 @@ import { runVerify } from '../../src/doctor/verify/index.js';
 import { ExitCode } from '../../src/render/exit-codes.js';
 import { formatVerify, formatVerifyMarkdown, verifyDocument } from '../../src/render/verify.js';
 import { requireServer } from '../../src/session/session.js';
+import { formatSeconds } from '../../src/text.js';
 import { redactUrl } from '../../src/url.js';
 import { BaseCommand, commonFlags, serverFlags } from '../_lib/base.js';
 
@@ -28,7 +29,7 @@ export default class ServerVerify extends BaseCommand {
     const { flags } = await this.parse(ServerVerify);
     const session = this.openSession(flags);
     const server = requireServer(session);
-    const target = `${redactUrl(server.url)} (each request up to ${session.timeoutMs / 1000} s)`;
+    const target = `${redactUrl(server.url)} (each request up to ${formatSeconds(session.timeoutMs)})`;
     const report = await this.waitingFor(target, runVerify({ resolution: session.resolution, now: this.io.now }));
     const width = this.io.stdout.isTTY ? this.io.stdout.columns : undefined;
     this.emit(verifyDocument(report), (_, style) =>

@@ -123,6 +123,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         log,
       ),
     );
+    // Node closes an idle kept-alive connection after keepAliveTimeout (5 s), and a client reuses one until the
+    // `Keep-Alive: timeout=` it was told, less a second. When this process's event loop is held for longer (PGlite
+    // opening the database, a backup's fsyncs, on a loaded machine), the timer fires late, after a client has sent
+    // its next request on that connection: the request dies with ECONNRESET. A minute is longer than any such hold.
+    httpServer.keepAliveTimeout = 65_000;
     server = httpServer;
     await listen(httpServer, opts.port ?? 0, opts.host ?? '127.0.0.1');
     const { port } = httpServer.address() as AddressInfo;

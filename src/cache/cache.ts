@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { writeFileAtomic } from '../atomic-file.js';
+import { envName } from '../env.js';
 import { directoryFromEnv, ensureDirectory, homeDirectory, readRegularFile } from '../input/index.js';
 import { type VersionDocument, versionDocumentSchema } from '../protocol/version-document.js';
 import { redactUrl } from '../url.js';
@@ -35,7 +36,7 @@ export interface CacheEntry {
  * relative directory variable is a usage error naming it ({@link directoryFromEnv}).
  */
 export function cacheDir(env: NodeJS.ProcessEnv, prefix = 'HANDSHAKE', product = 'handshake'): string | null {
-  const explicit = directoryFromEnv(env, `${prefix}_CACHE_DIR`);
+  const explicit = directoryFromEnv(env, envName(prefix, 'CACHE_DIR'));
   if (explicit) return explicit;
   const xdg = directoryFromEnv(env, 'XDG_CACHE_HOME');
   if (xdg) return join(xdg, product);

@@ -1,3 +1,4 @@
+import { envName } from '../env.js';
 import { hint } from '../hint.js';
 import { secondsUp } from '../text.js';
 import { ExitCode } from './exit-codes.js';
@@ -39,7 +40,7 @@ export function formatApiStatus(bin: string, path: string, status: number, retry
 
 /** What to do about a 401/403: which variable holds the token, and whether one was sent (`from` names where it came from). */
 export function formatTokenHint(status: number, envPrefix: string, from: string | null): string {
-  const variable = `${envPrefix}_TOKEN`;
+  const variable = envName(envPrefix, 'TOKEN');
   const set = remedyText(hint.variable('TOKEN', { secret: true }), { bin: '', envPrefix });
   if (!from) return `No token was sent: set ${variable}. Fix: ${set}`;
   return status === 401

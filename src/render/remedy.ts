@@ -1,3 +1,4 @@
+import { envName } from '../env.js';
 import type { HandshakeError } from '../errors.js';
 import type { FlagName, Hint, RemedyContext, Source } from '../hint.js';
 import { shellCommand } from '../matrix/templates.js';
@@ -55,7 +56,7 @@ export function sourceText(source: Source, ctx: RemedyContext): string {
     case 'flag':
       return ctx.options ? `{ ${optionName(source.flag)} }` : flagText(ctx, source.flag);
     case 'variable':
-      return `${ctx.envPrefix}_${source.name}`;
+      return envName(ctx.envPrefix, source.name);
     case 'config':
       return "the config file's current server";
     case 'bundled':
@@ -94,7 +95,7 @@ export function remedyText(h: Hint | null | undefined, ctx: RemedyContext): stri
     case 'shell':
       return h.command;
     case 'variable': {
-      const name = `${ctx.envPrefix}_${h.name}`;
+      const name = envName(ctx.envPrefix, h.name);
       if (h.secret) return `read -rs ${name} && export ${name}  # then paste the value; it stays out of your shell history`;
       return `export ${name}=${h.example ?? '…'}`;
     }

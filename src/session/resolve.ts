@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { type Config, currentServer, findConfigPath, lookupServer, namedServers, tryLoadConfig } from '../config/config.js';
+import { envName } from '../env.js';
 import { ErrorCode, HandshakeError, isHandshakeError, MatrixError } from '../errors.js';
 import { type Hint, hint, type ServerRef, type Source } from '../hint.js';
 import { tokenFromEnv } from '../input/index.js';
@@ -120,7 +121,7 @@ export function resolveRun(options: ResolveOptions): Resolution {
   const mounted = isMounted(options);
   const matrix = resolveMatrixState(options, env, envPrefix);
   const requestMatrix = matrix.ok ? matrix.matrix : fallbackMatrix(options.defaultCompatFile, mounted);
-  const serverInput = options.server || env[`${envPrefix}_SERVER`] || undefined;
+  const serverInput = options.server || env[envName(envPrefix, 'SERVER')] || undefined;
   const config = resolveConfig(env, product);
   const server = resolveServer(options.server, env, envPrefix, config);
   const headers: Record<string, string> = {
@@ -154,7 +155,7 @@ export function resolveRun(options: ResolveOptions): Resolution {
 
 /** The secrets the environment holds: the tokens, and the credentials in proxy URLs. */
 export function environmentSecrets(env: NodeJS.ProcessEnv, prefix = 'HANDSHAKE'): string[] {
-  const tokens = [env[`${prefix}_TOKEN`], env[`${prefix}_ADMIN_TOKEN`]].filter((t): t is string => Boolean(t));
+  const tokens = [env[envName(prefix, 'TOKEN')], env[envName(prefix, 'ADMIN_TOKEN')]].filter((t): t is string => Boolean(t));
   return [...tokens, ...PROXY_VARIABLES.flatMap((name) => urlCredentialSecrets(env[name]))];
 }
 
@@ -172,7 +173,7 @@ export function resolveMatrixState(
   env: NodeJS.ProcessEnv,
   prefix: string,
 ): MatrixState {
-  const variable = `${prefix}_COMPAT_FILE`;
+  const variable = envName(prefix, 'COMPAT_FILE');
   const envFile = options.compatFile === undefined ? env[variable] || undefined : undefined;
   const explicit = options.compatFile || envFile;
   const origin: Source =
@@ -273,7 +274,7 @@ function resolveConfig(env: NodeJS.ProcessEnv, product: string): ConfigState {
  * was stored with. A URL needs no config file: one that does not parse only matters for a name.
  */
 function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv, prefix: string, config: ConfigState): ServerTarget {
-  const envServer = env[`${prefix}_SERVER`] || undefined;
+  const envServer = env[envName(prefix, 'SERVER')] || undefined;
   const input = flag || envServer;
   const source: Source = !input ? { kind: 'config' } : flag ? { kind: 'flag', flag: 'server' } : { kind: 'variable', name: 'SERVER' };
   const isUrl = input !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(input.trim());
@@ -290,11 +291,11 @@ function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv, prefix:
   let envToken: string | undefined;
   try {
     // A token with a line break or a control byte is the user's mistake: a usage error naming the variable, nothing sent.
-    envToken = tokenFromEnv(env, `${prefix}_TOKEN`) ?? undefined;
+    envToken = tokenFromEnv(env, envName(prefix, 'TOKEN')) ?? undefined;
   } catch (err) {
     return { kind: 'invalid', source: { kind: 'variable', name: 'TOKEN' }, error: asHandshakeError(err) };
   }
-  const tokenSource = envToken ? `${prefix}_TOKEN` : found.token ? `the config file, server "${found.name}"` : null;
+  const tokenSource = envToken ? envName(prefix, 'TOKEN') : found.token ? `the config file, server "${found.name}"` : null;
   const ref: ServerRef = !input
     ? { kind: 'current' }
     : found.name && !isUrl

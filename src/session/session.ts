@@ -76,8 +76,8 @@ function cacheTtlMs(value: string | undefined, prefix: string): number {
   if (value === undefined || value === '') return DEFAULT_CACHE_TTL_MS;
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new HandshakeError(ErrorCode.Usage, `${prefix}_CACHE_TTL must be a number of seconds, got "${value}"`, {
-      remedy: `export ${prefix}_CACHE_TTL=3600`,
+    throw new HandshakeError(ErrorCode.Usage, `${envName(prefix, 'CACHE_TTL')} must be a number of seconds, got "${value}"`, {
+      remedy: `export ${envName(prefix, 'CACHE_TTL')}=3600`,
     });
   }
   return seconds * 1000;

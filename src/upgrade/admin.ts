@@ -1,3 +1,4 @@
+import { envName, type Variable } from '../env.js';
 import { ErrorCode, isHandshakeError } from '../errors.js';
 import { type Hint, hint } from '../hint.js';
 import { tokenFromEnv } from '../input/index.js';
@@ -13,14 +14,14 @@ import { STATUS_HINT } from './plan.js';
  */
 
 /** The variable that holds the admin token, without the host's prefix (`HANDSHAKE_ADMIN_TOKEN`). */
-export const ADMIN_TOKEN = 'ADMIN_TOKEN';
+export const ADMIN_TOKEN: Variable = 'ADMIN_TOKEN';
 
 /**
  * The admin token from the environment, or null when unset or empty. A value with a line break, a
  * control byte or a space is a usage error naming the variable, thrown before anything is planned or sent.
  */
 export function adminToken(env: NodeJS.ProcessEnv, envPrefix: string): string | null {
-  return tokenFromEnv(env, `${envPrefix}_${ADMIN_TOKEN}`);
+  return tokenFromEnv(env, envName(envPrefix, ADMIN_TOKEN));
 }
 
 // An absolute path: one leading slash (not `//host`), path characters only (no scheme, no backslash, no spaces).

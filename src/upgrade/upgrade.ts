@@ -1,3 +1,4 @@
+import { envName } from '../env.js';
 import { ErrorCode, isHandshakeError } from '../errors.js';
 import { type Hint, hint } from '../hint.js';
 import { buildReport, observeServer, remedyContext, requireServer, type Session, type StatusReport } from '../session/session.js';
@@ -233,7 +234,7 @@ function serverMigrate(parsed: Parsed, first: Probe) {
   if (endpoint.kind === 'rejected') return { ...none, rejected: [endpoint.rejected] };
   if (parsed.options.printOnly) return { ...none, url: endpoint.url };
   if (!parsed.adminToken) {
-    const variable = `${parsed.envPrefix}_${ADMIN_TOKEN}`;
+    const variable = envName(parsed.envPrefix, ADMIN_TOKEN);
     return {
       ...none,
       note: `the server can apply its own pending migrations on request: with ${variable} set it does so, instead of these commands`,

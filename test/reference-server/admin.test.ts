@@ -159,6 +159,9 @@ describe('the admin migration endpoint, in process', () => {
     const notADirectory = join(root, `backup-target-${counter}`);
     writeFileSync(notADirectory, 'a file where the backup directory should be');
     const server = await start({ dataDir, backupDir: notADirectory });
+    // The run holds the event loop for seconds (the backup, the reopen): a client told Keep-Alive timeout=5 (Node's
+    // default) may send its next request on a connection the late timer then closes (ECONNRESET). A minute.
+    expect((await call(`${server.url}/api/v1/config/version`)).headers.get('keep-alive')).toBe('timeout=65');
     expect((await post(server.url, ADMIN)).status).toBe(202);
     await server.handshake.migrations?.whenIdle();
     expect(await version(server.url)).toMatchObject({ schema_revision: REV3, migration_status: 'failed' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { UpgradeProgress } from '../../commands/_lib/upgrade-progress.js';
 import { upgradeHooks } from '../../commands/_lib/upgrade-run.js';
-import { HandshakeError, isHandshakeError } from '../../src/errors.js';
+import { isHandshakeError } from '../../src/errors.js';
 import { classifyResponse } from '../../src/handshake/observe.js';
 import type { RemedyContext } from '../../src/hint.js';
 import { remedyFor } from '../../src/render/remedy.js';
@@ -12,21 +12,12 @@ import { parseTarget } from '../../src/upgrade/plan.js';
 import { computeVerdict } from '../../src/verdict/verdict.js';
 import { sandbox } from '../helpers/cli.js';
 import { matrixWith } from '../helpers/matrix.js';
+import { thrown } from '../helpers/thrown.js';
 
 // Issue 28 items 7 and 10: every remedy is a command to paste, in the host's words, naming the server checked.
 const matrix = matrixWith();
 const PROD: RemedyContext = { bin: 'handshake', envPrefix: 'HANDSHAKE', server: { kind: 'name', name: 'prod' } };
 const box = sandbox();
-
-function thrown(f: () => unknown): HandshakeError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof HandshakeError) return err;
-    throw err;
-  }
-  throw new Error('no error thrown');
-}
 
 describe('remedies are commands (issue 28)', () => {
   it('server upgrade without --yes and no terminal: the same command line with --yes, for the checked server', async () => {

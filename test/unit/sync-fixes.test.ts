@@ -5,8 +5,11 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { orderMigrations, READERS, type SyncError, type SyncFormat, syncMatrix } from '../../src/matrix/sync/index.js';
+import { orderMigrations, READERS, SyncError, type SyncFormat, syncMatrix } from '../../src/matrix/sync/index.js';
 import { exitCodeForError } from '../../src/render/exit-codes.js';
+import { thrown } from '../helpers/thrown.js';
+
+const thrownSync = (f: () => unknown): SyncError => thrown(f, SyncError);
 
 const ROOT = join(import.meta.dirname, '../..');
 const FIX = join(ROOT, 'test/fixtures/migrations');
@@ -22,15 +25,6 @@ function dirOf(files: Record<string, string>): string {
   mkdirSync(dir, { recursive: true });
   for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
   return dir;
-}
-
-function thrown(fn: () => unknown): SyncError {
-  try {
-    fn();
-  } catch (err) {
-    return err as SyncError;
-  }
-  throw new Error('expected an error');
 }
 
 function matrixWith(chain: { revision: string }[]): string {
@@ -93,7 +87,7 @@ describe('Rails: versions as integers', () => {
 
   it('001 and 1 are one version: a duplicate, as ActiveRecord refuses (DuplicateMigrationVersionError)', () => {
     const dir = dirOf({ '001_a.rb': '', '1_b.rb': '' });
-    expect(thrown(() => chain('rails', dir)).problem).toBe('duplicate');
+    expect(thrownSync(() => chain('rails', dir)).problem).toBe('duplicate');
   });
 });
 
@@ -114,7 +108,7 @@ describe("golang-migrate: file names parsed with its source reader's regex", () 
 
 describe("--format on another tool's files is a usage error naming a file", () => {
   it('django on an Alembic directory names a file that is not a Django migration', () => {
-    const err = thrown(() =>
+    const err = thrownSync(() =>
       syncMatrix({ dir: join(FIX, 'observal/versions'), format: 'django', matrixFile: matrixWith([{ revision: 'x' }]), check: true }),
     );
     expect(err.problem).toBe('wrong_format');
@@ -129,7 +123,7 @@ describe("--format on another tool's files is a usage error naming a file", () =
     ['prisma', 'harbor/postgresql', /harbor\/postgresql\/\d+_[^/]+\.sql$/],
     ['sql', 'umami/migrations', /umami\/migrations\//],
   ] as const)('%s on %s', (format, dir, file) => {
-    const err = thrown(() => syncMatrix({ dir: join(FIX, dir), format, matrixFile: matrixWith([{ revision: 'x' }]), check: true }));
+    const err = thrownSync(() => syncMatrix({ dir: join(FIX, dir), format, matrixFile: matrixWith([{ revision: 'x' }]), check: true }));
     expect(err.problem).toBe('wrong_format');
     expect(err.file).toMatch(file);
     expect(exitCodeForError(err)).toBe(2);
@@ -167,7 +161,7 @@ describe('symlinked migration files are followed, as the tools follow them', () 
   it('a dangling symlink is a file the reader cannot read, named, not a migration silently dropped', () => {
     const dir = dirOf({ 'a.py': 'revision = "a"\ndown_revision = None\n' });
     symlinkSync(join(tmp, 'nowhere.py'), join(dir, 'b.py'));
-    const err = thrown(() => READERS.alembic(dir));
+    const err = thrownSync(() => READERS.alembic(dir));
     expect(err.problem).toBe('unreadable');
     expect(err.file).toBe(join(dir, 'b.py'));
   });

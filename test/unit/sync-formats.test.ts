@@ -8,8 +8,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { detectFormat, orderMigrations, READERS, type SyncError, type SyncFormat } from '../../src/matrix/sync/index.js';
+import { detectFormat, orderMigrations, READERS, SyncError, type SyncFormat } from '../../src/matrix/sync/index.js';
 import { exitCodeForError } from '../../src/render/exit-codes.js';
+import { thrown } from '../helpers/thrown.js';
+
+const thrownSync = (f: () => unknown): SyncError => thrown(f, SyncError);
 
 const ROOT = join(import.meta.dirname, '../..');
 const FIX = join(ROOT, 'test/fixtures/migrations');
@@ -34,15 +37,6 @@ function dirOf(files: Record<string, string>): string {
 /** The same file names, each a module the JavaScript tools can load. */
 function stubs(names: readonly string[], body = 'exports.up = async () => {};\nexports.down = async () => {};\n'): string {
   return dirOf(Object.fromEntries(names.map((name) => [name, body])));
-}
-
-function thrown(fn: () => unknown): SyncError {
-  try {
-    fn();
-  } catch (err) {
-    return err as SyncError;
-  }
-  throw new Error('expected an error');
 }
 
 /** Names that sort differently by code unit, by locale, by number and by length. */
@@ -163,7 +157,7 @@ describe("TypeORM: the class's name, by its 13-digit timestamp (TypeORM's Migrat
     expect(ids('typeorm', dir)).toEqual(typeormOrder(['First1700000000001', 'Second1700000000003', 'Renamed1700000000002']));
     const bad = dirOf({ 'x.ts': 'export class NoTimestamp implements MigrationInterface {}\n' });
     expect(() => typeormOrder(['NoTimestamp'])).toThrow(/timestamp/);
-    expect(thrown(() => READERS.typeorm(bad)).file).toBe(join(bad, 'x.ts'));
+    expect(thrownSync(() => READERS.typeorm(bad)).file).toBe(join(bad, 'x.ts'));
   });
 });
 
@@ -185,7 +179,7 @@ describe("Drizzle: the journal's tags in its order (drizzle-orm's readMigrationF
     const missing = dirOf({ 'meta/_journal.json': journal(['0000_a', '0001_gone']), '0000_a.sql': 'a' });
     const { readMigrationFiles } = await import('drizzle-orm/migrator');
     expect(() => readMigrationFiles({ migrationsFolder: missing })).toThrow(/0001_gone/);
-    expect(thrown(() => READERS.drizzle(missing)).file).toBe(join(missing, '0001_gone.sql'));
+    expect(thrownSync(() => READERS.drizzle(missing)).file).toBe(join(missing, '0001_gone.sql'));
   });
 });
 
@@ -222,7 +216,7 @@ describe('node-pg-migrate: the name without extension, by numeric prefix then lo
   it('a file without a numeric prefix is an error naming it, as in node-pg-migrate', async () => {
     const dir = stubs(['1_a.js', 'helper.js']);
     await expect(pgmOrder(dir)).rejects.toThrow(/helper/);
-    expect(thrown(() => READERS['node-pg-migrate'](dir)).file).toBe(join(dir, 'helper.js'));
+    expect(thrownSync(() => READERS['node-pg-migrate'](dir)).file).toBe(join(dir, 'helper.js'));
   });
 });
 
@@ -237,10 +231,10 @@ describe('goose: the version as an integer (migration.go NumericComponent, migra
     const dir = dirOf({ '10_x.sql': '', '9_y.go': '', '9_y_test.go': '', 'helpers.go': '', '011_z.sql': '' });
     expect(ids('goose', dir)).toEqual(['9', '10', '11']);
     const bad = dirOf({ '1_a.sql': '', 'seed.sql': '' });
-    expect(thrown(() => READERS.goose(bad)).file).toBe(join(bad, 'seed.sql'));
+    expect(thrownSync(() => READERS.goose(bad)).file).toBe(join(bad, 'seed.sql'));
     const zero = dirOf({ '0_a.sql': '' });
-    expect(exitCodeForError(thrown(() => READERS.goose(zero)))).toBe(2);
-    expect(thrown(() => chain('goose', dirOf({ '1_a.sql': '', '01_b.sql': '' }))).problem).toBe('duplicate');
+    expect(exitCodeForError(thrownSync(() => READERS.goose(zero)))).toBe(2);
+    expect(thrownSync(() => chain('goose', dirOf({ '1_a.sql': '', '01_b.sql': '' }))).problem).toBe('duplicate');
   });
 });
 
@@ -299,9 +293,9 @@ describe('Liquibase: file::id::author in changelog order, following include and 
 
   it('an include of a missing changelog, and a changeSet without an author, name the file', () => {
     const missing = dirOf({ 'master.xml': '<databaseChangeLog><include file="gone.xml"/></databaseChangeLog>' });
-    expect(thrown(() => READERS.liquibase(missing)).file).toBe(join(missing, 'gone.xml'));
+    expect(thrownSync(() => READERS.liquibase(missing)).file).toBe(join(missing, 'gone.xml'));
     const noAuthor = dirOf({ 'master.xml': '<databaseChangeLog><changeSet id="1"/></databaseChangeLog>' });
-    expect(thrown(() => READERS.liquibase(noAuthor)).file).toBe(join(noAuthor, 'master.xml'));
+    expect(thrownSync(() => READERS.liquibase(noAuthor)).file).toBe(join(noAuthor, 'master.xml'));
   });
 });
 
@@ -337,7 +331,7 @@ describe('Ecto: the version as an integer, by version (Ecto.Migrator migrations_
   it('subdirectories count, .ex files do not, 0001 is 1, a duplicate version is refused', () => {
     const dir = dirOf({ '0002_b.exs': '', 'sub/1_a.exs': '', '3_c.ex': '', 'README.md': '', '.hidden/4_d.exs': '' });
     expect(ids('ecto', dir)).toEqual(['1', '2']);
-    expect(thrown(() => READERS.ecto(dirOf({ '1_a.exs': '', '01_b.exs': '' }))).problem).toBe('duplicate');
+    expect(thrownSync(() => READERS.ecto(dirOf({ '1_a.exs': '', '01_b.exs': '' }))).problem).toBe('duplicate');
   });
 });
 
@@ -357,7 +351,7 @@ describe('EF Core: the [Migration("…")] id, ordered by id (MigrationsAssembly:
     });
     expect(ids('efcore', dir)).toEqual(['20200101000000_A', '20210101000000_B']);
     const two = dirOf({ 'a.cs': designer('1_A'), 'b.cs': designer('2_B', 'OtherDb') });
-    expect(thrown(() => READERS.efcore(two)).problem).toBe('unreadable');
+    expect(thrownSync(() => READERS.efcore(two)).problem).toBe('unreadable');
   });
 });
 
@@ -373,7 +367,7 @@ describe('Diesel: the directory name to its first "_", dashes removed (migration
   it('a non-empty directory without up.sql is refused, naming it; empty and hidden ones are skipped', () => {
     const dir = dirOf({ '2024-01-01-000000_a/up.sql': '', '2024-01-01-000000_a/down.sql': '', '.git/x': '', 'notes/readme.md': '' });
     mkdirSync(join(dir, 'empty'));
-    expect(thrown(() => READERS.diesel(dir)).file).toBe(join(dir, 'notes'));
+    expect(thrownSync(() => READERS.diesel(dir)).file).toBe(join(dir, 'notes'));
   });
 });
 
@@ -386,7 +380,7 @@ describe('sqlx: the version as an i64, by version (sqlx-core migrate/source.rs r
     const dir = dirOf({ '002_b.up.sql': '', '002_b.down.sql': '', '1_a.sql': '', 'README.md': '' });
     expect(ids('sqlx', dir)).toEqual(['1', '2']);
     const bad = dirOf({ 'v1_a.sql': '' });
-    expect(thrown(() => READERS.sqlx(bad)).file).toBe(join(bad, 'v1_a.sql'));
+    expect(thrownSync(() => READERS.sqlx(bad)).file).toBe(join(bad, 'v1_a.sql'));
   });
 });
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { flagValueError, headersFrom, intervalFlag, parseHeader, parseMethod, timeoutFlag, waitFlag } from '../../commands/_lib/flags.js';
 import { HandshakeCache } from '../../src/cache/cache.js';
 import { addServer, jsonErrorPosition, loadConfig, lookupServer, removeServer, tryLoadConfig, useServer } from '../../src/config/config.js';
-import { ErrorCode, type HandshakeError, isHandshakeError } from '../../src/errors.js';
+import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
 import { ensureDirectory, homeDirectory, normalizeProxy, proxySettings, readUserFile, tokenFromEnv } from '../../src/input/index.js';
 import { OWN_WORDS, remedyFor } from '../../src/render/remedy.js';
 import { createAgent, httpRequest } from '../../src/transport/request.js';
@@ -264,6 +264,15 @@ describe('flag values', () => {
     expect(plain.message).not.toMatch(/Parsing|See more help/);
     expect(plain.remedy).toBe('See --help');
     expect(flagValueError(new Error('something else'), vendor, 'See --help')).toBeUndefined();
+    // A custom flag whose parse throws a coded error: its message and fix, without oclif's "Parsing --tier".
+    const tier = Flags.custom<string>({
+      parse: async (input) => {
+        throw new HandshakeError(ErrorCode.Usage, `--tier "${input}" is not a tier`, { remedy: '--tier gold' });
+      },
+    })();
+    const custom = await usageAsync(parseFlag({ tier }, 'tier', 'tin'));
+    expect(custom.message).toBe('--tier "tin" is not a tier');
+    expect(custom.remedy).toBe('--tier gold');
   });
 
   it('-H refuses control bytes, Expect, Upgrade and hop-by-hop headers; -X refuses what is no method', () => {

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addServer } from '../../src/config/config.js';
 import { runDoctor } from '../../src/doctor/index.js';
-import { HandshakeError } from '../../src/errors.js';
 import type { RemedyContext } from '../../src/hint.js';
 import { loadMatrix, matrixName } from '../../src/matrix/load.js';
 import { doctorDocument, formatDoctor } from '../../src/render/doctor.js';
@@ -18,6 +17,7 @@ import { chooseDeployment, parseDeploymentFlag } from '../../src/upgrade/deploym
 import { parseTarget } from '../../src/upgrade/plan.js';
 import { ROOT } from '../helpers/cli.js';
 import { matrixWith } from '../helpers/matrix.js';
+import { thrown } from '../helpers/thrown.js';
 
 /**
  * Issue 23 item 1: no flag and no bin name below `render/`. What a run was given, and where a value came from, are
@@ -30,16 +30,6 @@ const ACME: RemedyContext = { bin: 'acme', envPrefix: 'ACME', flags: { to: '--ta
 const BUNDLED_FILE = join(ROOT, 'compat.json');
 const dir = mkdtempSync(join(tmpdir(), 'handshake-words-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function thrown(f: () => unknown): HandshakeError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof HandshakeError) return err;
-    throw err;
-  }
-  throw new Error('no error thrown');
-}
 
 describe('an error naming what the caller passed', () => {
   it('--to that is not a version: the CLI says the flag as it always did, an SDK caller the option, a vendor its own flag', () => {

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import type { z } from 'zod';
+import { envName } from '../../env.js';
 import { isJsonContentType, maintenance, parseRetryAfter } from '../../handshake/observe.js';
 import { hint } from '../../hint.js';
 import { CAPABILITY_PATTERN, REVISION_PATTERN } from '../../matrix/schema.js';
@@ -255,7 +256,7 @@ const capabilities: Run = reached(async (ctx) => {
 
 /** Both headers on one response: present, valid, and saying what the document says. */
 async function headersOn(ctx: VerifyContext, p: Probe | null): Promise<CheckOutcome> {
-  if (!p) return skip(`not checked: no token is set (${ctx.resolution.envPrefix}_TOKEN), so no authenticated request was made`);
+  if (!p) return skip(`not checked: no token is set (${envName(ctx.resolution.envPrefix, 'TOKEN')}), so no authenticated request was made`);
   if (!p.response) return fail(`${p.label}: ${p.error?.message ?? 'no answer'}`, null);
   const { doc } = await documentOf(ctx);
   const names = ctx.matrix.doc.headers;
@@ -456,7 +457,7 @@ const adminRefusals: Run = reached(async (ctx) => {
   };
   judge(anonymous, 401, 'without a token');
   if (ordinary) judge(ordinary, 403, 'with the ordinary token');
-  else notes.push(`the ordinary token was not tried: none is set (${ctx.resolution.envPrefix}_TOKEN)`);
+  else notes.push(`the ordinary token was not tried: none is set (${envName(ctx.resolution.envPrefix, 'TOKEN')})`);
   const afterDoc = jsonObject(after.response);
   const started = doc?.migration_status !== 'running' && afterDoc?.migration_status === 'running';
   if (started) problems.push('the version document says migration_status running after the refused requests: a run started');
