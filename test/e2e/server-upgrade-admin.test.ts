@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, type AdminServer, API_TOKEN, adminServer, HEAD, MIGRATE_PATH } from '../helpers/admin-server.js';
-import { parseJson, runCli, sandbox } from '../helpers/cli.js';
+import { parseJson, sandbox } from '../helpers/cli.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 // Issue 18, the CLI half: the server applies its own pending migrations on an admin's request (docs/protocol.md §1b; docs/commands.md, "Upgrading the server").
 const box = sandbox();
@@ -30,8 +31,10 @@ interface Doc {
   after: { server: { schema_revision: string | null } } | null;
 }
 
+// Run in process (test/helpers/in-process.ts): what the upgrade asks, sends and says. The spawned CLI runs server
+// upgrade in server-upgrade, server-upgrade-poll, server-upgrade-tty and hostile.
 const run = (url: string, args: string[], env: Record<string, string> = { HANDSHAKE_ADMIN_TOKEN: ADMIN_TOKEN }) =>
-  runCli(['server', 'upgrade', '--server', url, '--interval', '0.2', '--wait', '20', ...args], { env: { ...box.env, ...env } });
+  runInProcess(['server', 'upgrade', '--server', url, '--interval', '0.2', '--wait', '20', ...args], { env: { ...box.env, ...env } });
 
 const authOf = (s: TestServer) => s.requests.map((r) => ({ method: r.method, url: r.url, auth: r.headers.authorization ?? null }));
 

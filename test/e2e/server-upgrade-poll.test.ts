@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, sandbox, signalWhen } from '../helpers/cli.js';
 import { startServer } from '../helpers/http-server.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { bundledJson } from '../helpers/matrix.js';
 import { type ScenarioServer, scenarios } from '../helpers/upgrade-server.js';
 
@@ -30,8 +31,9 @@ interface Doc {
   commands: string[];
 }
 
+// The poll's logic runs in process (test/helpers/in-process.ts); the signals below are sent to a spawned CLI.
 const upgrade = (url: string, args: string[], env: Record<string, string> = {}) =>
-  runCli(['server', 'upgrade', '--server', url, '--interval', '0.2', ...args], { env: { ...box.env, ...env } });
+  runInProcess(['server', 'upgrade', '--server', url, '--interval', '0.2', ...args], { env: { ...box.env, ...env } });
 
 describe('server upgrade: when the poll ends', () => {
   it('a flavoured version (1.4.2-ee) reaches --to 1.4.2 through a whole --yes poll', async () => {
@@ -84,7 +86,7 @@ describe('server upgrade: --interval and --wait', () => {
     ['--interval', '3000000'],
   ])('%s %s is a usage error naming the flag (exit 2), before any request', async (flag, value) => {
     const s = await scenario([{ doc: OLD }]);
-    const r = await runCli(['server', 'upgrade', '--server', s.url, '--yes', '--json', flag, value], { env: box.env });
+    const r = await runInProcess(['server', 'upgrade', '--server', s.url, '--yes', '--json', flag, value], { env: box.env });
     expect(r.code).toBe(2);
     expect(parseJson<{ error: { message: string } }>(r).error.message).toContain(flag);
     expect(s.requests).toHaveLength(0);
@@ -92,7 +94,7 @@ describe('server upgrade: --interval and --wait', () => {
 
   it('the largest --wait (one day, well inside what a timer holds) and the 0.2 s floor are accepted', async () => {
     const s = await scenario([{ doc: OLD }]);
-    const r = await runCli(['server', 'upgrade', '--server', s.url, '--dry-run', '--interval', '0.2', '--wait', '86400'], {
+    const r = await runInProcess(['server', 'upgrade', '--server', s.url, '--dry-run', '--interval', '0.2', '--wait', '86400'], {
       env: box.env,
     });
     expect(r.code, r.stderr).toBe(0);
