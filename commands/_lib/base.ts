@@ -215,7 +215,8 @@ export abstract class BaseCommand extends Command {
       else this.err(formatCompatReport(err.report, this.errStyle));
       return;
     }
-    const coded = toHandshakeError(err, this.id ?? '', this.config.bin, this.ctor.flags);
+    // oclif parses a command's flags and its baseFlags (shared flags) together, flags winning: so are they read here.
+    const coded = toHandshakeError(err, this.id ?? '', this.config.bin, { ...this.ctor.baseFlags, ...this.ctor.flags });
     const exit = exitCodeForError(coded);
     this.io.exitCode = exit;
     const ctx = this.#remedies ?? { bin: this.config.bin, envPrefix: hostBranding(this.config).envPrefix };

@@ -36,7 +36,15 @@ type Range = {
 const integerParse = Flags.integer().parse;
 const wholeNumber = Flags.custom<number, Range>({
   // oclif reads only opts.min and opts.max; its type knows no Range.
-  parse: (input, ctx, opts) => integerParse(input.trim(), ctx, opts as unknown as Parameters<typeof integerParse>[2]),
+  parse: async (input, ctx, opts) => {
+    try {
+      return await integerParse(input.trim(), ctx, opts as unknown as Parameters<typeof integerParse>[2]);
+    } catch (err) {
+      // oclif's refusal names the trimmed value: say the value as typed (docs/embedding.md), spaces and all.
+      if (err instanceof Errors.CLIError) throw new Errors.CLIError(err.message.replace(/received: [\s\S]*$/, `received: ${input}`));
+      throw err;
+    }
+  },
 });
 
 // oclif has no fractional flag: seconds are read here, with oclif's words for a refusal.
@@ -44,10 +52,12 @@ const seconds = Flags.custom<number, Range>({
   parse: async (input, _ctx, { min, max }) => {
     const text = input.trim();
     const n = /^(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
-    if (!Number.isFinite(n) || n < min || n > max || (min === 0 && n === 0)) {
+    const ms = Math.round(n * 1000);
+    // Zero checked after rounding: `0.0004` is 0 ms, as refused as `0`.
+    if (!Number.isFinite(n) || n < min || n > max || ms === 0) {
       throw new Errors.CLIError(`Expected a number of seconds but received: ${input}`);
     }
-    return Math.round(n * 1000);
+    return ms;
   },
 });
 

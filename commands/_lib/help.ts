@@ -17,12 +17,6 @@ function variableHelp(bin: string): Record<Variable, { shown?: string; text: str
 }
 
 /**
- * oclif's help, with the root help (`handshake --help`, `handshake` alone) ending in the environment
- * variables the commands read and the exit codes they end with (README.md "Flags and environment variables", "Exit codes"). The variables carry the
- * host CLI's prefix when handshake is mounted in one: a vendor CLI points `oclif.helpClass` at a file that
- * re-exports this class from `handshake-compat/oclif` (examples/vendor-cli/help.js).
- */
-/**
  * The config help is rendered with: the host's, except that `config.scopedEnvVarKey`, which the commands' help
  * writes as `$<%= config.scopedEnvVarKey("TOKEN") %>`, names the variable by the one prefix rule the resolver
  * reads (src/env.ts). oclif's own rule keeps a "." of the bin: `acme.cli` → `ACME.CLI_TOKEN`, which no shell can
@@ -34,6 +28,12 @@ export function helpConfig(config: Interfaces.Config): Interfaces.Config {
   return new Proxy(config, { get: (target, key) => (key === 'scopedEnvVarKey' ? scopedEnvVarKey : Reflect.get(target, key, target)) });
 }
 
+/**
+ * oclif's help, with the root help (`handshake --help`, `handshake` alone) ending in the environment
+ * variables the commands read and the exit codes they end with (README.md "Flags and environment variables", "Exit codes"). The variables carry the
+ * host CLI's prefix when handshake is mounted in one: a vendor CLI points `oclif.helpClass` at a file that
+ * re-exports this class from `handshake-compat/oclif` (examples/vendor-cli/help.js).
+ */
 export default class HandshakeHelp extends Help {
   constructor(config: Interfaces.Config, options?: Partial<Interfaces.HelpOptions>) {
     super(helpConfig(config), options);

@@ -3,6 +3,7 @@ import type { Ora } from 'ora';
 import { ErrorCode, HandshakeError } from '../../src/errors.js';
 import { sanitize } from '../../src/render/sanitize.js';
 import { formatHopStart, formatPollState, formatWaiting, upgradeExitCode } from '../../src/render/upgrade.js';
+import { plural } from '../../src/text.js';
 import type { Hop, UpgradePlan } from '../../src/upgrade/plan.js';
 import type { PollEvent, PollState } from '../../src/upgrade/poll.js';
 import { currentIO, type IO } from './io.js';
@@ -124,7 +125,7 @@ export class UpgradeProgress {
   async confirm(plan: UpgradePlan): Promise<boolean> {
     const hops = plan.hops.length === 1 ? '' : ` (${plan.hops.length} hops)`;
     const question = plan.server_migration
-      ? `Ask the server to back up and apply its ${plan.server_migration.migrations.length} pending migration(s) now? [y/N] `
+      ? `Ask the server to back up and apply its ${plural(plan.server_migration.migrations.length, 'pending migration')} now? [y/N] `
       : `Run the commands above on the server host; this CLI then waits for ${sanitize(plan.target)}${hops}. Continue? [y/N] `;
     const rl = createInterface({ input: this.io.stdin.stream, output: this.io.stderr, terminal: true });
     const local = new AbortController();

@@ -29,6 +29,8 @@ import type { Migration } from './migrations.js';
  */
 const PGDATA = 'pgdata';
 const LOCK = 'server.lock';
+/** The name a cluster copied from the template has until it is whole (`pgdata.seed-<pid>`). */
+const SEED_PARTIAL = `${PGDATA}.seed-`;
 
 export type MigrationStatus = 'idle' | 'running' | 'failed';
 
@@ -56,7 +58,8 @@ export function checkDataDir(dir: string): void {
       exitCode: 2,
     });
   }
-  const entries = readdirSync(dir).filter((e) => e !== LOCK);
+  // A seed copy a kill left behind (see seedCluster) is not the user's: the next open removes it.
+  const entries = readdirSync(dir).filter((e) => e !== LOCK && !e.startsWith(SEED_PARTIAL));
   if (entries.length > 0) {
     throw new ReferenceServerError(
       `${dir} is not empty and holds no reference-server database`,
@@ -134,11 +137,11 @@ export async function openDatabase(dir: string): Promise<PGlite> {
     db = await PGlite.create(pgdata);
   } catch (err) {
     if (!template) throw err;
-    // The cached template is damaged: drop it, and initdb here as without one.
-    rmSync(template, { recursive: true, force: true });
+    // initdb here, as without a template; if that works where the copy did not, the template is damaged: drop it.
     rmSync(pgdata, { recursive: true, force: true });
     mkdirSync(pgdata, { recursive: true });
     db = await PGlite.create(pgdata);
+    rmSync(template, { recursive: true, force: true });
   }
   // Alembic's own table: one row, the revision the schema is at.
   await db.exec(`
@@ -175,11 +178,17 @@ export async function seedCluster(pgdata: string, env: NodeJS.ProcessEnv = proce
   if (env['REFERENCE_SERVER_NO_TEMPLATE']) return null;
   const template = templatePath(env);
   if (!template) return null;
-  const partial = `${pgdata}.seed-${process.pid}`;
+  const dir = dirname(pgdata);
+  const partial = join(dir, `${SEED_PARTIAL}${process.pid}`);
   try {
+    mkdirSync(dir, { recursive: true });
+    // Copies a kill left behind (whoever opens the database holds the data directory's lock: none is in progress).
+    for (const e of readdirSync(dir)) if (e.startsWith(SEED_PARTIAL)) rmSync(join(dir, e), { recursive: true, force: true });
     if (!existsSync(join(template, 'PG_VERSION'))) await makeTemplate(template);
     rmSync(pgdata, { recursive: true, force: true });
     cpSync(template, partial, { recursive: true });
+    // On the disk before it gets its name: a crash never leaves a pgdata/ that looks whole and is not.
+    syncTree(partial);
     renameSync(partial, pgdata);
     return template;
   } catch {

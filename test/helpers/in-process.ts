@@ -67,12 +67,20 @@ class Capture extends Writable {
 
 /** Runs `argv` (`['compat', 'check', '--json']`) in process, and resolves with what it printed and its exit code. */
 export async function runInProcess(argv: string[], opts: InProcessOptions = {}): Promise<CliResult> {
-  const started = performance.now();
   const { id, file, rest } = commandOf(argv);
-  config ??= Config.load({ root: ROOT });
-  const [cfg, mod] = await Promise.all([config, import(join(ROOT, 'commands', `${file}.ts`))]);
-  const Cmd = mod.default as { id: string; new (argv: string[], config: Config): Command };
+  const mod = await import(join(ROOT, 'commands', `${file}.ts`));
+  const Cmd = mod.default as CommandClass;
   Cmd.id = id;
+  return runCommandInProcess(Cmd, rest, opts);
+}
+
+type CommandClass = { id: string; new (argv: string[], config: Config): Command };
+
+/** Runs a command class (a vendor's, made in the test) with `rest` as its arguments, as runInProcess runs ours. */
+export async function runCommandInProcess(Cmd: CommandClass, rest: string[], opts: InProcessOptions = {}): Promise<CliResult> {
+  const started = performance.now();
+  config ??= Config.load({ root: ROOT });
+  const cfg = config;
   const stdout = new Capture(opts.isTTY ?? false, opts.isTTY ? (opts.columns ?? 80) : undefined);
   const stderr = new Capture(opts.isTTY ?? false, opts.isTTY ? (opts.columns ?? 80) : undefined);
   // stdin is a file holding the input: read to its end through its descriptor, as fd 0 is when spawned.

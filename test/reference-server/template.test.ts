@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase, seedCluster } from '../../examples/reference-server/data-dir.js';
+import { checkDataDir, openDatabase, seedCluster } from '../../examples/reference-server/data-dir.js';
 
 /**
  * A new data directory starts as a copy of a template cluster kept in the user's cache
@@ -30,6 +30,14 @@ describe('the template cluster', () => {
     expect(second).toBe(first);
     expect(statSync(join(second as string, 'PG_VERSION')).ino).toBe(made.ino);
     for (const dir of ['a', 'b']) expect(existsSync(join(root, dir, 'pgdata', 'PG_VERSION'))).toBe(true);
+  }, 120_000);
+
+  it('a copy a kill left half-made does not block the data directory, and is removed by the next seed', async () => {
+    const data = join(root, 'killed');
+    mkdirSync(join(data, 'pgdata.seed-99999', 'base'), { recursive: true });
+    expect(() => checkDataDir(data)).not.toThrow();
+    expect(await seedCluster(join(data, 'pgdata'), cacheHome('cache'))).not.toBeNull();
+    expect(readdirSync(data)).toEqual(['pgdata']);
   }, 120_000);
 
   it('seeds nothing when turned off or when there is no usable cache directory: PGlite runs initdb itself', async () => {

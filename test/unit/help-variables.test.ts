@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Config } from '@oclif/core';
 import fc from 'fast-check';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import HandshakeHelp, { helpConfig } from '../../commands/_lib/help.js';
 import { envName, envPrefixFor, VARIABLES } from '../../src/env.js';
@@ -50,5 +53,26 @@ describe('the help names the variables the resolver reads', () => {
         expect(view.bin).toBe(bin);
       }),
     );
+  });
+});
+
+describe('help.ts says what each of its exports is', () => {
+  it('the class and helpConfig each carry their own doc comment, one block each', () => {
+    const file = join(ROOT, 'commands', '_lib', 'help.ts');
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const docs = new Map<string, string[]>();
+    for (const node of source.statements) {
+      const name = ts.isClassDeclaration(node) || ts.isFunctionDeclaration(node) ? node.name?.text : undefined;
+      if (!name) continue;
+      const blocks = (node as { jsDoc?: ts.JSDoc[] }).jsDoc ?? [];
+      docs.set(
+        name,
+        blocks.map((b) => ts.getTextOfJSDocComment(b.comment) ?? ''),
+      );
+    }
+    expect(docs.get('HandshakeHelp')).toHaveLength(1);
+    expect(docs.get('HandshakeHelp')?.[0]).toMatch(/^oclif's help, with the root help/);
+    expect(docs.get('helpConfig')).toHaveLength(1);
+    expect(docs.get('helpConfig')?.[0]).toMatch(/^The config help is rendered with/);
   });
 });

@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { flagValueError, headersFrom, intervalFlag, parseHeader, parseMethod, timeoutFlag, waitFlag } from '../../commands/_lib/flags.js';
+import {
+  flagValueError,
+  headersFrom,
+  intervalFlag,
+  maxBytesFlag,
+  parseHeader,
+  parseMethod,
+  timeoutFlag,
+  waitFlag,
+} from '../../commands/_lib/flags.js';
 import { HandshakeCache } from '../../src/cache/cache.js';
 import { addServer, jsonErrorPosition, loadConfig, lookupServer, removeServer, tryLoadConfig, useServer } from '../../src/config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
@@ -255,6 +264,17 @@ describe('flag values', () => {
     const wait = await usageAsync(parseFlag(flags, 'wait', ' 0 '));
     expect(wait.message).toBe('--wait takes a number of seconds more than 0 and at most 86400, got " 0 "');
     expect(wait.remedy).toBe('--wait 600');
+    // The value as typed, spaces and all, for a whole number too (oclif is handed the trimmed one).
+    const bytes = await usageAsync(parseFlag({ 'max-bytes': maxBytesFlag(1024) }, 'max-bytes', ' 12x'));
+    expect(bytes.message).toBe('--max-bytes takes a whole number of bytes from 1 to 1073741824, got " 12x"');
+    // Seconds that round to 0 ms are refused as 0 is, not run as "no wait at all".
+    for (const tiny of ['0.0004', '.0001', '0.000']) {
+      expect((await usageAsync(parseFlag(flags, 'wait', tiny))).message).toBe(
+        `--wait takes a number of seconds more than 0 and at most 86400, got "${tiny}"`,
+      );
+    }
+    expect(await parseFlag(flags, 'wait', '0.001')).toBe(1);
+    await usageAsync(parseFlag(flags, 'interval', '0.0004'));
     // A vendor's own Flags.integer (docs/embedding.md's --limit): its range from oclif's definition, no unit.
     const vendor = { limit: Flags.integer({ min: 1, max: 100, default: 20 }), name: Flags.string() };
     expect((await usageAsync(parseFlag(vendor, 'limit', '500'))).message).toBe('--limit takes a whole number from 1 to 100, got "500"');
