@@ -1,8 +1,9 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createHandshakeServer, createMigrationController, type RevisionSource } from '../../src/server/index.js';
 import { ADAPTERS, APP_TOKEN } from '../helpers/adapters.js';
-import { parseJson, runCli, sandbox } from '../helpers/cli.js';
+import { parseJson, sandbox } from '../helpers/cli.js';
 import type { TestServer } from '../helpers/http.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 /**
  * Every server helper beyond node:http passes `handshake server verify` (docs/protocol.md §1c): the
@@ -56,7 +57,8 @@ function handshake() {
 }
 
 async function verify(url: string) {
-  const r = await runCli(['server', 'verify', '--server', url, '--json'], { env: { ...box.env, HANDSHAKE_TOKEN: APP_TOKEN } });
+  // In process (test/helpers/in-process.ts): the subject is the adapter; server-verify.test.ts spawns the built CLI.
+  const r = await runInProcess(['server', 'verify', '--server', url, '--json'], { env: { ...box.env, HANDSHAKE_TOKEN: APP_TOKEN } });
   const doc = parseJson<VerifyJson>(r);
   const status = Object.fromEntries(doc.checks.map((c) => [c.id, c.status]));
   return { code: r.code, doc, status, failures: doc.checks.filter((c) => c.status === 'fail') };
