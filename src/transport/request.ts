@@ -67,8 +67,27 @@ export interface HttpResponse {
  * The process-wide agents, one per connect timeout (a CLI run uses one `--timeout`, so one agent), per environment
  * they were made from: a command run in process with its own environment (docs/architecture.md "One IO") never
  * gets, nor closes, another run's agent. A CLI run has one environment, `process.env`.
+ *
+ * Held weakly by the environment object: an SDK caller that makes a fresh `env` per session keeps no agent once
+ * that object is gone (the agents are closed when it is collected), and sessions given the same object share one.
  */
-const sharedDispatchers = new Map<NodeJS.ProcessEnv, Map<string, Dispatcher>>();
+interface EnvAgents {
+  /** The environment, weakly: what `closeDefaultDispatcher()` with no argument walks. */
+  ref: WeakRef<NodeJS.ProcessEnv>;
+  /** Per connect timeout: the agent and the proxy settings it was made with. */
+  agents: Map<string, { proxies: string; agent: Dispatcher }>;
+}
+const sharedDispatchers = new WeakMap<NodeJS.ProcessEnv, EnvAgents>();
+const liveEnvs = new Set<WeakRef<NodeJS.ProcessEnv>>();
+const collected = new FinalizationRegistry<EnvAgents>(({ ref, agents }) => {
+  liveEnvs.delete(ref);
+  for (const { agent } of agents.values()) closeQuietly(agent);
+});
+
+/** Closes an agent no one will take again; requests still in flight on it finish first (undici's close). */
+function closeQuietly(agent: Dispatcher): void {
+  agent.close().catch(() => {});
+}
 
 // Verification pinned on for every TLS connection (direct, to a proxy, and through a proxy's tunnel), so
 // NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot silently turn it off. A private CA is trusted
@@ -109,15 +128,22 @@ export function createAgent(options: { connectTimeoutMs?: number; env?: NodeJS.P
  * completes TLS would hold the process for undici's own 10 s connect timeout, past `--timeout`.
  */
 export function defaultDispatcher(connectTimeoutMs?: number, env: NodeJS.ProcessEnv = process.env): Dispatcher {
-  // Keyed by the proxies too: a variable changed since the agent was made takes effect.
-  const key = JSON.stringify([connectTimeoutMs ?? null, proxySettings(env)]);
-  const agents = sharedDispatchers.get(env) ?? new Map<string, Dispatcher>();
-  sharedDispatchers.set(env, agents);
-  let agent = agents.get(key);
-  if (!agent) {
-    agent = createAgent(connectTimeoutMs === undefined ? { env } : { connectTimeoutMs, env });
-    agents.set(key, agent);
+  let entry = sharedDispatchers.get(env);
+  if (!entry) {
+    entry = { ref: new WeakRef(env), agents: new Map() };
+    sharedDispatchers.set(env, entry);
+    liveEnvs.add(entry.ref);
+    collected.register(env, entry, entry.ref);
   }
+  const key = String(connectTimeoutMs ?? '');
+  // The proxies checked on every call: a variable changed since the agent was made takes effect, and the agent it
+  // replaces is closed, not kept.
+  const proxies = JSON.stringify(proxySettings(env));
+  const kept = entry.agents.get(key);
+  if (kept?.proxies === proxies) return kept.agent;
+  if (kept) closeQuietly(kept.agent);
+  const agent = createAgent(connectTimeoutMs === undefined ? { env } : { connectTimeoutMs, env });
+  entry.agents.set(key, { proxies, agent });
   return agent;
 }
 
@@ -155,9 +181,16 @@ function checkRequest(method: string, headers: Record<string, string>, token: st
  * `env`, or every one.
  */
 export async function closeDefaultDispatcher(env?: NodeJS.ProcessEnv): Promise<void> {
-  const envs = env ? [env] : [...sharedDispatchers.keys()];
-  const agents = envs.flatMap((e) => [...(sharedDispatchers.get(e)?.values() ?? [])]);
-  for (const e of envs) sharedDispatchers.delete(e);
+  const envs = env ? [env] : [...liveEnvs].map((ref) => ref.deref()).filter((e): e is NodeJS.ProcessEnv => e !== undefined);
+  const agents: Dispatcher[] = [];
+  for (const e of envs) {
+    const entry = sharedDispatchers.get(e);
+    if (!entry) continue;
+    sharedDispatchers.delete(e);
+    liveEnvs.delete(entry.ref);
+    collected.unregister(entry.ref);
+    for (const { agent } of entry.agents.values()) agents.push(agent);
+  }
   await Promise.all(agents.map(destroyDispatcher));
 }
 
