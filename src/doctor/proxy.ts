@@ -7,7 +7,7 @@
  * Pure, so it is tested without touching `process.env`.
  */
 
-import { proxyVariable } from '../input/index.js';
+import { noProxyVariable, proxyVariable } from '../input/index.js';
 import { PROXY_VARIABLES } from '../session/resolve.js';
 
 export { PROXY_VARIABLES };
@@ -28,7 +28,7 @@ export function readProxySettings(env: NodeJS.ProcessEnv): ProxySettings {
     set,
     http: http || null,
     https: https || http || null,
-    noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
+    noProxy: noProxyVariable(env),
   };
 }
 

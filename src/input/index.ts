@@ -194,6 +194,8 @@ export interface ProxySettings {
   httpProxy?: string;
   /** The proxy for https:// URLs (falls back to the http one, as undici does), or undefined. */
   httpsProxy?: string;
+  /** NO_PROXY as it applies ({@link noProxyVariable}): the hosts that go direct; "" for none. */
+  noProxy: string;
 }
 
 /**
@@ -210,6 +212,14 @@ export function proxyVariable(env: NodeJS.ProcessEnv, scheme: 'http' | 'https'):
 }
 
 /**
+ * NO_PROXY as undici's EnvHttpProxyAgent reads it: the lower-case spelling first, even when empty; "" when
+ * neither is set. The one reading, for the transport (handed to undici) and doctor (which reports it) alike.
+ */
+export function noProxyVariable(env: NodeJS.ProcessEnv): string {
+  return env.no_proxy ?? env.NO_PROXY ?? '';
+}
+
+/**
  * Reads and validates `https_proxy`/`HTTPS_PROXY`/`http_proxy`/`HTTP_PROXY` the way undici picks
  * them (lower case first). `host:port` without a scheme is taken as `http://host:port`, as curl
  * does. Another scheme (`ftp://`, `socks5://`), a value that is not a URL, or a user name or
@@ -218,7 +228,7 @@ export function proxyVariable(env: NodeJS.ProcessEnv, scheme: 'http' | 'https'):
 export function proxySettings(env: NodeJS.ProcessEnv = process.env): ProxySettings {
   const http = proxyVariable(env, 'http');
   const https = proxyVariable(env, 'https');
-  const settings: ProxySettings = {};
+  const settings: ProxySettings = { noProxy: noProxyVariable(env) };
   const httpProxy = http?.value ? normalizeProxy(http.name, http.value) : undefined;
   if (httpProxy) settings.httpProxy = httpProxy;
   const httpsProxy = https?.value ? normalizeProxy(https.name, https.value) : undefined;

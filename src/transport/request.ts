@@ -93,7 +93,7 @@ export function createAgent(options: { connectTimeoutMs?: number; env?: NodeJS.P
     httpProxy: proxies.httpProxy ?? '',
     httpsProxy: proxies.httpsProxy ?? '',
     // Given, not left to undici (which would read process.env): the run's environment decides (commands/_lib/io.ts).
-    noProxy: noProxyOf(env),
+    noProxy: proxies.noProxy,
     keepAliveTimeout: 1000,
     keepAliveMaxTimeout: 1000,
     connect,
@@ -110,7 +110,7 @@ export function createAgent(options: { connectTimeoutMs?: number; env?: NodeJS.P
  */
 export function defaultDispatcher(connectTimeoutMs?: number, env: NodeJS.ProcessEnv = process.env): Dispatcher {
   // Keyed by the proxies too: a variable changed since the agent was made takes effect.
-  const key = JSON.stringify([connectTimeoutMs ?? null, proxySettings(env), noProxyOf(env)]);
+  const key = JSON.stringify([connectTimeoutMs ?? null, proxySettings(env)]);
   const agents = sharedDispatchers.get(env) ?? new Map<string, Dispatcher>();
   sharedDispatchers.set(env, agents);
   let agent = agents.get(key);
@@ -119,11 +119,6 @@ export function defaultDispatcher(connectTimeoutMs?: number, env: NodeJS.Process
     agents.set(key, agent);
   }
   return agent;
-}
-
-/** NO_PROXY as undici's EnvHttpProxyAgent reads it: the lower-case spelling first. */
-function noProxyOf(env: NodeJS.ProcessEnv): string {
-  return env.no_proxy ?? env.NO_PROXY ?? '';
 }
 
 const HTTP_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;

@@ -16,6 +16,7 @@ import {
 } from '../../commands/_lib/flags.js';
 import { HandshakeCache } from '../../src/cache/cache.js';
 import { addServer, jsonErrorPosition, loadConfig, lookupServer, removeServer, tryLoadConfig, useServer } from '../../src/config/config.js';
+import { readProxySettings } from '../../src/doctor/proxy.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
 import { ensureDirectory, homeDirectory, normalizeProxy, proxySettings, readUserFile, tokenFromEnv } from '../../src/input/index.js';
 import { OWN_WORDS, remedyFor } from '../../src/render/remedy.js';
@@ -131,6 +132,19 @@ describe('proxy variables', () => {
     expect(bad.message).toContain('https_proxy');
     expect(`${bad.message} ${bad.remedy}`).not.toContain('p%zzword');
     expect(usage(() => createAgent({ env: { HTTP_PROXY: 'socks5://proxy:1080' } })).message).toContain('HTTP_PROXY');
+  });
+
+  it('NO_PROXY is read once, as undici reads it (lower case first, even empty), for the transport and doctor alike', () => {
+    const cases: Array<[NodeJS.ProcessEnv, string]> = [
+      [{}, ''],
+      [{ NO_PROXY: 'a.example' }, 'a.example'],
+      [{ no_proxy: 'b.example', NO_PROXY: 'a.example' }, 'b.example'],
+      [{ no_proxy: '', NO_PROXY: 'a.example' }, ''],
+    ];
+    for (const [env, noProxy] of cases) {
+      expect(proxySettings(env).noProxy).toBe(noProxy);
+      expect(readProxySettings(env).noProxy).toBe(noProxy);
+    }
   });
 });
 
