@@ -62,9 +62,10 @@ export { DEV_VERSION, type PendingMigration, type VersionDocument, versionDocume
 // Output helpers: the one sanitizer, safe JSON, exit codes.
 export { doctorDocument, formatDoctor, formatDoctorMarkdown } from './render/doctor.js';
 export { ExitCode, exitCodeForError, exitCodeForVerdict } from './render/exit-codes.js';
-export { errorMessage, OWN_WORDS, remedyFor, SDK_WORDS } from './render/remedy.js';
+export { errorMessage, OWN_WORDS, remedyFor, SDK_WORDS, saidText, sourceText } from './render/remedy.js';
 export { type CompatDocument, compatDocument } from './render/report.js';
 export { safeJson, sanitize } from './render/sanitize.js';
+export { planNotes } from './render/upgrade.js';
 export { formatVerify, formatVerifyMarkdown, type VerifyDocument, verifyDocument } from './render/verify.js';
 export {
   CheckedClient,

@@ -49,9 +49,10 @@ export function flagText(ctx: Pick<RemedyContext, 'flags'>, flag: FlagName): str
 
 /**
  * Where a value came from, in the host's words: `--server` (an SDK caller: `{ server }`), `HANDSHAKE_SERVER` with
- * the host's prefix, the config file's current server, the bundled matrix.
+ * the host's prefix, the config file's current server, the bundled matrix. Without a context, an SDK caller's words
+ * (docs/embedding.md "Words that are data").
  */
-export function sourceText(source: Source, ctx: RemedyContext): string {
+export function sourceText(source: Source, ctx: RemedyContext = SDK_WORDS): string {
   switch (source.kind) {
     case 'flag':
       return ctx.options ? `{ ${optionName(source.flag)} }` : flagText(ctx, source.flag);
@@ -72,8 +73,11 @@ export function errorMessage(err: Pick<HandshakeError, 'message'> & { said?: Hin
   return (err.said && remedyText(err.said, ctx)) || err.message;
 }
 
-/** Words of a report (a doctor check's detail, a fact) given as data, said in the host's words; words stay as they are. */
-export function saidText(x: string | Hint, ctx: RemedyContext): string {
+/**
+ * Words of a report (a doctor check's detail, a fact) given as data, said in the host's words; words stay as they are.
+ * Without a context, an SDK caller's words (docs/embedding.md "Words that are data").
+ */
+export function saidText(x: string | Hint, ctx: RemedyContext = SDK_WORDS): string {
   return typeof x === 'string' ? x : (remedyText(x, ctx) ?? '');
 }
 

@@ -7,7 +7,7 @@ import type { PollState } from '../upgrade/poll.js';
 import type { UpgradeOutcome, UpgradeResult } from '../upgrade/upgrade.js';
 import type { Severity } from '../verdict/verdict.js';
 import { ExitCode } from './exit-codes.js';
-import { OWN_WORDS, saidRemedy, saidText } from './remedy.js';
+import { SDK_WORDS, saidRemedy, saidText } from './remedy.js';
 import { formatHeadline, formatRows } from './report.js';
 import { sanitize } from './sanitize.js';
 import type { Style } from './style.js';
@@ -41,8 +41,11 @@ export function upgradeDocument(result: UpgradeResult) {
   return { outcome, message, remedy, before: reportDocument(before), plan: said, hop, after: after && reportDocument(after), commands };
 }
 
-/** A plan's notes in the host's words (a note that names a flag is data until here). */
-export function planNotes(plan: Pick<UpgradePlan, 'notes'>, ctx: RemedyContext = OWN_WORDS): string[] {
+/**
+ * A plan's notes in the host's words (a note that names a flag is data until here); without a context, an SDK caller's
+ * words (docs/embedding.md "Words that are data").
+ */
+export function planNotes(plan: Pick<UpgradePlan, 'notes'>, ctx: RemedyContext = SDK_WORDS): string[] {
   return plan.notes.map((note) => saidText(note, ctx));
 }
 

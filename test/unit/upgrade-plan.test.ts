@@ -8,7 +8,7 @@ import { hint } from '../../src/hint.js';
 import type { MatrixInput } from '../../src/matrix/schema.js';
 import { fillTemplate } from '../../src/matrix/templates.js';
 import { versionDocumentSchema } from '../../src/protocol/version-document.js';
-import { remedyText } from '../../src/render/remedy.js';
+import { OWN_WORDS, remedyText } from '../../src/render/remedy.js';
 import { planNotes, upgradeDocument } from '../../src/render/upgrade.js';
 import { buildReport, type StatusReport } from '../../src/session/session.js';
 import {
@@ -185,7 +185,7 @@ describe('plan: backup first, then the exact commands of the deployment kind', (
     const p = plan({ report: report({ ...OLD, deployment: null }) });
     expect(p.deployment).toEqual({ kind: null, source: 'none', templates: 'generic' });
     // A note naming a flag is data until render/ says it in the host's words.
-    expect(planNotes(p).join('\n')).toContain('--deployment');
+    expect(planNotes(p, OWN_WORDS).join('\n')).toContain('--deployment');
   });
 
   it('server upgrade --json: a note that names a flag is data in the plan, a string in the document (the host says it)', () => {

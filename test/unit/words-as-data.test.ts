@@ -68,7 +68,7 @@ describe('an error naming what the caller passed', () => {
       `the server reports no usable deployment kind, so these are the generic steps; pass --deployment ${kinds} for specific ones`,
     ]);
     expect(planNotes(none, ACME).join('\n')).toContain(`pass --kind ${kinds} for specific ones`);
-    expect(planNotes(chooseDeployment(doc, 'helm', 'deb'))).toEqual(['--deployment deb overrides the server\'s "helm"']);
+    expect(planNotes(chooseDeployment(doc, 'helm', 'deb'), OWN_WORDS)).toEqual(['--deployment deb overrides the server\'s "helm"']);
   });
 });
 
@@ -147,5 +147,44 @@ describe('where a value came from is data', () => {
     );
     // A vendor that spells the flag its own way.
     expect(errorMessage(err, { bin: 'acme', envPrefix: 'ACME', flags: { feature: '--capability' } })).toMatch(/^--capability nope: /);
+  });
+});
+
+describe('an SDK caller says the words that are data through the package entry (docs/embedding.md "Words that are data")', () => {
+  it('plan notes, doctor details and facts, and where a value came from: words, never [object Object]', async () => {
+    const sdk = await import('../../src/index.js');
+    const decision = sdk.planUpgrade({
+      matrix: doc,
+      report: {
+        status: 'schema_behind',
+        message: 'm',
+        hint: null,
+        server: { url: 'http://127.0.0.1:9', version: '1.3.0', schema_revision: '0003_add_insight_meta_cache', min_cli_version: null },
+        pending_migrations: [],
+        deployment: null,
+        migration_status: null,
+      },
+      now: new Date(Date.UTC(2026, 10, 21)),
+    });
+    if (decision.kind !== 'plan') throw new Error(`expected a plan, got ${decision.kind}`);
+    // A note naming a flag is data: joined as it is, it says nothing.
+    expect(decision.plan.notes.some((n) => typeof n !== 'string')).toBe(true);
+    const notes = sdk.planNotes(decision.plan);
+    expect(notes.join('\n')).not.toContain('[object Object]');
+    expect(notes.join('\n')).toContain('pass { deployment:');
+    expect(sdk.planNotes(decision.plan, sdk.OWN_WORDS).join('\n')).toContain('pass --deployment ');
+
+    const env = { XDG_CONFIG_HOME: join(dir, 'config') };
+    const session = sdk.createSession({ cliVersion: doc.cli_version, compatFile: BUNDLED_FILE, env });
+    expect(sdk.sourceText(session.resolution.matrix.origin)).toBe('{ compatFile }');
+    expect(sdk.sourceText(session.resolution.matrix.origin, sdk.OWN_WORDS)).toBe('--compat');
+
+    const report = await sdk.runDoctor({ cliVersion: doc.cli_version, compatFile: BUNDLED_FILE, env, network: false });
+    const checks = report.sections.flatMap((s) => s.checks);
+    const matrixCheck = checks.find((c) => c.id === 'cli.matrix');
+    expect(typeof matrixCheck?.detail).not.toBe('string');
+    expect(sdk.saidText(matrixCheck?.detail ?? '')).toContain(`${BUNDLED_FILE} (from { compatFile })`);
+    for (const c of checks) expect(sdk.saidText(c.detail)).not.toContain('[object Object]');
+    for (const f of report.facts) expect(sdk.saidText(f.value)).not.toContain('[object Object]');
   });
 });
