@@ -9,19 +9,11 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheKey } from '../../src/cache/cache.js';
-import { runCli, sandbox } from '../helpers/cli.js';
+import { runCli, type sandbox, sandboxAfterAll } from '../helpers/cli.js';
 import { type TestServer, versionServer } from '../helpers/http-server.js';
 import { runInProcess } from '../helpers/in-process.js';
 
-const boxes: ReturnType<typeof sandbox>[] = [];
-afterAll(() => {
-  for (const b of boxes) b.cleanup();
-});
-function box() {
-  const b = sandbox();
-  boxes.push(b);
-  return b;
-}
+const box = sandboxAfterAll();
 const configFile = (b: ReturnType<typeof sandbox>) => join(b.env.XDG_CONFIG_HOME as string, 'handshake', 'config.json');
 
 describe('the config file under concurrent writers', () => {

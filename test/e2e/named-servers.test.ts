@@ -1,28 +1,22 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseJson, runCli, sandbox } from '../helpers/cli.js';
+import { parseJson, runCli, sandboxAfterAll } from '../helpers/cli.js';
 import { closedPort, type TestServer, versionServer } from '../helpers/http-server.js';
 import { runInProcess } from '../helpers/in-process.js';
 
 const HEAD = '0005_add_retention_policy';
 const servers: TestServer[] = [];
-const boxes: ReturnType<typeof sandbox>[] = [];
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
-  for (const b of boxes) b.cleanup();
 });
 async function serve(doc: Record<string, unknown>) {
   const s = await versionServer(doc);
   servers.push(s);
   return s;
 }
-function box() {
-  const b = sandbox();
-  boxes.push(b);
-  return b;
-}
-const configFile = (b: ReturnType<typeof sandbox>) => join(b.env.XDG_CONFIG_HOME as string, 'handshake', 'config.json');
+const box = sandboxAfterAll();
+const configFile = (b: ReturnType<typeof box>) => join(b.env.XDG_CONFIG_HOME as string, 'handshake', 'config.json');
 
 /*
  * What the server commands say and decide runs in process (test/helpers/in-process.ts); the first test (the whole

@@ -2,21 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sandbox } from '../helpers/cli.js';
+import { sandboxAfterAll } from '../helpers/cli.js';
 import { json, startServer, type TestServer } from '../helpers/http-server.js';
 import { hasScript, runOnPty } from '../helpers/pty.js';
 
-const boxes: ReturnType<typeof sandbox>[] = [];
 const servers: TestServer[] = [];
 afterAll(async () => {
-  for (const b of boxes) b.cleanup();
   await Promise.all(servers.map((s) => s.close()));
 });
-function box() {
-  const b = sandbox();
-  boxes.push(b);
-  return b;
-}
+const box = sandboxAfterAll();
 
 describe.skipIf(!hasScript())('on a terminal', () => {
   it('server add --with-token prompts, does not echo the token, and ends at Enter', async () => {

@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'run.js');
@@ -39,6 +40,19 @@ export function sandbox(): { dir: string; env: Record<string, string>; cleanup()
       HANDSHAKE_CACHE_DIR: join(dir, 'cache', 'handshake'),
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A maker of sandboxes for one test file, each removed when the file's tests are done. */
+export function sandboxAfterAll(): () => ReturnType<typeof sandbox> {
+  const boxes: ReturnType<typeof sandbox>[] = [];
+  afterAll(() => {
+    for (const b of boxes) b.cleanup();
+  });
+  return () => {
+    const b = sandbox();
+    boxes.push(b);
+    return b;
   };
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { parseJson, sandbox } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { parseJson, sandboxAfterAll } from '../helpers/cli.js';
 import { closeAfterAll, startServer, versionServer } from '../helpers/http-server.js';
 import { runInProcess } from '../helpers/in-process.js';
 
@@ -12,15 +12,7 @@ import { runInProcess } from '../helpers/in-process.js';
  */
 
 const serve = closeAfterAll();
-const boxes: ReturnType<typeof sandbox>[] = [];
-afterAll(() => {
-  for (const b of boxes) b.cleanup();
-});
-function box() {
-  const b = sandbox();
-  boxes.push(b);
-  return b;
-}
+const box = sandboxAfterAll();
 const HEAD = '0005_add_retention_policy';
 
 describe('commands run in process through the one IO', () => {
