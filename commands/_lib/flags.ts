@@ -41,7 +41,7 @@ const wholeNumber = Flags.custom<number, Range>({
       return await integerParse(input.trim(), ctx, opts as unknown as Parameters<typeof integerParse>[2]);
     } catch (err) {
       // oclif's refusal names the trimmed value: say the value as typed (docs/embedding.md), spaces and all.
-      if (err instanceof Errors.CLIError) throw new Errors.CLIError(err.message.replace(/received: [\s\S]*$/, `received: ${input}`));
+      if (err instanceof Errors.CLIError) throw new Errors.CLIError(err.message.replace(/received: [\s\S]*$/, () => `received: ${input}`));
       throw err;
     }
   },

@@ -281,6 +281,9 @@ describe('flag values', () => {
     // The value as typed, spaces and all, for a whole number too (oclif is handed the trimmed one).
     const bytes = await usageAsync(parseFlag({ 'max-bytes': maxBytesFlag(1024) }, 'max-bytes', ' 12x'));
     expect(bytes.message).toBe('--max-bytes takes a whole number of bytes from 1 to 1073741824, got " 12x"');
+    // Typed, not read as a replacement pattern: $& and $' are what the user typed.
+    const pattern = await usageAsync(parseFlag({ 'max-bytes': maxBytesFlag(1024) }, 'max-bytes', "$&x$'"));
+    expect(pattern.message).toBe(`--max-bytes takes a whole number of bytes from 1 to 1073741824, got "$&x$'"`);
     // Seconds that round to 0 ms are refused as 0 is, not run as "no wait at all".
     for (const tiny of ['0.0004', '.0001', '0.000']) {
       expect((await usageAsync(parseFlag(flags, 'wait', tiny))).message).toBe(
