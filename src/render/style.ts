@@ -36,7 +36,7 @@ export function createStyle(color: boolean): Style {
   return color ? COLOURED : PLAIN;
 }
 
-/** Colour only on a TTY, and never with NO_COLOR set (any value) or TERM=dumb. FORCE_COLOR=0 also turns it off. */
+/** Colour only on a TTY, and never with NO_COLOR set (to any non-empty value, no-color.org) or TERM=dumb. FORCE_COLOR=0 also turns it off. */
 export function wantsColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR === '0') return false;
