@@ -101,12 +101,14 @@ const VERIFY = { rejectUnauthorized: true } as const;
  * sends a request must come from here.
  */
 export function createAgent(options: { connectTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Dispatcher {
-  const connect = { ...(options.connectTimeoutMs === undefined ? {} : { timeout: options.connectTimeoutMs }), ...VERIFY };
   // The proxy variables, validated (a usage error naming the variable) and normalized (`host:port`
-  // is http://host:port, as in curl). An empty string tells undici "no proxy" without reading the
-  // environment again.
-  const env = options.env ?? process.env;
-  const proxies = proxySettings(env);
+  // is http://host:port, as in curl).
+  return agentWith(proxySettings(options.env ?? process.env), options.connectTimeoutMs);
+}
+
+/** {@link createAgent} for proxy settings already read. An empty string tells undici "no proxy" without reading the environment again. */
+function agentWith(proxies: ReturnType<typeof proxySettings>, connectTimeoutMs: number | undefined): Dispatcher {
+  const connect = { ...(connectTimeoutMs === undefined ? {} : { timeout: connectTimeoutMs }), ...VERIFY };
   ignoreUnsolicitedContinue();
   return new EnvHttpProxyAgent({
     httpProxy: proxies.httpProxy ?? '',
@@ -138,11 +140,12 @@ export function defaultDispatcher(connectTimeoutMs?: number, env: NodeJS.Process
   const key = String(connectTimeoutMs ?? '');
   // The proxies checked on every call: a variable changed since the agent was made takes effect, and the agent it
   // replaces is closed, not kept.
-  const proxies = JSON.stringify(proxySettings(env));
+  const settings = proxySettings(env);
+  const proxies = JSON.stringify(settings);
   const kept = entry.agents.get(key);
   if (kept?.proxies === proxies) return kept.agent;
   if (kept) closeQuietly(kept.agent);
-  const agent = createAgent(connectTimeoutMs === undefined ? { env } : { connectTimeoutMs, env });
+  const agent = agentWith(settings, connectTimeoutMs);
   entry.agents.set(key, { proxies, agent });
   return agent;
 }
