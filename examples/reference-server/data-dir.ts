@@ -127,6 +127,15 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * How every database here is started: PGlite's own parameters, with Postgres's shared buffers at 16 MB instead of
+ * 128 MB. A server with one client needs no more, and in PGlite's WebAssembly memory the 128 MB were paid for at
+ * every open (page faults): an open took 0.65–0.75 s with them and 0.2–0.25 s without (README "The data directory").
+ */
+export function pgliteOptions(): { startParams: string[] } {
+  return { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] };
+}
+
 /** Opens (creating if needed) the data directory's database and its bookkeeping tables. */
 export async function openDatabase(dir: string): Promise<PGlite> {
   const pgdata = join(dir, PGDATA);
@@ -134,13 +143,13 @@ export async function openDatabase(dir: string): Promise<PGlite> {
   mkdirSync(pgdata, { recursive: true });
   let db: PGlite;
   try {
-    db = await PGlite.create(pgdata);
+    db = await PGlite.create(pgdata, pgliteOptions());
   } catch (err) {
     if (!template) throw err;
     // initdb here, as without a template; if that works where the copy did not, the template is damaged: drop it.
     rmSync(pgdata, { recursive: true, force: true });
     mkdirSync(pgdata, { recursive: true });
-    db = await PGlite.create(pgdata);
+    db = await PGlite.create(pgdata, pgliteOptions());
     rmSync(template, { recursive: true, force: true });
   }
   // Alembic's own table: one row, the revision the schema is at.
@@ -229,7 +238,7 @@ async function makeTemplate(template: string): Promise<void> {
   mkdirSync(dirname(template), { recursive: true, mode: 0o700 });
   const partial = `${template}.partial-${process.pid}-${randomUUID()}`;
   try {
-    const db = await PGlite.create(partial);
+    const db = await PGlite.create(partial, pgliteOptions());
     await db.close();
     syncTree(partial);
     renameSync(partial, template);

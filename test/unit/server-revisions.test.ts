@@ -13,6 +13,7 @@ import { migrate } from 'drizzle-orm/pglite/migrator';
 import { knex as createKnex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pgliteOptions } from '../../examples/reference-server/data-dir.js';
 import { orderMigrations, READERS, type SyncFormat } from '../../src/matrix/sync/index.js';
 import {
   createHandshakeServer,
@@ -22,8 +23,9 @@ import {
   readMigrationTable,
 } from '../../src/server/index.js';
 
-// One database for the file (PGlite takes seconds to start); each test on an empty public schema.
-const db = new PGlite();
+// One database for the file (PGlite takes seconds to start), with the reference server's settings; each test on an
+// empty public schema.
+const db = new PGlite(pgliteOptions());
 const query = (sql: string) => db.query<Record<string, unknown>>(sql);
 beforeAll(() => db.waitReady, 180_000);
 beforeEach(() =>
@@ -207,7 +209,7 @@ describe('tools compat sync does not read (yet): the ids the tool records', () =
       writeFileSync(join(dir, name), migration);
     }
     // A database of its own: knex.destroy() closes the PGlite it was given.
-    const own = new PGlite();
+    const own = new PGlite(pgliteOptions());
     const ownQuery = (sql: string) => own.query<Record<string, unknown>>(sql);
     const knex = createKnex({ client: ClientPgLite, dialect: 'postgres', connection: () => ({ pglite: own }) as object });
     try {
