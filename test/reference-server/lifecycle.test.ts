@@ -224,10 +224,12 @@ describe('a migration that fails', () => {
 });
 
 describe('the database', () => {
-  it('runs with 16 MB of shared buffers, not Postgres’s 128 MB: an open costs a third of the time (README “The data directory”)', async () => {
+  it('holds only the postgres database and runs with 16 MB of shared buffers: copies and opens cost a third (README “The data directory”)', async () => {
     const db = await openDatabase(dataDirAt0003());
     try {
       expect((await db.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows).toEqual([{ shared_buffers: '16MB' }]);
+      // A copy of the template: only the database PGlite serves, not initdb's template0 and template1.
+      expect((await db.query<{ datname: string }>('SELECT datname FROM pg_database')).rows).toEqual([{ datname: 'postgres' }]);
     } finally {
       await db.close();
     }

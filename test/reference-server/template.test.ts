@@ -62,6 +62,8 @@ describe('the template cluster', () => {
       const db = await openDatabase(join(root, 'd'));
       const { rows } = await db.query<{ x: number }>('SELECT 1 AS x');
       expect(rows).toEqual([{ x: 1 }]);
+      // Made by initdb here, it keeps only the database PGlite serves, as the template does.
+      expect((await db.query<{ datname: string }>('SELECT datname FROM pg_database')).rows).toEqual([{ datname: 'postgres' }]);
       await db.close();
     } finally {
       if (saved === undefined) delete process.env.XDG_CACHE_HOME;
