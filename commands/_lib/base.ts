@@ -1,4 +1,4 @@
-import { Command, Errors } from '@oclif/core';
+import { Command, Errors, type Interfaces } from '@oclif/core';
 import { configPath } from '../../src/config/config.js';
 import { ErrorCode, HandshakeError, isHandshakeError } from '../../src/errors.js';
 import type { Hint, RemedyContext } from '../../src/hint.js';
@@ -21,6 +21,10 @@ import { currentIO, type IO } from './io.js';
 import { suggestFlag } from './suggest.js';
 
 export { commonFlags, serverFlags } from './flags.js';
+
+/** oclif's FlagOutput and ArgOutput (the parser's output shapes), which its package does not export. */
+// biome-ignore lint/suspicious/noExplicitAny: the same constraint as oclif's own, for the override to match it.
+type ParsedOutput = { [name: string]: any };
 
 /**
  * The one place that writes to the terminal and sets the exit code. Results
@@ -54,6 +58,22 @@ export abstract class BaseCommand extends Command {
   override async init(): Promise<void> {
     await super.init();
     this.addSecrets(environmentSecrets(this.io.env, hostBranding(this.config).envPrefix));
+  }
+
+  /**
+   * oclif's parse, marked as called even when the parser refuses the input. oclif sets `parsed` only on success,
+   * and with NODE_ENV development or test (a developer's shell, a CI job running tests) a refused flag was said
+   * twice: in our words (catch), then as oclif's "did not parse its arguments. Did you forget to call 'this.parse'?".
+   */
+  protected override async parse<F extends ParsedOutput, B extends ParsedOutput, A extends ParsedOutput>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    try {
+      return await super.parse(options, argv);
+    } finally {
+      this.parsed = true;
+    }
   }
 
   /** Values that must never be printed (a session's tokens and passwords). */

@@ -45,6 +45,17 @@ describe('a mistyped flag', () => {
     expect(doc.error.code).toBe('E_USAGE');
     expect(doc.error.message).toContain('--server');
   });
+
+  it('is said once in our words with NODE_ENV development or test, not also as oclif’s “did you forget to call this.parse”', async () => {
+    for (const NODE_ENV of ['development', 'test']) {
+      for (const args of [['api', '/x', '--timeout', 'abc'], ['compat', 'check', '--sever', 'http://127.0.0.1:9']]) {
+        const r = await runCli(args, { env: { ...box.env, NODE_ENV } });
+        expect(r.code, `${NODE_ENV} ${args.join(' ')}`).toBe(2);
+        expect(r.stderr).toMatch(/^Error: /);
+        expect(r.stderr).not.toMatch(/did not parse|UnparsedCommand|this\.parse/);
+      }
+    }
+  });
 });
 
 describe('suggestions', () => {
