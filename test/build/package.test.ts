@@ -86,6 +86,19 @@ describe('the published package', () => {
     expect(dead).toEqual([]);
   });
 
+  it('handshake-compat/guard, which a vendor’s bin imports on every command, imports nothing but Node’s own', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      exports: Record<string, { default: string; types: string }>;
+    };
+    const guard = pkg.exports['./guard'];
+    for (const f of [guard?.default, guard?.types]) expect(files).toContain(posix.normalize(f ?? 'missing'));
+    const code = readFileSync(join(ROOT, guard?.default ?? 'missing'), 'utf8');
+    const specifiers = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])([^"']+)\1/g)].map((m) => m[2]);
+    expect(specifiers.length).toBeGreaterThan(0);
+    expect(specifiers.filter((s) => !s?.startsWith('node:'))).toEqual([]);
+    expect(code).toContain('export function guardHomelessProcess');
+  });
+
   it('every command in the manifest is in the package', () => {
     const commands = files.filter((f) => /^dist\/commands\/(?!_lib\/).+\.js$/.test(f));
     expect(commands.length).toBeGreaterThanOrEqual(5);

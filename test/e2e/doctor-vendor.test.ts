@@ -9,7 +9,7 @@ const box = sandbox();
 let server: TestServer;
 
 beforeAll(async () => {
-  linkVendorCli();
+  await linkVendorCli();
   // No revision headers: the drift warning's fix is text a vendor's users see too.
   const doc = { server_version: '1.3.0', schema_revision: '0003_add_insight_meta_cache' };
   server = await startServer((req, res) => json(res, 200, req.url === '/api/v1/config/version' ? doc : {}));

@@ -33,7 +33,7 @@ interface VerdictDoc {
 }
 
 beforeAll(async () => {
-  linkVendorCli();
+  await linkVendorCli();
   const serve = (dir: string, ...args: string[]) =>
     spawnServe(['--data', join(data, dir), '--port', '0', ...args], { readyTimeoutMs: 170_000 });
   [servers.old, servers.new, servers.off] = await Promise.all([

@@ -48,7 +48,10 @@ describe('a mistyped flag', () => {
 
   it('is said once in our words with NODE_ENV development or test, not also as oclif’s “did you forget to call this.parse”', async () => {
     for (const NODE_ENV of ['development', 'test']) {
-      for (const args of [['api', '/x', '--timeout', 'abc'], ['compat', 'check', '--sever', 'http://127.0.0.1:9']]) {
+      for (const args of [
+        ['api', '/x', '--timeout', 'abc'],
+        ['compat', 'check', '--sever', 'http://127.0.0.1:9'],
+      ]) {
         const r = await runCli(args, { env: { ...box.env, NODE_ENV } });
         expect(r.code, `${NODE_ENV} ${args.join(' ')}`).toBe(2);
         expect(r.stderr).toMatch(/^Error: /);
@@ -94,13 +97,13 @@ describe('the root help', () => {
   });
 
   it("mounted in a vendor CLI, with the host's prefix", async () => {
-    const r = await run(['--help'], linkVendorCli());
+    const r = await run(['--help'], await linkVendorCli());
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('ACME_SERVER');
     expect(r.stdout).toContain('ACME_NO_VERSION_CHECK');
     // (acme's own description says it mounts handshake; what handshake adds says acme.)
     expect(r.stdout.slice(r.stdout.indexOf('TOPICS')).toLowerCase()).not.toContain('handshake');
-    const typo = await run(['compat', 'chek'], linkVendorCli());
+    const typo = await run(['compat', 'chek'], await linkVendorCli());
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('acme compat check');
     expect(typo.stderr.toLowerCase()).not.toContain('handshake');

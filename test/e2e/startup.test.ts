@@ -237,7 +237,7 @@ describe('startup', () => {
     }
     const box = sandbox();
     try {
-      const bin = linkVendorCli();
+      const bin = await linkVendorCli();
       const r = await runCli(['compat', 'show', '--json'], { env: box.env, bin, timeoutMs: 60_000 });
       expect(r.code).toBe(0);
       expect(r.stderr).toBe('');

@@ -14,7 +14,7 @@ const data = mkdtempSync(join(tmpdir(), 'acme-ref-'));
 let server: ServerProcess;
 
 beforeAll(async () => {
-  linkVendorCli();
+  await linkVendorCli();
   server = await spawnServe([
     '--quiet',
     '--data',
@@ -108,7 +108,7 @@ describe('a vendor CLI mounting handshake (acme)', () => {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     const files = (JSON.parse(packed) as { files: { path: string }[] }[])[0]?.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['bin/run.js', 'compat.json', 'help.js', 'commands/projects.js']));
+    expect(files).toEqual(expect.arrayContaining(['bin/run.js', 'compat.json', 'help.js', 'commands/projects.js', 'oclif.manifest.json']));
     expect(files?.some((f) => f.startsWith('node_modules/'))).toBe(false);
   });
 

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Plugin } from '@oclif/core';
 import { afterAll } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -122,10 +123,12 @@ export function parseJson<T = Record<string, unknown>>(r: CliResult): T {
 }
 
 /**
- * The example vendor CLI (`acme`, examples/vendor-cli), with handshake linked into its node_modules as
- * `npm install ../..` would. Returns the path of its bin script, for `runCli(args, { bin })`.
+ * examples/vendor-cli as a vendor ships it: handshake-compat in its node_modules, linked as `npm install ../..`
+ * would, and its oclif.manifest.json written as oclif's prepack writes it (`oclif manifest`; without one, oclif
+ * imports every command file of the CLI, and with them the SDK, to run any one of them: docs/embedding.md).
+ * Written under a temporary name and renamed: test files running at once each write the same manifest.
  */
-export function linkVendorCli(): string {
+export async function linkVendorCli(): Promise<string> {
   const vendor = join(ROOT, 'examples/vendor-cli');
   mkdirSync(join(vendor, 'node_modules'), { recursive: true });
   try {
@@ -133,6 +136,12 @@ export function linkVendorCli(): string {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
+  // What `oclif manifest` does (node_modules/oclif/lib/commands/manifest.js).
+  const plugin = new Plugin({ errorOnManifestCreate: true, ignoreManifest: true, respectNoCacheDefault: true, root: vendor, type: 'core' });
+  await plugin.load();
+  const partial = join(vendor, `oclif.manifest.json.${process.pid}-${Date.now()}`);
+  writeFileSync(partial, JSON.stringify(plugin.manifest, null, 2));
+  renameSync(partial, join(vendor, 'oclif.manifest.json'));
   return join(vendor, 'bin/run.js');
 }
 
