@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, spawnServe } from '../../examples/reference-server/index.js';
+import { type ServerProcess, spawnServe } from '../../examples/reference-server/process.js';
 import { linkVendorCli, parseJson, ROOT, runCli, sandbox } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
 

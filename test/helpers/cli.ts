@@ -3,7 +3,6 @@ import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Plugin } from '@oclif/core';
 import { afterAll } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -136,7 +135,9 @@ export async function linkVendorCli(): Promise<string> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-  // What `oclif manifest` does (node_modules/oclif/lib/commands/manifest.js).
+  // What `oclif manifest` does (node_modules/oclif/lib/commands/manifest.js). Imported here, not by every file
+  // that imports these helpers: oclif's modules cost each of them a quarter of a second.
+  const { Plugin } = await import('@oclif/core');
   const plugin = new Plugin({ errorOnManifestCreate: true, ignoreManifest: true, respectNoCacheDefault: true, root: vendor, type: 'core' });
   await plugin.load();
   const partial = join(vendor, `oclif.manifest.json.${process.pid}-${Date.now()}`);
