@@ -132,27 +132,13 @@ function isAlive(pid: number): boolean {
  * 128 MB. A server with one client needs no more, and in PGlite's WebAssembly memory the 128 MB were paid for at
  * every open (page faults): an open took 0.65–0.75 s with them and 0.2–0.25 s without (README "The data directory").
  */
-export function pgliteOptions(): { startParams: string[] } {
+function pgliteOptions(): { startParams: string[] } {
   return { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] };
 }
 
 /** Opens (creating if needed) the data directory's database and its bookkeeping tables. */
 export async function openDatabase(dir: string): Promise<PGlite> {
-  const pgdata = join(dir, PGDATA);
-  const existing = existsSync(join(pgdata, 'PG_VERSION'));
-  const template = existing ? null : await seedCluster(pgdata);
-  mkdirSync(pgdata, { recursive: true });
-  let db: PGlite;
-  try {
-    db = existing || template ? await PGlite.create(pgdata, pgliteOptions()) : await createCluster(pgdata);
-  } catch (err) {
-    if (!template) throw err;
-    // initdb here, as without a template; if that works where the copy did not, the template is damaged: drop it.
-    rmSync(pgdata, { recursive: true, force: true });
-    mkdirSync(pgdata, { recursive: true });
-    db = await createCluster(pgdata);
-    rmSync(template, { recursive: true, force: true });
-  }
+  const db = await openCluster(join(dir, PGDATA));
   // Alembic's own table: one row, the revision the schema is at.
   await db.exec(`
     CREATE TABLE IF NOT EXISTS alembic_version (
@@ -169,6 +155,29 @@ export async function openDatabase(dir: string): Promise<PGlite> {
       finished_at timestamptz
     );
   `);
+  return db;
+}
+
+/**
+ * Opens the Postgres cluster in `pgdata` with this server's settings ({@link pgliteOptions}); a new one starts as a
+ * copy of the template ({@link seedCluster}), or from initdb ({@link createCluster}) when there is none or the copy
+ * does not open.
+ */
+export async function openCluster(pgdata: string): Promise<PGlite> {
+  const existing = existsSync(join(pgdata, 'PG_VERSION'));
+  const template = existing ? null : await seedCluster(pgdata);
+  mkdirSync(pgdata, { recursive: true });
+  let db: PGlite;
+  try {
+    db = existing || template ? await PGlite.create(pgdata, pgliteOptions()) : await createCluster(pgdata);
+  } catch (err) {
+    if (!template) throw err;
+    // initdb here, as without a template; if that works where the copy did not, the template is damaged: drop it.
+    rmSync(pgdata, { recursive: true, force: true });
+    mkdirSync(pgdata, { recursive: true });
+    db = await createCluster(pgdata);
+    rmSync(template, { recursive: true, force: true });
+  }
   return db;
 }
 

@@ -7,13 +7,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { knex as createKnex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { pgliteOptions, seedCluster } from '../../examples/reference-server/data-dir.js';
+import { openCluster } from '../../examples/reference-server/data-dir.js';
 import { orderMigrations, READERS, type SyncFormat } from '../../src/matrix/sync/index.js';
 import {
   createHandshakeServer,
@@ -27,14 +27,10 @@ const root = mkdtempSync(join(tmpdir(), 'handshake-revisions-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /**
- * A database on a copy of the reference server's template cluster, with its settings: an open costs a tenth of the
- * initdb an in-memory PGlite runs. Without a usable cache directory, PGlite runs initdb in the directory itself.
+ * A database as the reference server opens its cluster (a copy of its template, with its settings): an open costs a
+ * tenth of the initdb an in-memory PGlite runs.
  */
-async function copiedDatabase(name: string): Promise<PGlite> {
-  const pgdata = join(root, name, 'pgdata');
-  await seedCluster(pgdata);
-  return PGlite.create(pgdata, pgliteOptions());
-}
+const copiedDatabase = (name: string): Promise<PGlite> => openCluster(join(root, name, 'pgdata'));
 
 // One database for the file; each test on an empty public schema.
 let db: PGlite;
