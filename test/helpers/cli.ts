@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
+import { writeFileAtomic } from '../../src/atomic-file.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'run.js');
@@ -125,7 +126,7 @@ export function parseJson<T = Record<string, unknown>>(r: CliResult): T {
  * examples/vendor-cli as a vendor ships it: handshake-compat in its node_modules, linked as `npm install ../..`
  * would, and its oclif.manifest.json written as oclif's prepack writes it (`oclif manifest`; without one, oclif
  * imports every command file of the CLI, and with them the SDK, to run any one of them: docs/embedding.md).
- * Written under a temporary name and renamed: test files running at once each write the same manifest.
+ * Written atomically: test files running at once each write the same manifest.
  */
 export async function linkVendorCli(): Promise<string> {
   const vendor = join(ROOT, 'examples/vendor-cli');
@@ -140,9 +141,7 @@ export async function linkVendorCli(): Promise<string> {
   const { Plugin } = await import('@oclif/core');
   const plugin = new Plugin({ errorOnManifestCreate: true, ignoreManifest: true, respectNoCacheDefault: true, root: vendor, type: 'core' });
   await plugin.load();
-  const partial = join(vendor, `oclif.manifest.json.${process.pid}-${Date.now()}`);
-  writeFileSync(partial, JSON.stringify(plugin.manifest, null, 2));
-  renameSync(partial, join(vendor, 'oclif.manifest.json'));
+  writeFileAtomic(join(vendor, 'oclif.manifest.json'), JSON.stringify(plugin.manifest, null, 2), { mode: 0o644, sync: false });
   return join(vendor, 'bin/run.js');
 }
 
