@@ -9,6 +9,11 @@ interface PackResult {
   files: { path: string }[];
 }
 
+/** The module specifiers code names: `from '…'`, `import '…'`, `import('…')`, `require('…')`. */
+function specifiersIn(code: string): string[] {
+  return [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)(["'])([^"'\s]+)\1/g)].map((m) => m[2] as string);
+}
+
 describe('the published package', () => {
   // npm pack --dry-run lists exactly what `npm publish` would upload.
   const packed = JSON.parse(
@@ -93,9 +98,9 @@ describe('the published package', () => {
     const guard = pkg.exports['./guard'];
     for (const f of [guard?.default, guard?.types]) expect(files).toContain(posix.normalize(f ?? 'missing'));
     const code = readFileSync(join(ROOT, guard?.default ?? 'missing'), 'utf8');
-    const specifiers = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])([^"']+)\1/g)].map((m) => m[2]);
+    const specifiers = specifiersIn(code);
     expect(specifiers.length).toBeGreaterThan(0);
-    expect(specifiers.filter((s) => !s?.startsWith('node:'))).toEqual([]);
+    expect(specifiers.filter((s) => !s.startsWith('node:'))).toEqual([]);
     expect(code).toContain('export function guardHomelessProcess');
   });
 
@@ -143,8 +148,8 @@ describe('the published package', () => {
     const imported = new Set<string>();
     for (const f of files.filter((p) => /\.c?js$/.test(p))) {
       const code = readFileSync(join(ROOT, f), 'utf8');
-      for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)(["'])([^"'.\s][^"'\s]*)\1/g)) {
-        const spec = m[2] as string;
+      for (const spec of specifiersIn(code)) {
+        if (spec.startsWith('.')) continue;
         const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string);
         if (!isBuiltin(spec) && !builtins.has(name) && !devModeOnly.has(name) && name !== 'handshake-compat') imported.add(name);
       }
